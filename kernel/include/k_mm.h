@@ -1,0 +1,110 @@
+/* Heap and fixed-block pool, rhino style.
+ *
+ * A heap is one or more regions. Each region starts with a sentinel block
+ * (holding the region record) and ends with a zero-size used sentinel, so
+ * coalescing never looks past a region's edges. Free blocks sit on
+ * power-of-two segregated lists indexed by a bitmap; freeing coalesces with
+ * both physical neighbours at once.
+ *
+ * Accounting (exact, and what krhino_mm_overview prints):
+ *   TotalSz   = bytes handed to krhino_init_mm_head + krhino_add_mm_region
+ *               (after 8-byte alignment trimming)
+ *   FreeSz    = sum over free blocks of (header + payload)
+ *   UsedSz    = TotalSz - FreeSz: the heap head, region sentinels, the pool
+ *               slab and every used block with its header
+ *   MinFreeSz = TotalSz - peak UsedSz
+ * So one heap allocation raises UsedSz by exactly K_MM_HDR_SIZE +
+ * krhino_mm_blk_size(ptr), and a pool allocation leaves the heap alone and
+ * raises the pool's UsedSz by BlkSz.
+ */
+#ifndef K_MM_H
+#define K_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k_config.h"
+#include "k_err.h"
+#include "k_port.h"
+
+#define K_MM_ALIGN 8u
+
+/* What a block holds; shown in the dump's Kind column. */
+typedef enum {
+    K_MM_KIND_DATA = 0, /* plain malloc */
+    K_MM_KIND_TIMER,    /* krhino_timer_dyn_create */
+    K_MM_KIND_POOL,     /* the fixed-block pool's slab */
+    K_MM_KIND_REGION,   /* a region's start sentinel */
+    K_MM_KIND_COUNT
+} k_mm_kind_t;
+
+typedef struct k_mm_head k_mm_head;
+
+typedef struct {
+    size_t total;   /* TotalSz */
+    size_t free;    /* FreeSz */
+    size_t used;    /* UsedSz */
+    size_t maxused; /* peak UsedSz; MinFreeSz = total - maxused */
+    size_t free_blocks;
+    size_t used_blocks; /* excluding sentinels */
+    size_t pool_size;   /* PoolSz, 0 without a pool */
+    size_t pool_free;
+    size_t pool_used;
+    size_t pool_blk;
+} k_mm_stats_t;
+
+/* One block as the walk reports it. For pool blocks, hdr_addr == addr. */
+typedef struct {
+    uintptr_t addr;     /* payload address (what malloc returned) */
+    uintptr_t hdr_addr; /* block header address */
+    size_t size;        /* payload bytes */
+    bool used;
+    bool in_pool;
+    bool dye_ok;
+    uintptr_t owner; /* caller's return address; 0 = kernel */
+    k_mm_kind_t kind;
+} k_mm_blk_info_t;
+
+/* ---- heap lifetime ---------------------------------------------------- */
+kstat_t krhino_init_mm_head(k_mm_head **ppmmhead, void *addr, size_t len);
+kstat_t krhino_add_mm_region(k_mm_head *mmhead, void *addr, size_t len);
+/* (Re)initialises the default heap g_kmm_head over its static region of
+ * RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE bytes: everything on it is forgotten. */
+kstat_t k_mm_init(void);
+extern k_mm_head *g_kmm_head;
+
+/* ---- allocation on an explicit heap ----------------------------------- */
+void *k_mm_alloc(k_mm_head *mmhead, size_t size, uintptr_t owner, k_mm_kind_t kind);
+void k_mm_free(k_mm_head *mmhead, void *ptr);
+void *k_mm_realloc(k_mm_head *mmhead, void *oldmem, size_t new_size, uintptr_t owner);
+
+/* ---- allocation on the default heap (owner = the caller) -------------- */
+void *krhino_mm_alloc(size_t size);
+void krhino_mm_free(void *ptr);
+void *krhino_mm_realloc(void *oldmem, size_t newsize);
+
+/* ---- introspection ---------------------------------------------------- */
+void k_mm_stats(const k_mm_head *mmhead, k_mm_stats_t *st);
+/* Payload capacity of a live allocation (BlkSz for a pool block); 0 when ptr
+ * is not a live allocation of this heap. */
+size_t krhino_mm_blk_size(const k_mm_head *mmhead, const void *ptr);
+/* Calls fn for every heap block in address order, then every used pool
+ * block. Stops early (returning false) if fn returns false or the heap is
+ * too corrupt to walk safely. */
+typedef bool (*k_mm_walk_fn)(const k_mm_blk_info_t *blk, void *ctx);
+bool k_mm_walk(const k_mm_head *mmhead, k_mm_walk_fn fn, void *ctx);
+/* Size in bytes of every block header (K_MM_HDR_SIZE). */
+size_t k_mm_hdr_size(void);
+const char *k_mm_kind_name(k_mm_kind_t kind);
+
+/* ---- console ---------------------------------------------------------- */
+/* Prints the Heap Info table; print NULL means the kernel console. */
+void krhino_mm_overview(k_print_fn print);
+void k_mm_overview(const k_mm_head *mmhead, k_print_fn print);
+/* Prints every block, the per-owner summary and the overview (README,
+ * "Reading the dump"). */
+void krhino_mm_dump(k_print_fn print);
+void k_mm_dump(const k_mm_head *mmhead, k_print_fn print);
+
+#endif

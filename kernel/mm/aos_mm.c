@@ -1,0 +1,53 @@
+/* aos_* and krhino_mm_* wrappers over the default heap. Each records its
+ * own caller as the owner, so the dump names the code that allocated. */
+#include <string.h>
+
+#include "aos/kernel.h"
+#include "k_mm.h"
+
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
+
+__attribute__((noinline)) void *krhino_mm_alloc(size_t size)
+{
+    return k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA);
+}
+
+void krhino_mm_free(void *ptr) { k_mm_free(g_kmm_head, ptr); }
+
+__attribute__((noinline)) void *krhino_mm_realloc(void *oldmem, size_t newsize)
+{
+    return k_mm_realloc(g_kmm_head, oldmem, newsize, CALLER());
+}
+
+__attribute__((noinline)) void *aos_malloc(size_t size)
+{
+    return k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA);
+}
+
+static void *zeroed(void *p, size_t size)
+{
+    if (p)
+        memset(p, 0, size);
+    return p;
+}
+
+__attribute__((noinline)) void *aos_zalloc(size_t size)
+{
+    return zeroed(k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA), size);
+}
+
+__attribute__((noinline)) void *aos_calloc(size_t nitems, size_t size)
+{
+    if (size && nitems > (size_t)-1 / size) {
+        k_printf("WARNING, calloc size overflow: %lu x %lu\n", (unsigned long)nitems, (unsigned long)size);
+        return NULL;
+    }
+    return zeroed(k_mm_alloc(g_kmm_head, nitems * size, CALLER(), K_MM_KIND_DATA), nitems * size);
+}
+
+__attribute__((noinline)) void *aos_realloc(void *mem, size_t size)
+{
+    return k_mm_realloc(g_kmm_head, mem, size, CALLER());
+}
+
+void aos_free(void *mem) { k_mm_free(g_kmm_head, mem); }

@@ -1,0 +1,493 @@
+/* Heap allocator: power-of-two segregated free lists with a bitmap,
+ * immediate coalescing with both physical neighbours. See k_mm.h for the
+ * accounting rules and k_mm_internal.h for the block layout. */
+#include <string.h>
+
+#include "k_mm_internal.h"
+
+k_mm_head *g_kmm_head;
+
+/* The largest request considered at all; anything above fails cleanly
+ * before any size arithmetic can wrap. */
+#define K_MM_MAX_REQUEST (((size_t)-1 >> 2) & ~(size_t)(K_MM_ALIGN - 1))
+
+/* ---- misuse ----------------------------------------------------------- */
+void mm_report_misuse(kstat_t err, const void *addr, const char *what)
+{
+    k_printf("WARNING, %s: " K_ADDR_FMT "\n", what, K_ADDR(addr));
+    k_err_proc(err, addr);
+}
+
+/* ---- free lists ------------------------------------------------------- */
+static void freelist_insert(k_mm_head *h, k_mm_blk_t *b)
+{
+    unsigned idx = size_class(blk_size(b));
+    k_mm_links_t *l = blk_links(b);
+    l->prev = NULL;
+    l->next = h->freelist[idx];
+    if (l->next)
+        blk_links(l->next)->prev = b;
+    h->freelist[idx] = b;
+    h->bitmap |= (size_t)1 << idx;
+    h->free_blocks++;
+    h->free += K_MM_HDR_SIZE + blk_size(b);
+}
+
+static void freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+{
+    unsigned idx = size_class(blk_size(b));
+    k_mm_links_t *l = blk_links(b);
+    if (l->prev)
+        blk_links(l->prev)->next = l->next;
+    else
+        h->freelist[idx] = l->next;
+    if (l->next)
+        blk_links(l->next)->prev = l->prev;
+    if (!h->freelist[idx])
+        h->bitmap &= ~((size_t)1 << idx);
+    h->free_blocks--;
+    h->free -= K_MM_HDR_SIZE + blk_size(b);
+}
+
+/* A bounded look through the request's own class, then any block of a
+ * higher class (all of which fit), then the rest of the own class: a
+ * request fails only when no free block is large enough. */
+static k_mm_blk_t *scan_class(k_mm_head *h, unsigned idx, size_t need, unsigned limit)
+{
+    k_mm_blk_t *b = h->freelist[idx];
+    for (unsigned n = 0; b && n < limit; n++, b = blk_links(b)->next)
+        if (blk_size(b) >= need)
+            return b;
+    return NULL;
+}
+
+static k_mm_blk_t *find_free_block(k_mm_head *h, size_t need)
+{
+    unsigned idx = size_class(need);
+    k_mm_blk_t *b = scan_class(h, idx, need, RHINO_CONFIG_MM_SCAN_LIMIT);
+    if (b)
+        return b;
+    size_t higher = h->bitmap & ~(((size_t)2 << idx) - 1);
+    if (higher)
+        return h->freelist[__builtin_ctzll((unsigned long long)higher)];
+    return scan_class(h, idx, need, (unsigned)-1);
+}
+
+/* ---- block state ------------------------------------------------------ */
+static void blk_set_size(k_mm_blk_t *b, size_t size) { b->size = size | (b->size & K_MM_FLAGS); }
+
+static void blk_mark_used(k_mm_blk_t *b, uintptr_t owner, k_mm_kind_t kind)
+{
+    b->size &= ~(size_t)K_MM_FREE;
+    blk_next_phys(b)->size &= ~(size_t)K_MM_PREVFREE;
+#if RHINO_CONFIG_MM_DEBUG
+    b->owner = owner;
+    b->dye = K_MM_DYE_USED | (uint32_t)kind;
+#endif
+}
+
+static void blk_mark_free(k_mm_blk_t *b)
+{
+    b->size |= K_MM_FREE;
+    blk_next_phys(b)->size |= K_MM_PREVFREE;
+#if RHINO_CONFIG_MM_DEBUG
+    b->dye = K_MM_DYE_FREE;
+#endif
+}
+
+static void blk_link_next(k_mm_blk_t *b) { blk_next_phys(b)->prev_phys = b; }
+
+/* Cuts a used block b down to `need` payload bytes when the rest can form a
+ * block of its own; the rest is freed (and merged with a free successor). */
+static k_mm_blk_t *blk_absorb_next(k_mm_head *h, k_mm_blk_t *b);
+
+static void blk_trim(k_mm_head *h, k_mm_blk_t *b, size_t need)
+{
+    size_t size = blk_size(b);
+    if (size < need + K_MM_MIN_BLOCK)
+        return;
+    k_mm_blk_t *rest = (k_mm_blk_t *)(void *)(blk_payload(b) + need);
+    rest->size = (size - need - K_MM_HDR_SIZE) | K_MM_FREE;
+    rest->prev_phys = b;
+    blk_set_size(b, need);
+    blk_link_next(rest);
+    blk_mark_free(rest);
+    k_mm_blk_t *after = blk_next_phys(rest);
+    if (blk_is_free(after)) {
+        freelist_remove(h, after);
+        blk_absorb_next(h, rest);
+    }
+    freelist_insert(h, rest);
+}
+
+/* Merges b's free physical successor into b (which is off the lists). */
+static k_mm_blk_t *blk_absorb_next(k_mm_head *h, k_mm_blk_t *b)
+{
+    k_mm_blk_t *next = blk_next_phys(b);
+    blk_set_size(b, blk_size(b) + K_MM_HDR_SIZE + blk_size(next));
+    blk_link_next(b);
+    return b;
+}
+
+static void note_peak(k_mm_head *h)
+{
+    size_t used = h->total - h->free;
+    if (used > h->maxused)
+        h->maxused = used;
+}
+
+/* ---- pointer checks --------------------------------------------------- */
+const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr)
+{
+    for (const k_mm_region_t *r = h->regions; r; r = r->next)
+        if (addr >= r->start && addr < r->end)
+            return r;
+    return NULL;
+}
+
+/* Returns the header of a live heap block, or NULL after reporting why ptr
+ * cannot be one. Checks only what free/realloc need, in O(1). */
+static k_mm_blk_t *live_block_of(k_mm_head *h, void *ptr)
+{
+    uintptr_t a = (uintptr_t)ptr;
+    const k_mm_region_t *r = mm_region_of(h, a);
+    if (!r || a % K_MM_ALIGN || a < r->start + 2 * K_MM_HDR_SIZE) {
+        mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, ptr, "free of a pointer not from the heap");
+        return NULL;
+    }
+    k_mm_blk_t *b = blk_from_payload(ptr);
+#if RHINO_CONFIG_MM_DEBUG
+    if ((b->dye & K_MM_DYE_MASK) == K_MM_DYE_FREE && blk_is_free(b)) {
+        mm_report_misuse(RHINO_MM_DOUBLE_FREE, ptr, "double free");
+        return NULL;
+    }
+    if (!blk_dye_ok(b)) {
+        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header dye overwritten or pointer not from the heap");
+        return NULL;
+    }
+#else
+    if (blk_is_free(b)) {
+        mm_report_misuse(RHINO_MM_DOUBLE_FREE, ptr, "double free");
+        return NULL;
+    }
+#endif
+    k_mm_blk_t *next = region_next_blk(r, b);
+    if (!next || next->prev_phys != b || blk_prev_is_free(next) ||
+        blk_size(b) < K_MM_MIN_PAYLOAD) {
+        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header size or successor link corrupt");
+        return NULL;
+    }
+    if (blk_prev_is_free(b)) {
+        k_mm_blk_t *prev = b->prev_phys;
+        if (!region_holds(r, (uintptr_t)prev, K_MM_MIN_BLOCK) || (uintptr_t)prev % K_MM_ALIGN ||
+            !blk_is_free(prev) || region_next_blk(r, prev) != b) {
+            mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header predecessor link corrupt");
+            return NULL;
+        }
+    }
+    return b;
+}
+
+/* ---- heap core -------------------------------------------------------- */
+static size_t request_to_payload(size_t size)
+{
+    size_t need = align_up(size);
+    return need < K_MM_MIN_PAYLOAD ? K_MM_MIN_PAYLOAD : need;
+}
+
+static void report_alloc_failure(k_mm_head *h, size_t size)
+{
+    k_printf("WARNING, malloc failed!!!! need size:%d, but free size:%d\n",
+             (int)(size > (size_t)INT32_MAX ? INT32_MAX : size), (int)h->free);
+    if (!h->dumped) {
+        h->dumped = true;
+        k_mm_dump(h, NULL);
+    }
+}
+
+static void *heap_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
+{
+    size_t need = request_to_payload(size);
+    k_mm_blk_t *b = find_free_block(h, need);
+    if (!b)
+        return NULL;
+    freelist_remove(h, b);
+    blk_mark_used(b, owner, kind);
+    blk_trim(h, b, need);
+    h->used_blocks++;
+    note_peak(h);
+    return blk_payload(b);
+}
+
+static void heap_free(k_mm_head *h, k_mm_blk_t *b)
+{
+    h->used_blocks--;
+    blk_mark_free(b);
+    if (blk_is_free(blk_next_phys(b))) {
+        freelist_remove(h, blk_next_phys(b));
+        blk_absorb_next(h, b);
+    }
+    if (blk_prev_is_free(b)) {
+        k_mm_blk_t *prev = b->prev_phys;
+        freelist_remove(h, prev);
+        b = blk_absorb_next(h, prev);
+    }
+    freelist_insert(h, b);
+}
+
+void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
+{
+    if (!h)
+        return NULL;
+    if (size == 0) {
+        k_printf("WARNING, malloc size = 0\n");
+        return NULL;
+    }
+#if RHINO_CONFIG_MM_BLK
+    if (h->pool.base && size <= h->pool.blk_size && !k_fault_should_fail(K_FAULT_POOL_ALLOC)) {
+        void *p = mm_pool_alloc(&h->pool, owner, kind);
+        if (p)
+            return p;
+    }
+#endif
+    if (k_fault_should_fail(K_FAULT_HEAP_ALLOC)) {
+        k_printf("FAULT, injected heap alloc failure #%u, need size:%d\n",
+                 (unsigned)k_fault_injected(K_FAULT_HEAP_ALLOC), (int)(size > (size_t)INT32_MAX ? INT32_MAX : size));
+        return NULL;
+    }
+    void *p = size <= K_MM_MAX_REQUEST ? heap_alloc(h, size, owner, kind) : NULL;
+    if (!p)
+        report_alloc_failure(h, size);
+    return p;
+}
+
+void k_mm_free(k_mm_head *h, void *ptr)
+{
+    if (!h || !ptr)
+        return;
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, ptr)) {
+        mm_pool_free(&h->pool, ptr);
+        return;
+    }
+#endif
+    k_mm_blk_t *b = live_block_of(h, ptr);
+    if (b)
+        heap_free(h, b);
+}
+
+/* Grows b in place by taking its free successor, if that is enough. */
+static bool heap_grow_in_place(k_mm_head *h, k_mm_blk_t *b, size_t need)
+{
+    k_mm_blk_t *next = blk_next_phys(b);
+    if (!blk_is_free(next) || blk_size(b) + K_MM_HDR_SIZE + blk_size(next) < need)
+        return false;
+    freelist_remove(h, next);
+    blk_absorb_next(h, b);
+    blk_next_phys(b)->size &= ~(size_t)K_MM_PREVFREE;
+    blk_trim(h, b, need);
+    note_peak(h);
+    return true;
+}
+
+static void blk_set_owner(k_mm_blk_t *b, uintptr_t owner)
+{
+#if RHINO_CONFIG_MM_DEBUG
+    b->owner = owner;
+#endif
+}
+
+static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t new_size,
+                               uintptr_t owner, k_mm_kind_t kind)
+{
+    void *p = k_mm_alloc(h, new_size, owner, kind);
+    if (!p)
+        return NULL;
+    memcpy(p, old, old_size < new_size ? old_size : new_size);
+    k_mm_free(h, old);
+    return p;
+}
+
+void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
+{
+    if (!h)
+        return NULL;
+    if (!old)
+        return k_mm_alloc(h, new_size, owner, K_MM_KIND_DATA);
+    if (new_size == 0) {
+        k_mm_free(h, old);
+        return NULL;
+    }
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, old)) {
+        if (new_size <= h->pool.blk_size) {
+            mm_pool_set_owner(&h->pool, old, owner);
+            return old;
+        }
+        return move_to_new_block(h, old, h->pool.blk_size, new_size, owner, K_MM_KIND_DATA);
+    }
+#endif
+    k_mm_blk_t *b = live_block_of(h, old);
+    if (!b)
+        return NULL;
+    if (new_size > K_MM_MAX_REQUEST) {
+        report_alloc_failure(h, new_size);
+        return NULL;
+    }
+    size_t need = request_to_payload(new_size);
+    if (need <= blk_size(b)) {
+        blk_trim(h, b, need);
+    } else if (!heap_grow_in_place(h, b, need)) {
+        return move_to_new_block(h, old, blk_size(b), new_size, owner, blk_kind(b));
+    }
+    blk_set_owner(b, owner);
+    return old;
+}
+
+/* ---- regions ---------------------------------------------------------- */
+/* Smallest region: start sentinel with its record, one minimal free block,
+ * end sentinel. */
+#define K_MM_REGION_REC (align_up(sizeof(k_mm_region_t)))
+#define K_MM_REGION_MIN (K_MM_HDR_SIZE + K_MM_REGION_REC + K_MM_MIN_BLOCK + K_MM_HDR_SIZE)
+
+static void blk_init_used(k_mm_blk_t *b, k_mm_blk_t *prev, size_t size, k_mm_kind_t kind)
+{
+    b->prev_phys = prev;
+    b->size = size;
+#if RHINO_CONFIG_MM_DEBUG
+    b->owner = 0;
+    b->dye = K_MM_DYE_USED | (uint32_t)kind;
+#endif
+}
+
+static void region_build(k_mm_head *h, uintptr_t start, size_t len)
+{
+    k_mm_blk_t *first = (k_mm_blk_t *)start;
+    blk_init_used(first, NULL, K_MM_REGION_REC, K_MM_KIND_REGION);
+    k_mm_region_t *r = (k_mm_region_t *)(void *)blk_payload(first);
+    r->start = start;
+    r->end = start + len;
+    r->next = NULL;
+
+    k_mm_blk_t *body = blk_next_phys(first);
+    k_mm_blk_t *last = (k_mm_blk_t *)(r->end - K_MM_HDR_SIZE);
+    blk_init_used(body, first, (uintptr_t)last - (uintptr_t)blk_payload(body), K_MM_KIND_DATA);
+    blk_init_used(last, body, 0, K_MM_KIND_REGION);
+    blk_mark_free(body);
+    freelist_insert(h, body);
+
+    k_mm_region_t **tail = &h->regions;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = r;
+    h->total += len;
+}
+
+static bool trim_to_alignment(void **addr, size_t *len)
+{
+    uintptr_t a = (uintptr_t)*addr;
+    uintptr_t up = (a + K_MM_ALIGN - 1) & ~(uintptr_t)(K_MM_ALIGN - 1);
+    if (!a || *len < up - a)
+        return false;
+    *len = (*len - (up - a)) & ~(size_t)(K_MM_ALIGN - 1);
+    *addr = (void *)up;
+    return true;
+}
+
+static bool spans_overlap(uintptr_t a, size_t alen, uintptr_t b, size_t blen)
+{
+    return a < b + blen && b < a + alen;
+}
+
+kstat_t krhino_add_mm_region(k_mm_head *h, void *addr, size_t len)
+{
+    if (!h || !addr)
+        return RHINO_NULL_PTR;
+    if (!trim_to_alignment(&addr, &len) || len < K_MM_REGION_MIN)
+        return RHINO_MM_POOL_SIZE_ERR;
+    uintptr_t a = (uintptr_t)addr;
+    if (spans_overlap(a, len, (uintptr_t)h, align_up(sizeof *h)))
+        return RHINO_INV_PARAM;
+    for (const k_mm_region_t *r = h->regions; r; r = r->next)
+        if (spans_overlap(a, len, r->start, r->end - r->start))
+            return RHINO_INV_PARAM;
+    region_build(h, a, len);
+    note_peak(h);
+    return RHINO_SUCCESS;
+}
+
+kstat_t krhino_init_mm_head(k_mm_head **pp, void *addr, size_t len)
+{
+    if (!pp || !addr)
+        return RHINO_NULL_PTR;
+    if (!trim_to_alignment(&addr, &len) || len < align_up(sizeof(k_mm_head)) + K_MM_REGION_MIN)
+        return RHINO_MM_POOL_SIZE_ERR;
+    k_mm_head *h = addr;
+    memset(h, 0, sizeof *h);
+    h->magic = K_MM_HEAD_MAGIC;
+    size_t head_len = align_up(sizeof *h);
+    region_build(h, (uintptr_t)addr + head_len, len - head_len);
+    h->total += head_len;
+    note_peak(h);
+#if RHINO_CONFIG_MM_BLK
+    /* The pool's slab is an ordinary heap block; a heap too small for it
+     * simply has no pool. */
+    void *slab = heap_alloc(h, RHINO_CONFIG_MM_TLF_BLK_SIZE, 0, K_MM_KIND_POOL);
+    if (slab)
+        mm_pool_init(&h->pool, slab);
+#endif
+    *pp = h;
+    return RHINO_SUCCESS;
+}
+
+static union {
+    uint8_t bytes[RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE];
+    uint64_t align;
+} g_default_heap;
+
+kstat_t k_mm_init(void)
+{
+    return krhino_init_mm_head(&g_kmm_head, g_default_heap.bytes, sizeof g_default_heap.bytes);
+}
+
+/* ---- introspection ---------------------------------------------------- */
+size_t k_mm_hdr_size(void) { return K_MM_HDR_SIZE; }
+
+void k_mm_stats(const k_mm_head *h, k_mm_stats_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->total = h->total;
+    st->free = h->free;
+    st->used = h->total - h->free;
+    st->maxused = h->maxused;
+    st->free_blocks = h->free_blocks;
+    st->used_blocks = h->used_blocks;
+#if RHINO_CONFIG_MM_BLK
+    if (h->pool.base) {
+        st->pool_size = h->pool.nblocks * h->pool.blk_size;
+        st->pool_used = h->pool.used * h->pool.blk_size;
+        st->pool_free = st->pool_size - st->pool_used;
+        st->pool_blk = h->pool.blk_size;
+    }
+#endif
+}
+
+size_t krhino_mm_blk_size(const k_mm_head *h, const void *ptr)
+{
+    if (!h || !ptr)
+        return 0;
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, ptr)) {
+        size_t off = (size_t)((const uint8_t *)ptr - h->pool.base);
+        return off % h->pool.blk_size == 0 && mm_pool_blk_is_used(&h->pool, off / h->pool.blk_size)
+                   ? h->pool.blk_size : 0;
+    }
+#endif
+    const k_mm_region_t *r = mm_region_of(h, (uintptr_t)ptr);
+    if (!r || (uintptr_t)ptr % K_MM_ALIGN || (uintptr_t)ptr < r->start + 2 * K_MM_HDR_SIZE)
+        return 0;
+    const k_mm_blk_t *b = blk_from_payload(ptr);
+    if (blk_is_free(b) || !blk_dye_ok(b) || !region_next_blk(r, b))
+        return 0;
+    return blk_size(b);
+}

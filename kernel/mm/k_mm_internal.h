@@ -1,0 +1,154 @@
+/* Block layout and tiny helpers shared by the allocator, the pool, the
+ * debug printer and the validator. Not part of the public API. */
+#ifndef K_MM_INTERNAL_H
+#define K_MM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k_mm.h"
+
+/* Block header. The payload follows it directly; a free block keeps its
+ * free-list links in the first bytes of its payload. */
+typedef struct k_mm_blk {
+    struct k_mm_blk *prev_phys; /* physically previous block; NULL for a region's sentinel */
+    size_t size;                /* payload bytes | K_MM_FREE | K_MM_PREVFREE */
+#if RHINO_CONFIG_MM_DEBUG
+    uintptr_t owner; /* return address of the allocating call; 0 = kernel */
+    uint32_t dye;    /* K_MM_DYE_USED or K_MM_DYE_FREE in the high 24 bits, kind in the low 8 */
+#endif
+} k_mm_blk_t;
+
+typedef struct {
+    k_mm_blk_t *next;
+    k_mm_blk_t *prev;
+} k_mm_links_t;
+
+/* A region record lives in the payload of the region's start sentinel. */
+typedef struct k_mm_region {
+    uintptr_t start; /* start sentinel header */
+    uintptr_t end;   /* one past the end sentinel header */
+    struct k_mm_region *next;
+} k_mm_region_t;
+
+#define K_MM_FREE 0x1u
+#define K_MM_PREVFREE 0x2u
+#define K_MM_FLAGS 0x7u
+#define K_MM_HDR_SIZE (sizeof(k_mm_blk_t))
+#define K_MM_MIN_PAYLOAD (sizeof(k_mm_links_t))
+#define K_MM_MIN_BLOCK (K_MM_HDR_SIZE + K_MM_MIN_PAYLOAD)
+#define K_MM_CLASSES (sizeof(size_t) * 8u)
+#define K_MM_HEAD_MAGIC 0x6B6D6D68u /* "kmmh" */
+
+#define K_MM_DYE_USED 0xFEFEFE00u
+#define K_MM_DYE_FREE 0xABABAB00u
+#define K_MM_DYE_MASK 0xFFFFFF00u
+
+_Static_assert(sizeof(k_mm_blk_t) % K_MM_ALIGN == 0, "payload must stay 8-byte aligned");
+_Static_assert(K_MM_MIN_PAYLOAD % K_MM_ALIGN == 0, "minimum payload must be aligned");
+#ifdef K_MM_EXPECT_HDR_SIZE
+_Static_assert(sizeof(k_mm_blk_t) == K_MM_EXPECT_HDR_SIZE, "README states this header size");
+#endif
+
+#if RHINO_CONFIG_MM_BLK
+#define K_MM_POOL_BLKS (RHINO_CONFIG_MM_TLF_BLK_SIZE / RHINO_CONFIG_MM_BLK_SIZE)
+_Static_assert(RHINO_CONFIG_MM_BLK_SIZE % K_MM_ALIGN == 0, "pool blocks must stay aligned");
+typedef struct {
+    uint8_t *base; /* first block; NULL when the heap was too small for a pool */
+    size_t blk_size;
+    size_t nblocks;
+    size_t used; /* blocks handed out */
+    uint32_t used_map[(K_MM_POOL_BLKS + 31) / 32];
+#if RHINO_CONFIG_MM_DEBUG
+    uintptr_t owner[K_MM_POOL_BLKS];
+    uint8_t kind[K_MM_POOL_BLKS];
+#endif
+} k_mm_pool_t;
+#endif
+
+struct k_mm_head {
+    uint32_t magic;
+    bool dumped;      /* the out-of-memory dump is printed once */
+    size_t total;     /* TotalSz */
+    size_t free;      /* FreeSz: header + payload of every free block */
+    size_t maxused;   /* peak of total - free */
+    size_t free_blocks;
+    size_t used_blocks;
+    size_t bitmap;    /* bit i set <=> freelist[i] non-empty */
+    k_mm_blk_t *freelist[K_MM_CLASSES];
+    k_mm_region_t *regions;
+#if RHINO_CONFIG_MM_BLK
+    k_mm_pool_t pool;
+#endif
+};
+
+/* ---- block helpers ---------------------------------------------------- */
+static inline size_t blk_size(const k_mm_blk_t *b) { return b->size & ~(size_t)K_MM_FLAGS; }
+static inline bool blk_is_free(const k_mm_blk_t *b) { return (b->size & K_MM_FREE) != 0; }
+static inline bool blk_prev_is_free(const k_mm_blk_t *b) { return (b->size & K_MM_PREVFREE) != 0; }
+static inline bool blk_is_sentinel_end(const k_mm_blk_t *b) { return blk_size(b) == 0; }
+static inline uint8_t *blk_payload(const k_mm_blk_t *b) { return (uint8_t *)b + K_MM_HDR_SIZE; }
+static inline k_mm_blk_t *blk_from_payload(const void *p)
+{
+    return (k_mm_blk_t *)(uintptr_t)((uintptr_t)p - K_MM_HDR_SIZE);
+}
+static inline k_mm_blk_t *blk_next_phys(const k_mm_blk_t *b)
+{
+    return (k_mm_blk_t *)(uintptr_t)((uintptr_t)blk_payload(b) + blk_size(b));
+}
+static inline k_mm_links_t *blk_links(const k_mm_blk_t *b) { return (k_mm_links_t *)(void *)blk_payload(b); }
+static inline size_t align_up(size_t n) { return (n + K_MM_ALIGN - 1) & ~(size_t)(K_MM_ALIGN - 1); }
+
+static inline unsigned size_class(size_t size)
+{
+    return (unsigned)(sizeof(unsigned long long) * 8 - 1 - (unsigned)__builtin_clzll((unsigned long long)size));
+}
+
+#if RHINO_CONFIG_MM_DEBUG
+static inline bool blk_dye_ok(const k_mm_blk_t *b)
+{
+    return (b->dye & K_MM_DYE_MASK) == (blk_is_free(b) ? K_MM_DYE_FREE : K_MM_DYE_USED);
+}
+static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return (k_mm_kind_t)(b->dye & 0xFFu); }
+static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return b->owner; }
+#else
+static inline bool blk_dye_ok(const k_mm_blk_t *b) { return true; }
+static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return K_MM_KIND_DATA; }
+static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return 0; }
+#endif
+
+/* ---- region helpers: bounds checks that never trust a header ---------- */
+static inline bool region_holds(const k_mm_region_t *r, uintptr_t a, size_t len)
+{
+    return a >= r->start && a <= r->end && len <= r->end - a;
+}
+static inline k_mm_blk_t *region_first_blk(const k_mm_region_t *r) { return (k_mm_blk_t *)r->start; }
+/* The block after b, or NULL when b's size would leave the region. */
+static inline k_mm_blk_t *region_next_blk(const k_mm_region_t *r, const k_mm_blk_t *b)
+{
+    uintptr_t payload = (uintptr_t)b + K_MM_HDR_SIZE;
+    if (!region_holds(r, payload, blk_size(b)) ||
+        !region_holds(r, payload + blk_size(b), K_MM_HDR_SIZE))
+        return NULL;
+    return (k_mm_blk_t *)(payload + blk_size(b));
+}
+const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr);
+
+/* ---- pool (k_mm_pool.c) ------------------------------------------------ */
+#if RHINO_CONFIG_MM_BLK
+void mm_pool_init(k_mm_pool_t *pool, void *slab);
+bool mm_pool_owns(const k_mm_pool_t *pool, const void *p);
+void *mm_pool_alloc(k_mm_pool_t *pool, uintptr_t owner, k_mm_kind_t kind);
+void mm_pool_free(k_mm_pool_t *pool, void *p);
+void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner);
+bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
+#endif
+
+/* ---- misuse reporting (k_mm.c) ---------------------------------------- */
+void mm_report_misuse(kstat_t err, const void *addr, const char *what);
+
+#define K_ADDR_FMT "0x%08lx"
+#define K_ADDR(a) ((unsigned long)(uintptr_t)(a))
+
+#endif

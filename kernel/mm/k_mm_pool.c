@@ -1,0 +1,81 @@
+/* Fixed-block pool: RHINO_CONFIG_MM_TLF_BLK_SIZE bytes carved from the heap
+ * into RHINO_CONFIG_MM_BLK_SIZE blocks. Which blocks are in use lives in a
+ * bitmap outside the slab, so a write into a freed block cannot derail the
+ * pool, and a double free is a bit already clear. */
+#include "k_mm_internal.h"
+
+#if RHINO_CONFIG_MM_BLK
+
+static bool bit_is_set(const uint32_t *map, size_t i) { return (map[i / 32] >> (i % 32)) & 1u; }
+static void bit_set(uint32_t *map, size_t i) { map[i / 32] |= 1u << (i % 32); }
+static void bit_clear(uint32_t *map, size_t i) { map[i / 32] &= ~(1u << (i % 32)); }
+
+void mm_pool_init(k_mm_pool_t *pool, void *slab)
+{
+    pool->base = slab;
+    pool->blk_size = RHINO_CONFIG_MM_BLK_SIZE;
+    pool->nblocks = K_MM_POOL_BLKS;
+    pool->used = 0;
+    for (size_t i = 0; i < sizeof pool->used_map / sizeof pool->used_map[0]; i++)
+        pool->used_map[i] = 0;
+}
+
+bool mm_pool_owns(const k_mm_pool_t *pool, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)pool->base;
+    return pool->base && a >= base && a - base < pool->nblocks * pool->blk_size;
+}
+
+bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx) { return bit_is_set(pool->used_map, idx); }
+
+/* Lowest free block first, so the same program always gets the same
+ * addresses. */
+static size_t first_free_blk(const k_mm_pool_t *pool)
+{
+    for (size_t w = 0; w < sizeof pool->used_map / sizeof pool->used_map[0]; w++) {
+        if (pool->used_map[w] == UINT32_MAX)
+            continue;
+        size_t i = w * 32 + (size_t)__builtin_ctz(~pool->used_map[w]);
+        return i < pool->nblocks ? i : pool->nblocks;
+    }
+    return pool->nblocks;
+}
+
+void *mm_pool_alloc(k_mm_pool_t *pool, uintptr_t owner, k_mm_kind_t kind)
+{
+    size_t i = first_free_blk(pool);
+    if (i == pool->nblocks)
+        return NULL;
+    bit_set(pool->used_map, i);
+    pool->used++;
+#if RHINO_CONFIG_MM_DEBUG
+    pool->owner[i] = owner;
+    pool->kind[i] = (uint8_t)kind;
+#endif
+    return pool->base + i * pool->blk_size;
+}
+
+void mm_pool_free(k_mm_pool_t *pool, void *p)
+{
+    size_t off = (size_t)((uint8_t *)p - pool->base);
+    if (off % pool->blk_size) {
+        mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, p, "free of a pointer inside a pool block");
+        return;
+    }
+    size_t i = off / pool->blk_size;
+    if (!bit_is_set(pool->used_map, i)) {
+        mm_report_misuse(RHINO_MM_DOUBLE_FREE, p, "double free of a pool block");
+        return;
+    }
+    bit_clear(pool->used_map, i);
+    pool->used--;
+}
+
+void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner)
+{
+#if RHINO_CONFIG_MM_DEBUG
+    pool->owner[(size_t)((const uint8_t *)p - pool->base) / pool->blk_size] = owner;
+#endif
+}
+
+#endif

@@ -1,0 +1,179 @@
+/* The heap validator: proves every structural invariant of k_mm.c without
+ * trusting any header. Every address read from the heap is bounds-checked
+ * against the regions before it is followed. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "k_mm_internal.h"
+#include "k_mm_validate.h"
+
+typedef struct {
+    const k_mm_head *h;
+    k_mm_check_t *res;
+    size_t free_blocks, free_bytes, used_blocks, region_bytes;
+} walk_t;
+
+static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->what, sizeof res->what, fmt, ap);
+    va_end(ap);
+    res->ok = false;
+    res->where = (uintptr_t)where;
+    return false;
+}
+
+/* A pointer found in a free-list link: it must name a free block header
+ * lying wholly inside one of the heap's regions. */
+static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
+{
+    uintptr_t a = (uintptr_t)t;
+    const k_mm_region_t *r = mm_region_of(h, a);
+    if (!r || a % K_MM_ALIGN || !region_holds(r, a, K_MM_MIN_BLOCK))
+        return NULL;
+    return t;
+}
+
+static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
+{
+    const k_mm_links_t *l = blk_links(b);
+    unsigned idx = size_class(blk_size(b));
+    if (l->next) {
+        const k_mm_blk_t *n = link_target(w->h, l->next);
+        if (!n || !blk_is_free(n) || blk_links(n)->prev != b)
+            return fail(w->res, b, "free block's next link is broken");
+    }
+    if (l->prev) {
+        const k_mm_blk_t *p = link_target(w->h, l->prev);
+        if (!p || !blk_is_free(p) || blk_links(p)->next != b)
+            return fail(w->res, b, "free block's prev link is broken");
+    } else if (w->h->freelist[idx] != b) {
+        return fail(w->res, b, "free block of class %u is not on its list", idx);
+    }
+    return true;
+}
+
+static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
+{
+    if (b->prev_phys != prev)
+        return fail(w->res, b, "prev_phys does not point at the previous block");
+    if (blk_prev_is_free(b) != blk_is_free(prev))
+        return fail(w->res, b, "PREVFREE bit disagrees with the previous block");
+    if (!blk_dye_ok(b))
+        return fail(w->res, b, "dye word overwritten");
+    if (blk_is_sentinel_end(b))
+        return true;
+    if (blk_size(b) % K_MM_ALIGN || blk_size(b) < K_MM_MIN_PAYLOAD)
+        return fail(w->res, b, "size %lu is not a valid payload size", (unsigned long)blk_size(b));
+    if (!blk_is_free(b)) {
+        w->used_blocks++;
+        return true;
+    }
+    if (blk_is_free(prev))
+        return fail(w->res, b, "two adjacent free blocks");
+    w->free_blocks++;
+    w->free_bytes += K_MM_HDR_SIZE + blk_size(b);
+    return check_free_links(w, b);
+}
+
+static bool check_region(walk_t *w, const k_mm_region_t *r)
+{
+    const k_mm_blk_t *first = region_first_blk(r);
+    if (first->prev_phys || blk_is_free(first) || (const void *)blk_payload(first) != (const void *)r ||
+        !blk_dye_ok(first) || blk_kind(first) != K_MM_KIND_REGION)
+        return fail(w->res, first, "region start sentinel damaged");
+    const k_mm_blk_t *prev = first, *b = region_next_blk(r, first);
+    for (; b; prev = b, b = region_next_blk(r, b)) {
+        if (!check_block(w, prev, b))
+            return false;
+        if (blk_is_sentinel_end(b))
+            break;
+    }
+    if (!b)
+        return fail(w->res, prev, "block size runs past the end of its region");
+    if ((uintptr_t)b + K_MM_HDR_SIZE != r->end || blk_is_free(b))
+        return fail(w->res, b, "blocks do not tile the region up to its end sentinel");
+    w->region_bytes += r->end - r->start;
+    return true;
+}
+
+static bool check_freelists(walk_t *w)
+{
+    const k_mm_head *h = w->h;
+    size_t listed = 0;
+    for (unsigned i = 0; i < K_MM_CLASSES; i++) {
+        bool bit = (h->bitmap >> i) & 1u;
+        if (bit != (h->freelist[i] != NULL))
+            return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
+        const k_mm_blk_t *prev = NULL;
+        for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
+            if (!link_target(h, b) || !blk_is_free(b) || !blk_dye_ok(b))
+                return fail(w->res, b, "free list %u holds something that is not a free block", i);
+            if (size_class(blk_size(b)) != i || blk_links(b)->prev != prev)
+                return fail(w->res, b, "free list %u entry has the wrong class or back link", i);
+            if (++listed > w->free_blocks)
+                return fail(w->res, b, "free lists hold more entries than the heap has free blocks");
+        }
+    }
+    if (listed != w->free_blocks)
+        return fail(w->res, NULL, "free lists hold %lu blocks, the walk found %lu", (unsigned long)listed,
+                    (unsigned long)w->free_blocks);
+    return true;
+}
+
+#if RHINO_CONFIG_MM_BLK
+static bool check_pool(walk_t *w)
+{
+    const k_mm_pool_t *pool = &w->h->pool;
+    if (!pool->base)
+        return true;
+    size_t used = 0;
+    for (size_t i = 0; i < sizeof pool->used_map * 8; i++) {
+        if (!((pool->used_map[i / 32] >> (i % 32)) & 1u))
+            continue;
+        if (i >= pool->nblocks)
+            return fail(w->res, pool->base, "pool bitmap marks a block past the slab");
+        used++;
+    }
+    if (used != pool->used)
+        return fail(w->res, pool->base, "pool counts %lu used blocks, its bitmap %lu",
+                    (unsigned long)pool->used, (unsigned long)used);
+    const k_mm_region_t *r = mm_region_of(w->h, (uintptr_t)pool->base);
+    const k_mm_blk_t *slab = blk_from_payload(pool->base);
+    if (!r || blk_is_free(slab) || blk_kind(slab) != K_MM_KIND_POOL ||
+        blk_size(slab) < pool->nblocks * pool->blk_size)
+        return fail(w->res, slab, "pool slab is not a used heap block of kind pool");
+    return true;
+}
+#endif
+
+bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res)
+{
+    res->ok = true;
+    res->where = 0;
+    res->what[0] = '\0';
+    walk_t w = {.h = h, .res = res};
+    if (h->magic != K_MM_HEAD_MAGIC)
+        return fail(res, h, "heap head magic overwritten");
+    for (const k_mm_region_t *r = h->regions; r; r = r->next)
+        if (!check_region(&w, r))
+            return false;
+    if (!check_freelists(&w))
+        return false;
+    if (w.free_blocks != h->free_blocks || w.free_bytes != h->free || w.used_blocks != h->used_blocks)
+        return fail(res, NULL, "walk totals (free %lu blocks/%lu bytes, used %lu) differ from the stats (%lu/%lu, %lu)",
+                    (unsigned long)w.free_blocks, (unsigned long)w.free_bytes, (unsigned long)w.used_blocks,
+                    (unsigned long)h->free_blocks, (unsigned long)h->free, (unsigned long)h->used_blocks);
+    size_t head_len = align_up(sizeof *h);
+    if (w.region_bytes + head_len != h->total || h->maxused < h->total - h->free || h->maxused > h->total)
+        return fail(res, NULL, "TotalSz or peak UsedSz disagrees with the regions");
+#if RHINO_CONFIG_MM_BLK
+    return check_pool(&w);
+#else
+    return true;
+#endif
+}
