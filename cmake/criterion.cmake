@@ -1,23 +1,44 @@
-# rtosfuzz_criterion_suite(<target> <sources...>)
-# Builds a Criterion test binary and registers one CTest test per Test()
-# found in its sources, named <suite>.<test>, so `ctest -R` selects them.
+# rtosfuzz_criterion_suite(<target> KERNEL <lib> SOURCES <src...>)
+# Builds a Criterion test binary against a kernel library and registers one
+# CTest test per Test(suite, name) found in its sources, named
+# <prefix><suite>.<name> (PREFIX is optional), so `ctest -R` selects them.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
 
+set(RTOSFUZZ_UNIT_SUPPORT ${CMAKE_SOURCE_DIR}/unit/support/unit_support.c)
+
 function(rtosfuzz_criterion_suite target)
-  add_executable(${target} ${ARGN})
-  target_link_libraries(${target} PRIVATE rtos_kernel PkgConfig::CRITERION)
-  foreach(src ${ARGN})
+  cmake_parse_arguments(S "" "KERNEL;PREFIX" "SOURCES" ${ARGN})
+  add_executable(${target} ${S_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
+  target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
+  target_link_libraries(${target} PRIVATE ${S_KERNEL} PkgConfig::CRITERION)
+  foreach(src ${S_SOURCES})
     file(STRINGS ${src} lines REGEX "^[ \t]*Test[ \t]*\\([ \t]*[A-Za-z0-9_]+[ \t]*,[ \t]*[A-Za-z0-9_]+")
     foreach(line ${lines})
       string(REGEX REPLACE "^[ \t]*Test[ \t]*\\([ \t]*([A-Za-z0-9_]+)[ \t]*,[ \t]*([A-Za-z0-9_]+).*" "\\1;\\2" st "${line}")
       list(GET st 0 suite)
       list(GET st 1 name)
-      add_test(NAME ${suite}.${name}
-               COMMAND ${target} --filter=${suite}/${name} --jobs=1)
-      set_tests_properties(${suite}.${name} PROPERTIES
+      set(test ${S_PREFIX}${suite}.${name})
+      add_test(NAME ${test} COMMAND ${target} --filter=${suite}/${name} --jobs=1)
+      set_tests_properties(${test} PROPERTIES
         FAIL_REGULAR_EXPRESSION "${RTOSFUZZ_FAIL_REGEX};Tested: 0 "
-        ENVIRONMENT "ASAN_OPTIONS=abort_on_error=0:detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")
+        ENVIRONMENT "ASAN_OPTIONS=detect_leaks=1;UBSAN_OPTIONS=print_stacktrace=1")
     endforeach()
   endforeach()
+endfunction()
+
+# rtosfuzz_negative_control(<bug> KERNEL_DEFINE <def> SOURCES <src...> FILTER <f> EXPECT <regex>)
+# Builds a test copy of the kernel with one seeded bug and runs a suite
+# against it: the test passes only if the output shows the oracle meant to
+# catch that bug (EXPECT), i.e. the check is proven able to fail.
+function(rtosfuzz_negative_control bug)
+  cmake_parse_arguments(N "" "KERNEL_DEFINE;FILTER;EXPECT" "SOURCES" ${ARGN})
+  rtosfuzz_kernel_library(rtos_kernel_${bug} ${N_KERNEL_DEFINE})
+  add_executable(negctl_${bug} ${N_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
+  target_include_directories(negctl_${bug} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
+  target_link_libraries(negctl_${bug} PRIVATE rtos_kernel_${bug} PkgConfig::CRITERION)
+  add_test(NAME negative_control.${bug} COMMAND negctl_${bug} --filter=${N_FILTER} --jobs=1)
+  set_tests_properties(negative_control.${bug} PROPERTIES
+    PASS_REGULAR_EXPRESSION "${N_EXPECT}"
+    FAIL_REGULAR_EXPRESSION "${RTOSFUZZ_FAIL_REGEX}")
 endfunction()

@@ -31,6 +31,9 @@ static void freelist_insert(k_mm_head *h, k_mm_blk_t *b)
     h->bitmap |= (size_t)1 << idx;
     h->free_blocks++;
     h->free += K_MM_HDR_SIZE + blk_size(b);
+#ifdef K_MM_SEEDED_BUG_FREE_ACCOUNTING /* negative control: FreeSz drifts by 8 per insert */
+    h->free -= K_MM_ALIGN;
+#endif
 }
 
 static void freelist_remove(k_mm_head *h, k_mm_blk_t *b)
@@ -177,13 +180,11 @@ static k_mm_blk_t *live_block_of(k_mm_head *h, void *ptr)
         mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header size or successor link corrupt");
         return NULL;
     }
-    if (blk_prev_is_free(b)) {
-        k_mm_blk_t *prev = b->prev_phys;
-        if (!region_holds(r, (uintptr_t)prev, K_MM_MIN_BLOCK) || (uintptr_t)prev % K_MM_ALIGN ||
-            !blk_is_free(prev) || region_next_blk(r, prev) != b) {
-            mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header predecessor link corrupt");
-            return NULL;
-        }
+    k_mm_blk_t *prev = b->prev_phys;
+    if (!region_holds(r, (uintptr_t)prev, K_MM_HDR_SIZE) || (uintptr_t)prev % K_MM_ALIGN ||
+        region_next_blk(r, prev) != b || blk_is_free(prev) != blk_prev_is_free(b)) {
+        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header predecessor link corrupt");
+        return NULL;
     }
     return b;
 }
@@ -227,11 +228,13 @@ static void heap_free(k_mm_head *h, k_mm_blk_t *b)
         freelist_remove(h, blk_next_phys(b));
         blk_absorb_next(h, b);
     }
+#ifndef K_MM_SEEDED_BUG_NO_COALESCE_PREV /* negative control: left neighbour never merged */
     if (blk_prev_is_free(b)) {
         k_mm_blk_t *prev = b->prev_phys;
         freelist_remove(h, prev);
         b = blk_absorb_next(h, prev);
     }
+#endif
     freelist_insert(h, b);
 }
 
@@ -304,6 +307,10 @@ static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t 
     if (!p)
         return NULL;
     memcpy(p, old, old_size < new_size ? old_size : new_size);
+#ifdef K_MM_SEEDED_BUG_POOL_REALLOC_LEAK /* negative control: a pool block moved to the heap is never released */
+    if (mm_pool_owns(&h->pool, old))
+        return p;
+#endif
     k_mm_free(h, old);
     return p;
 }

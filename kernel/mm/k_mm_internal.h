@@ -34,7 +34,7 @@ typedef struct k_mm_region {
 
 #define K_MM_FREE 0x1u
 #define K_MM_PREVFREE 0x2u
-#define K_MM_FLAGS 0x7u
+#define K_MM_FLAGS 0x3u
 #define K_MM_HDR_SIZE (sizeof(k_mm_blk_t))
 #define K_MM_MIN_PAYLOAD (sizeof(k_mm_links_t))
 #define K_MM_MIN_BLOCK (K_MM_HDR_SIZE + K_MM_MIN_PAYLOAD)
@@ -108,7 +108,9 @@ static inline unsigned size_class(size_t size)
 #if RHINO_CONFIG_MM_DEBUG
 static inline bool blk_dye_ok(const k_mm_blk_t *b)
 {
-    return (b->dye & K_MM_DYE_MASK) == (blk_is_free(b) ? K_MM_DYE_FREE : K_MM_DYE_USED);
+    if (blk_is_free(b))
+        return b->dye == K_MM_DYE_FREE;
+    return (b->dye & K_MM_DYE_MASK) == K_MM_DYE_USED && (b->dye & ~K_MM_DYE_MASK) < K_MM_KIND_COUNT;
 }
 static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return (k_mm_kind_t)(b->dye & 0xFFu); }
 static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return b->owner; }

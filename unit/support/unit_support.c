@@ -1,0 +1,63 @@
+#include "unit_support.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "k_mm.h"
+#include "k_port.h"
+
+static char capture_buf[1 << 20];
+static size_t capture_len;
+err_record_t g_err_record;
+
+const char *capture_text(void) { return capture_buf; }
+
+void capture_reset(void)
+{
+    capture_len = 0;
+    capture_buf[0] = '\0';
+}
+
+int capture_print(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = sizeof capture_buf - capture_len;
+    int n = vsnprintf(capture_buf + capture_len, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        capture_len += (size_t)n < room ? (size_t)n : room - 1;
+    return n;
+}
+
+static void record_err(kstat_t err, const void *addr)
+{
+    g_err_record.count++;
+    g_err_record.last_err = err;
+    g_err_record.last_addr = addr;
+}
+
+void unit_observe_kernel(void)
+{
+    memset(&g_err_record, 0, sizeof g_err_record);
+    capture_reset();
+    k_print_set(capture_print);
+    k_err_hook_set(record_err);
+}
+
+void unit_fresh_kernel(void)
+{
+    k_fault_reset();
+    k_mm_init();
+    unit_observe_kernel();
+}
+
+int capture_count(const char *needle)
+{
+    int n = 0;
+    size_t len = strlen(needle);
+    for (const char *p = capture_buf; (p = strstr(p, needle)); p += len)
+        n++;
+    return n;
+}
