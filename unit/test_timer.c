@@ -1,0 +1,1210 @@
+/* Timer service (kernel/timer): exact firing schedules, rhino's ignored
+ * commands, the command queue and its fault point, callbacks that use the
+ * API, tick wrap-around, dynamic timer memory, and a seeded random sequence
+ * checked firing by firing against an independent model (timer_model). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aos/kernel.h"
+#include "k_mm.h"
+#include "k_port.h"
+#include "k_timer.h"
+#include "unit_support.h"
+
+#define T0 1000u /* the tick most tests start at */
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- what the callbacks saw ------------------------------------------------ */
+
+typedef struct {
+    void *timer;
+    void *arg;
+    tick_t tick;
+} fired_t;
+
+static fired_t fired[256];
+static size_t nfired;
+
+static void note_firing(void *timer, void *arg)
+{
+    cr_assert_lt(nfired, ARRAY_LEN(fired));
+    fired[nfired++] = (fired_t){timer, arg, krhino_sys_tick_get()};
+}
+
+typedef struct {
+    const void *timer;
+    tick_t tick;
+} want_t;
+
+static void expect_log(const want_t *want, size_t n)
+{
+    cr_expect_eq(nfired, n, "fired %zu times, expected %zu", nfired, n);
+    for (size_t i = 0; i < n && i < nfired; i++) {
+        cr_expect_eq(fired[i].timer, want[i].timer, "firing %zu: wrong timer", i);
+        cr_expect_eq(fired[i].tick, want[i].tick, "firing %zu at tick 0x%08x, expected 0x%08x", i,
+                     (unsigned)fired[i].tick, (unsigned)want[i].tick);
+    }
+}
+#define EXPECT_LOG(...) expect_log((want_t[]){__VA_ARGS__}, ARRAY_LEN(((want_t[]){__VA_ARGS__})))
+
+static void run_ticks(unsigned n)
+{
+    while (n--)
+        krhino_tick_proc();
+}
+
+static void setup(void)
+{
+    unit_observe_kernel();
+    k_fault_reset();
+    cr_assert_eq(k_mm_init(), RHINO_SUCCESS);
+    k_timer_init(T0);
+    nfired = 0;
+}
+
+TestSuite(timer, .init = setup);
+TestSuite(timer_model, .init = setup);
+
+static k_mm_stats_t heap_stats(void)
+{
+    k_mm_stats_t st;
+    k_mm_stats(g_kmm_head, &st);
+    return st;
+}
+
+/* maxused is a peak and may only grow, so it is left out. */
+static void expect_same_heap(const k_mm_stats_t *a, const k_mm_stats_t *b)
+{
+    cr_expect_eq(a->total, b->total);
+    cr_expect_eq(a->free, b->free, "FreeSz 0x%zx, expected 0x%zx", b->free, a->free);
+    cr_expect_eq(a->used, b->used, "UsedSz 0x%zx, expected 0x%zx", b->used, a->used);
+    cr_expect_eq(a->free_blocks, b->free_blocks);
+    cr_expect_eq(a->used_blocks, b->used_blocks);
+    cr_expect_eq(a->pool_used, b->pool_used);
+}
+
+/* ---- schedules ------------------------------------------------------------- */
+
+Test(timer, one_shot_fires_once_at_first)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run(); /* START processed at T0 */
+    run_ticks(50);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(t.timer_state, TIMER_DEACTIVE);
+}
+
+Test(timer, start_posted_between_ticks_takes_effect_at_next_tick)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_SUCCESS);
+    cr_expect_eq(k_timer_queued(), 1);
+    run_ticks(50); /* START processed by the tick_proc that reaches T0 + 1 */
+    EXPECT_LOG({&t, T0 + 1 + 5});
+}
+
+Test(timer, periodic_fires_at_first_plus_k_rounds)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 3, 7, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(38);
+    EXPECT_LOG({&t, T0 + 3}, {&t, T0 + 10}, {&t, T0 + 17}, {&t, T0 + 24}, {&t, T0 + 31}, {&t, T0 + 38});
+    cr_expect_eq(t.timer_state, TIMER_ACTIVE);
+    cr_expect_eq(t.match, T0 + 45);
+}
+
+Test(timer, stop_prevents_firing)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(7); /* fired once at T0 + 5 */
+    cr_assert_eq(krhino_timer_stop(&t), RHINO_SUCCESS);
+    run_ticks(50);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(t.timer_state, TIMER_DEACTIVE);
+    cr_expect_eq(krhino_timer_stop(&t), RHINO_SUCCESS, "stop of a stopped timer is accepted");
+    run_ticks(1);
+    cr_expect_eq(t.timer_state, TIMER_DEACTIVE);
+}
+
+Test(timer, start_of_active_timer_is_ignored)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 10, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(4);
+    cr_assert_eq(krhino_timer_start(&t), RHINO_SUCCESS);
+    run_ticks(20); /* a restart would have moved the expiry to T0 + 15 */
+    EXPECT_LOG({&t, T0 + 10});
+}
+
+Test(timer, change_while_stopped_takes_effect)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_change(&t, 10, 4), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_start(&t), RHINO_SUCCESS);
+    krhino_timer_task_run(); /* CHANGE then START, in posting order */
+    run_ticks(18);
+    EXPECT_LOG({&t, T0 + 10}, {&t, T0 + 14}, {&t, T0 + 18});
+}
+
+Test(timer, change_of_active_timer_is_ignored)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    cr_assert_eq(krhino_timer_change(&t, 50, 0), RHINO_SUCCESS, "accepted at post time");
+    run_ticks(15);
+    EXPECT_LOG({&t, T0 + 5}, {&t, T0 + 10}, {&t, T0 + 15});
+    cr_expect_eq(t.init_count, 5);
+    cr_expect_eq(t.round_ticks, 5);
+}
+
+Test(timer, arg_change_while_stopped_takes_effect)
+{
+    ktimer_t t = {0};
+    int a, b;
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, &a, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_arg_change(&t, &b), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_start(&t), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(5);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(fired[0].arg, &b);
+}
+
+Test(timer, arg_change_of_active_timer_is_ignored)
+{
+    ktimer_t t = {0};
+    int a, b;
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, &a, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    cr_assert_eq(krhino_timer_arg_change(&t, &b), RHINO_SUCCESS);
+    run_ticks(5);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(fired[0].arg, &a);
+}
+
+Test(timer, del_of_active_timer_is_ignored)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    cr_assert_eq(krhino_timer_del(&t), RHINO_SUCCESS, "accepted at post time");
+    run_ticks(10);
+    EXPECT_LOG({&t, T0 + 5}, {&t, T0 + 10});
+    cr_expect_eq(krhino_timer_stop(&t), RHINO_SUCCESS, "still a timer");
+}
+
+Test(timer, del_of_stopped_timer_deletes_it)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(&t), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    cr_expect_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_del(&t), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 0), RHINO_SUCCESS,
+                 "the storage can be reused");
+}
+
+Test(timer, commands_queued_behind_a_delete_are_dropped)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(&t), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_start(&t), RHINO_SUCCESS, "still a timer when posted");
+    krhino_timer_task_run();
+    cr_expect_eq(k_timer_queued(), 0);
+    run_ticks(10);
+    cr_expect_eq(nfired, 0, "a deleted timer was started");
+    cr_expect_eq(t.timer_state, TIMER_DEACTIVE);
+}
+
+/* ---- the command queue ----------------------------------------------------- */
+
+Test(timer, queue_full_on_post_21)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    for (int i = 0; i < RHINO_CONFIG_TIMER_MSG_NUM; i++)
+        cr_assert_eq(krhino_timer_arg_change(&t, NULL), RHINO_SUCCESS, "post %d", i + 1);
+    cr_expect_eq(k_timer_queued(), RHINO_CONFIG_TIMER_MSG_NUM);
+    cr_expect_eq(krhino_timer_start(&t), RHINO_TIMER_MSG_FULL);
+    cr_expect_eq(krhino_timer_del(&t), RHINO_TIMER_MSG_FULL);
+    cr_expect_eq(k_fault_calls(K_FAULT_TIMER_QUEUE), RHINO_CONFIG_TIMER_MSG_NUM + 2,
+                 "every post attempt counts at the fault point, full queue or not");
+    krhino_timer_task_run();
+    cr_expect_eq(k_timer_queued(), 0);
+    cr_expect_eq(krhino_timer_start(&t), RHINO_SUCCESS, "room again after the task ran");
+}
+
+Test(timer, failed_post_changes_nothing)
+{
+    ktimer_t t = {0}, other = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&other, "o", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    for (int i = 0; i < RHINO_CONFIG_TIMER_MSG_NUM; i++)
+        cr_assert_eq(krhino_timer_arg_change(&other, NULL), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_stop(&t), RHINO_TIMER_MSG_FULL);
+    run_ticks(10);
+    EXPECT_LOG({&t, T0 + 5}, {&t, T0 + 10});
+}
+
+Test(timer, fault_point_fails_post_like_full_queue)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(k_fault_fail_at(K_FAULT_TIMER_QUEUE, 2), 0);
+    cr_expect_eq(krhino_timer_arg_change(&t, NULL), RHINO_SUCCESS);
+    cr_expect_eq(krhino_timer_start(&t), RHINO_TIMER_MSG_FULL, "injected on post 2");
+    cr_expect_eq(k_timer_queued(), 1, "the failed post queued nothing");
+    cr_expect_eq(krhino_timer_stop(&t), RHINO_SUCCESS);
+    cr_expect_eq(k_fault_calls(K_FAULT_TIMER_QUEUE), 3);
+    cr_expect_eq(k_fault_injected(K_FAULT_TIMER_QUEUE), 1);
+    krhino_timer_task_run();
+    run_ticks(10);
+    cr_expect_eq(nfired, 0, "the START that failed to post ran anyway");
+}
+
+Test(timer, create_auto_run_failed_start_undoes_create)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(k_fault_fail_at(K_FAULT_TIMER_QUEUE, 1), 0);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_TIMER_MSG_FULL);
+    cr_expect_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR, "no half-created timer");
+    cr_expect_eq(k_timer_queued(), 0);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_SUCCESS);
+}
+
+Test(timer, dyn_create_auto_run_failed_start_frees_timer)
+{
+    static ktimer_t untouched;
+    ktimer_t *t = &untouched;
+    k_mm_stats_t before = heap_stats();
+    cr_assert_eq(k_fault_fail_at(K_FAULT_TIMER_QUEUE, 1), 0);
+    cr_expect_eq(krhino_timer_dyn_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_TIMER_MSG_FULL);
+    cr_expect_eq(t, &untouched, "*timer was written");
+    k_mm_stats_t after = heap_stats();
+    expect_same_heap(&before, &after);
+}
+
+Test(timer, dyn_create_out_of_memory)
+{
+    ktimer_t *t = NULL;
+    k_mm_stats_t before = heap_stats();
+    cr_assert_eq(k_fault_fail_at(K_FAULT_HEAP_ALLOC, 1), 0);
+    cr_expect_eq(krhino_timer_dyn_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_NO_MEM);
+    cr_expect_null(t);
+    cr_expect_eq(k_timer_queued(), 0);
+    k_mm_stats_t after = heap_stats();
+    expect_same_heap(&before, &after);
+}
+
+/* ---- callbacks that use the API -------------------------------------------- */
+
+static void delete_self(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_del(timer), RHINO_SUCCESS);
+}
+
+static void dyn_delete_self(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_dyn_del(timer), RHINO_SUCCESS);
+}
+
+static void stop_and_delete_self(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_stop(timer), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(timer), RHINO_SUCCESS);
+}
+
+static void restart_self(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_start(timer), RHINO_SUCCESS);
+}
+
+static void start_arg_timer(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_start(arg), RHINO_SUCCESS);
+}
+
+static ktimer_t *child;
+
+static void create_child(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    cr_assert_eq(krhino_timer_dyn_create(&child, "child", note_firing, 2, 0, NULL, 1), RHINO_SUCCESS);
+}
+
+Test(timer, callback_deletes_own_one_shot)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", delete_self, 5, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(10);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR, "deleted once its callback returned");
+}
+
+Test(timer, callback_dyn_deletes_own_one_shot_frees_it)
+{
+    k_mm_stats_t before = heap_stats();
+    ktimer_t *t = NULL;
+    cr_assert_eq(krhino_timer_dyn_create(&t, "t", dyn_delete_self, 5, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(10);
+    EXPECT_LOG({t, T0 + 5});
+    k_mm_stats_t after = heap_stats();
+    expect_same_heap(&before, &after);
+}
+
+Test(timer, callback_stops_and_deletes_own_periodic)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", stop_and_delete_self, 5, 5, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(20);
+    EXPECT_LOG({&t, T0 + 5});
+    cr_expect_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR);
+}
+
+Test(timer, callback_deleting_own_periodic_is_ignored)
+{
+    ktimer_t *t = NULL;
+    cr_assert_eq(krhino_timer_dyn_create(&t, "t", dyn_delete_self, 5, 5, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(15);
+    /* re-armed before the DYN_DEL is applied, so the delete finds it ACTIVE */
+    EXPECT_LOG({t, T0 + 5}, {t, T0 + 10}, {t, T0 + 15});
+    cr_expect_gt(krhino_mm_blk_size(g_kmm_head, t), 0, "still allocated");
+}
+
+Test(timer, callback_restarts_own_one_shot)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", restart_self, 4, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(12);
+    EXPECT_LOG({&t, T0 + 4}, {&t, T0 + 8}, {&t, T0 + 12});
+}
+
+Test(timer, callback_starts_another_timer)
+{
+    ktimer_t a = {0}, b = {0};
+    cr_assert_eq(krhino_timer_create(&b, "b", note_firing, 3, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&a, "a", start_arg_timer, 5, 0, &b, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(20);
+    EXPECT_LOG({&a, T0 + 5}, {&b, T0 + 8});
+}
+
+Test(timer, callback_creates_a_timer)
+{
+    ktimer_t a = {0};
+    cr_assert_eq(krhino_timer_create(&a, "a", create_child, 5, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(20);
+    cr_assert_not_null(child);
+    EXPECT_LOG({&a, T0 + 5}, {child, T0 + 7});
+    cr_expect_gt(krhino_mm_blk_size(g_kmm_head, child), 0);
+}
+
+static kstat_t post_results[RHINO_CONFIG_TIMER_MSG_NUM + 1];
+
+static void post_many_arg_changes(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    for (uintptr_t i = 0; i < ARRAY_LEN(post_results); i++)
+        post_results[i] = krhino_timer_arg_change(arg, (void *)(i + 1));
+}
+
+Test(timer, callback_posts_share_the_queue)
+{
+    ktimer_t a = {0}, b = {0};
+    cr_assert_eq(krhino_timer_create(&b, "b", note_firing, 3, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&a, "a", post_many_arg_changes, 5, 0, &b, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(5);
+    EXPECT_LOG({&a, T0 + 5});
+    for (int i = 0; i < RHINO_CONFIG_TIMER_MSG_NUM; i++)
+        cr_expect_eq(post_results[i], RHINO_SUCCESS, "post %d", i + 1);
+    cr_expect_eq(post_results[RHINO_CONFIG_TIMER_MSG_NUM], RHINO_TIMER_MSG_FULL);
+    cr_expect_eq(k_timer_queued(), 0, "applied in the same task run");
+    cr_expect_eq(b.timer_cb_arg, (void *)(uintptr_t)RHINO_CONFIG_TIMER_MSG_NUM);
+}
+
+static void sleep_on_first_firing(void *timer, void *arg)
+{
+    note_firing(timer, arg);
+    if (nfired == 1)
+        aos_msleep(50); /* 5 ticks, spent inside the timer task */
+}
+
+Test(timer, callback_sleeping_delays_other_timers)
+{
+    ktimer_t a = {0}, b = {0};
+    cr_assert_eq(krhino_timer_create(&a, "a", sleep_on_first_firing, 5, 10, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&b, "b", note_firing, 7, 10, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(5);
+    cr_assert_eq(krhino_sys_tick_get(), T0 + 10, "the sleep advanced the tick");
+    run_ticks(11);
+    /* b came due (T0 + 7) while the task slept: it fires, late, in the next
+     * run, and its period counts from the tick it actually fired at. */
+    EXPECT_LOG({&a, T0 + 5}, {&b, T0 + 11}, {&a, T0 + 15}, {&b, T0 + 21});
+}
+
+/* ---- ordering and wrap-around ---------------------------------------------- */
+
+Test(timer, wrap_around_timers_straddle_zero)
+{
+    k_timer_init(0xFFFFFFF0u);
+    ktimer_t once = {0}, every = {0};
+    cr_assert_eq(krhino_timer_create(&once, "once", note_firing, 0x20, 0, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&every, "every", note_firing, 5, 7, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(0x22);
+    cr_expect_eq(krhino_sys_tick_get(), 0x12);
+    EXPECT_LOG({&every, 0xFFFFFFF5u}, {&every, 0xFFFFFFFCu}, {&every, 0x3}, {&every, 0xA}, {&once, 0x10},
+               {&every, 0x11});
+}
+
+Test(timer, wrap_around_orders_by_signed_distance)
+{
+    k_timer_init(0xFFFFFFF0u);
+    ktimer_t after_wrap = {0}, before_wrap = {0}, far = {0};
+    cr_assert_eq(krhino_timer_create(&after_wrap, "a", note_firing, 0x14, 0, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&before_wrap, "b", note_firing, 0xE, 0, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&far, "far", note_firing, K_TIMER_TICKS_MAX, 0, NULL, 1),
+                 RHINO_SUCCESS);
+    krhino_timer_task_run();
+    cr_expect_eq(far.match, 0xFFFFFFF0u + K_TIMER_TICKS_MAX);
+    run_ticks(0x100);
+    EXPECT_LOG({&before_wrap, 0xFFFFFFFEu}, {&after_wrap, 0x4});
+    cr_expect_eq(far.timer_state, TIMER_ACTIVE, "the longest delay is not mistaken for a past one");
+}
+
+Test(timer, equal_expiry_fires_in_start_order)
+{
+    static const int order[] = {5, 2, 7, 0, 3, 6, 1, 4};
+    ktimer_t t[8] = {0};
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(krhino_timer_create(&t[i], "t", note_firing, 10, 0, NULL, 0), RHINO_SUCCESS);
+    for (int i = 0; i < 8; i++)
+        cr_assert_eq(krhino_timer_start(&t[order[i]]), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(10);
+    cr_assert_eq(nfired, 8);
+    for (int i = 0; i < 8; i++) {
+        cr_expect_eq(fired[i].timer, &t[order[i]], "firing %d is not timer %d", i, order[i]);
+        cr_expect_eq(fired[i].tick, T0 + 10);
+    }
+}
+
+Test(timer, periodic_rearm_goes_behind_timers_armed_earlier)
+{
+    ktimer_t every = {0}, once = {0};
+    cr_assert_eq(krhino_timer_create(&every, "every", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&once, "once", note_firing, 10, 0, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(10);
+    /* every was started first but re-armed (at T0 + 5) after once was armed */
+    EXPECT_LOG({&every, T0 + 5}, {&once, T0 + 10}, {&every, T0 + 10});
+}
+
+/* ---- dynamic timer memory -------------------------------------------------- */
+
+Test(timer, dyn_create_del_restores_heap_stats)
+{
+    k_mm_stats_t before = heap_stats();
+    ktimer_t *t = NULL;
+    cr_assert_eq(krhino_timer_dyn_create(&t, "t", note_firing, 5, 5, NULL, 1), RHINO_SUCCESS);
+    k_mm_stats_t live = heap_stats();
+    cr_expect_eq(live.used, before.used + k_mm_hdr_size() + krhino_mm_blk_size(g_kmm_head, t));
+    krhino_timer_task_run();
+    run_ticks(5);
+    cr_assert_eq(krhino_timer_stop(t), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_dyn_del(t), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    EXPECT_LOG({t, T0 + 5});
+    k_mm_stats_t after = heap_stats();
+    expect_same_heap(&before, &after);
+}
+
+typedef struct {
+    uintptr_t addr;
+    const k_mm_blk_info_t *found;
+    k_mm_blk_info_t copy;
+} find_blk_t;
+
+static bool find_blk(const k_mm_blk_info_t *blk, void *ctx)
+{
+    find_blk_t *f = ctx;
+    if (blk->addr != f->addr)
+        return true;
+    f->copy = *blk;
+    f->found = &f->copy;
+    return false;
+}
+
+/* Copies the captured console line that starts with prefix into line. */
+static bool dump_line(const char *prefix, char *line, size_t len)
+{
+    for (const char *p = capture_text(); *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        if (strncmp(p, prefix, strlen(prefix)) != 0)
+            continue;
+        size_t n = strcspn(p, "\n");
+        snprintf(line, len, "%.*s", (int)n, p);
+        return true;
+    }
+    return false;
+}
+
+/* Plays a vendor driver's connect: the timer it creates is its own. */
+__attribute__((noinline)) static ktimer_t *vendor_connect(void)
+{
+    ktimer_t *t = NULL;
+    kstat_t err = krhino_timer_dyn_create(&t, "retry", note_firing, 10, 10, NULL, 1);
+    cr_assert_eq(err, RHINO_SUCCESS);
+    return t;
+}
+
+#define VENDOR_CONNECT_MAX_BYTES 0x400u /* generous bound on its code size */
+
+Test(timer, dyn_timer_deleted_while_active_stays_in_dump)
+{
+    ktimer_t *t = vendor_connect();
+    krhino_timer_task_run();
+    cr_assert_eq(krhino_timer_dyn_del(t), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(30);
+    EXPECT_LOG({t, T0 + 10}, {t, T0 + 20}, {t, T0 + 30});
+
+    find_blk_t f = {.addr = (uintptr_t)t};
+    k_mm_walk(g_kmm_head, find_blk, &f);
+    cr_assert_not_null(f.found, "the deleted timer's block is gone");
+    cr_expect(f.found->used);
+    cr_expect_eq(f.found->kind, K_MM_KIND_TIMER);
+    uintptr_t fn = (uintptr_t)vendor_connect;
+    cr_expect(f.found->owner > fn && f.found->owner < fn + VENDOR_CONNECT_MAX_BYTES,
+              "owner 0x%lx is not inside vendor_connect at 0x%lx", (unsigned long)f.found->owner,
+              (unsigned long)fn);
+
+    capture_reset();
+    k_mm_dump(g_kmm_head, capture_print);
+    char addr[32], owner[32], line[160];
+    snprintf(addr, sizeof addr, "0x%08lx ", (unsigned long)(uintptr_t)t);
+    snprintf(owner, sizeof owner, "0x%08lx ", (unsigned long)f.found->owner);
+    cr_assert(dump_line(addr, line, sizeof line), "no block row for %s in the dump:\n%s", addr, capture_text());
+    cr_expect(strstr(line, " used ") && strstr(line, owner) && strstr(line, k_mm_kind_name(K_MM_KIND_TIMER)),
+              "block row: %s", line);
+    cr_assert(dump_line(owner, line, sizeof line), "no owner row for %s in the dump:\n%s", owner, capture_text());
+    cr_expect(strstr(line, k_mm_kind_name(K_MM_KIND_TIMER)), "owner row: %s", line);
+}
+
+/* ---- arguments, reset, time, introspection --------------------------------- */
+
+Test(timer, bad_args_return_documented_codes)
+{
+    ktimer_t t = {0}, never = {0}, *d = NULL;
+    const tick_t too_long = K_TIMER_TICKS_MAX + 1;
+
+    cr_expect_eq(krhino_timer_create(NULL, "t", note_firing, 5, 0, NULL, 1), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_create(&t, NULL, note_firing, 5, 0, NULL, 1), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_create(&t, "t", NULL, 5, 0, NULL, 1), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 0, 0, NULL, 1), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, too_long, 0, NULL, 1), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, too_long, NULL, 1), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_dyn_create(NULL, "t", note_firing, 5, 0, NULL, 1), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_dyn_create(&d, "t", note_firing, 0, 0, NULL, 1), RHINO_INV_PARAM);
+    cr_expect_null(d);
+
+    cr_expect_eq(krhino_timer_start(NULL), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_stop(NULL), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_del(NULL), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_dyn_del(NULL), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_change(NULL, 5, 0), RHINO_NULL_PTR);
+    cr_expect_eq(krhino_timer_arg_change(NULL, NULL), RHINO_NULL_PTR);
+
+    cr_expect_eq(krhino_timer_start(&never), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_stop(&never), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_del(&never), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_dyn_del(&never), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_change(&never, 5, 0), RHINO_KOBJ_TYPE_ERR);
+    cr_expect_eq(krhino_timer_arg_change(&never, NULL), RHINO_KOBJ_TYPE_ERR);
+
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, K_TIMER_TICKS_MAX, K_TIMER_TICKS_MAX, NULL, 0),
+                 RHINO_SUCCESS, "the documented maximum is allowed");
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 0), RHINO_TIMER_STATE_INV);
+    cr_expect_eq(krhino_timer_change(&t, 0, 0), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_change(&t, too_long, 0), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_change(&t, 5, too_long), RHINO_INV_PARAM);
+    cr_expect_eq(krhino_timer_dyn_del(&t), RHINO_KOBJ_DEL_ERR);
+    cr_assert_eq(krhino_timer_dyn_create(&d, "d", note_firing, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_expect_eq(krhino_timer_del(d), RHINO_KOBJ_DEL_ERR);
+
+    cr_expect_eq(k_timer_queued(), 0, "a rejected call posted a command");
+    cr_expect_eq(k_fault_calls(K_FAULT_TIMER_QUEUE), 0, "a rejected call tried to post");
+}
+
+Test(timer, init_forgets_timers_and_commands)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_SUCCESS);
+    k_timer_init(7);
+    cr_expect_eq(krhino_sys_tick_get(), 7);
+    cr_expect_eq(k_timer_queued(), 0);
+    cr_expect_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR, "a timer from before init");
+    run_ticks(20);
+    cr_expect_eq(nfired, 0, "a command from before init ran");
+    cr_expect_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, NULL, 1), RHINO_SUCCESS);
+}
+
+Test(timer, msleep_advances_ms_times_tick_rate)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 50, 0, NULL, 1), RHINO_SUCCESS);
+    aos_msleep(1000);
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND);
+    EXPECT_LOG({&t, T0 + 1 + 50});
+    aos_msleep(15);
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 1, "rounded down");
+    aos_msleep(9);
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 1);
+    cr_expect_eq(k_timer_ms_to_ticks(UINT32_MAX), (tick_t)((uint64_t)UINT32_MAX * RHINO_CONFIG_TICKS_PER_SECOND / 1000u));
+}
+
+static size_t nobserved;
+static tick_t observed_tick;
+
+static void observe(ktimer_t *timer, tick_t now, void *ctx)
+{
+    cr_expect_eq(ctx, &nobserved);
+    cr_expect_eq(nobserved, nfired, "observer not called once per firing");
+    nobserved++;
+    observed_tick = now;
+}
+
+static void check_observed_first(void *timer, void *arg)
+{
+    cr_expect_eq(nobserved, nfired + 1, "callback ran before the observer");
+    cr_expect_eq(observed_tick, krhino_sys_tick_get());
+    note_firing(timer, arg);
+}
+
+Test(timer, observer_runs_before_each_callback)
+{
+    ktimer_t t = {0};
+    k_timer_observe(observe, &nobserved);
+    cr_assert_eq(krhino_timer_create(&t, "t", check_observed_first, 3, 4, NULL, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(11);
+    EXPECT_LOG({&t, T0 + 3}, {&t, T0 + 7}, {&t, T0 + 11});
+    cr_expect_eq(nobserved, 3);
+}
+
+typedef struct {
+    const ktimer_t *seen[4];
+    size_t n;
+    size_t stop_after;
+} walk_t;
+
+static bool note_walked(const ktimer_t *timer, void *ctx)
+{
+    walk_t *w = ctx;
+    w->seen[w->n++] = timer;
+    return w->n < w->stop_after;
+}
+
+Test(timer, walk_reports_state_and_match)
+{
+    ktimer_t a = {0}, b = {0};
+    cr_assert_eq(krhino_timer_create(&a, "a", note_firing, 7, 0, NULL, 1), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_create(&b, "b", note_firing, 3, 0, NULL, 0), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    walk_t w = {.stop_after = 4};
+    cr_expect(k_timer_walk(note_walked, &w));
+    cr_assert_eq(w.n, 2);
+    cr_expect_eq(w.seen[0], &a, "oldest create first");
+    cr_expect_eq(w.seen[1], &b);
+    cr_expect_eq(a.timer_state, TIMER_ACTIVE);
+    cr_expect_eq(a.match, T0 + 7);
+    cr_expect_eq(b.timer_state, TIMER_DEACTIVE);
+    walk_t first_only = {.stop_after = 1};
+    cr_expect_not(k_timer_walk(note_walked, &first_only));
+    cr_expect_eq(first_only.n, 1);
+}
+
+/* ---- timer_model: seeded random sequence against an independent model -------
+ *
+ * 8 timers (slots 0-3 static, 4-7 dynamic) take thousands of random calls and
+ * ticks. A separate model, written from the README's rules and sharing no code
+ * with the kernel, predicts every return code and every firing (timer, arg,
+ * tick, and what the callback's own API call returned); after every step the
+ * kernel must agree, and its timers' state, match and queue length too. Each
+ * mismatch message starts with "timer model mismatch": the negative control
+ * negative_control.timer_rearm_off_by_one passes only on that text. */
+
+#define M_SLOTS 8
+#define M_STATIC 4
+#define M_FAULT_PERIOD 23u /* every 23rd post attempt fails at the fault point */
+
+static bool slot_is_dyn(int s) { return s >= M_STATIC; }
+
+/* What a slot's callback does, by slot: nothing, stop itself, start the next
+ * static timer, delete itself (del or dyn_del). */
+enum { ACT_NONE, ACT_STOP_SELF, ACT_START_NEXT_STATIC, ACT_DELETE_SELF };
+static int slot_action(int s) { return s % 4; }
+static int next_static(int s) { return (s + 1) % M_STATIC; }
+
+typedef struct {
+    int slot;
+    uintptr_t arg;
+    tick_t tick;
+    kstat_t action; /* what the callback's API call returned */
+} m_fired_t;
+
+static bool same_firing(const m_fired_t *a, const m_fired_t *b)
+{
+    return a->slot == b->slot && a->arg == b->arg && a->tick == b->tick && a->action == b->action;
+}
+
+/* -- the model -- */
+
+enum { M_START, M_STOP, M_CHANGE, M_ARG, M_DEL };
+
+typedef struct {
+    int cmd, slot;
+    tick_t first, round;
+    uintptr_t arg;
+} m_msg_t;
+
+typedef struct {
+    bool created, active;
+    tick_t first, round, match;
+    uintptr_t arg;
+    uint32_t armed_seq; /* equal matches fire lowest first */
+} m_timer_t;
+
+static struct {
+    m_timer_t t[M_SLOTS];
+    m_msg_t q[RHINO_CONFIG_TIMER_MSG_NUM];
+    int nq;
+    tick_t tick;
+    uint32_t posts, seq;
+    m_fired_t want[128];
+    size_t nwant;
+} m;
+
+static kstat_t m_post(int cmd, int slot, tick_t first, tick_t round, uintptr_t arg)
+{
+    m.posts++;
+    if (m.posts % M_FAULT_PERIOD == 0 || m.nq == RHINO_CONFIG_TIMER_MSG_NUM)
+        return RHINO_TIMER_MSG_FULL;
+    m.q[m.nq++] = (m_msg_t){cmd, slot, first, round, arg};
+    return RHINO_SUCCESS;
+}
+
+static bool m_ticks_ok(tick_t first, tick_t round) { return first >= 1 && first < 0x80000000u && round < 0x80000000u; }
+
+static kstat_t m_create(int s, tick_t first, tick_t round, uintptr_t arg, bool auto_run)
+{
+    if (!m_ticks_ok(first, round))
+        return RHINO_INV_PARAM;
+    if (m.t[s].created)
+        return RHINO_TIMER_STATE_INV;
+    m.t[s] = (m_timer_t){.created = true, .first = first, .round = round, .arg = arg};
+    kstat_t r = auto_run ? m_post(M_START, s, 0, 0, 0) : RHINO_SUCCESS;
+    if (r != RHINO_SUCCESS)
+        m.t[s].created = false;
+    return r;
+}
+
+static kstat_t m_call(int cmd, int s, tick_t first, tick_t round, uintptr_t arg, bool dyn_del)
+{
+    if (!m.t[s].created)
+        return RHINO_KOBJ_TYPE_ERR;
+    if (cmd == M_CHANGE && !m_ticks_ok(first, round))
+        return RHINO_INV_PARAM;
+    if (cmd == M_DEL && dyn_del != slot_is_dyn(s))
+        return RHINO_KOBJ_DEL_ERR;
+    return m_post(cmd, s, first, round, arg);
+}
+
+static void m_apply(const m_msg_t *msg, tick_t now)
+{
+    m_timer_t *t = &m.t[msg->slot];
+    if (t->active && msg->cmd != M_STOP)
+        return; /* rhino ignores everything but STOP on an active timer */
+    switch (msg->cmd) {
+    case M_START:
+        t->active = true;
+        t->match = now + t->first;
+        t->armed_seq = ++m.seq;
+        break;
+    case M_STOP:
+        t->active = false;
+        break;
+    case M_CHANGE:
+        t->first = msg->first;
+        t->round = msg->round;
+        break;
+    case M_ARG:
+        t->arg = msg->arg;
+        break;
+    case M_DEL: {
+        t->created = false;
+        /* later commands for a deleted timer vanish */
+        int kept = 0;
+        for (int i = 0; i < m.nq; i++)
+            if (m.q[i].slot != msg->slot)
+                m.q[kept++] = m.q[i];
+        m.nq = kept;
+        break;
+    }
+    }
+}
+
+static void m_apply_queue(tick_t now)
+{
+    while (m.nq > 0) {
+        m_msg_t msg = m.q[0];
+        memmove(&m.q[0], &m.q[1], (size_t)(m.nq - 1) * sizeof m.q[0]);
+        m.nq--;
+        m_apply(&msg, now);
+    }
+}
+
+static int m_due_first(tick_t now)
+{
+    int best = -1;
+    for (int s = 0; s < M_SLOTS; s++) {
+        const m_timer_t *t = &m.t[s];
+        int32_t left = (int32_t)(t->match - now);
+        if (!t->active || left > 0)
+            continue;
+        if (best < 0)
+            best = s;
+        int32_t best_left = (int32_t)(m.t[best].match - now);
+        if (left < best_left || (left == best_left && t->armed_seq < m.t[best].armed_seq))
+            best = s;
+    }
+    return best;
+}
+
+static kstat_t m_callback_action(int s)
+{
+    switch (slot_action(s)) {
+    case ACT_STOP_SELF:
+        return m_call(M_STOP, s, 0, 0, 0, false);
+    case ACT_START_NEXT_STATIC:
+        return m_call(M_START, next_static(s), 0, 0, 0, false);
+    case ACT_DELETE_SELF:
+        return m_call(M_DEL, s, 0, 0, 0, slot_is_dyn(s));
+    default:
+        return RHINO_SUCCESS;
+    }
+}
+
+static void m_task_run(void)
+{
+    tick_t now = m.tick;
+    m_apply_queue(now);
+    for (int s; (s = m_due_first(now)) >= 0;) {
+        m_timer_t *t = &m.t[s];
+        cr_assert_lt(m.nwant, ARRAY_LEN(m.want));
+        m_fired_t *f = &m.want[m.nwant++];
+        *f = (m_fired_t){s, t->arg, now, RHINO_SUCCESS};
+        f->action = m_callback_action(s);
+        t->active = t->round > 0;
+        t->match = now + t->round;
+        t->armed_seq = ++m.seq;
+        m_apply_queue(now);
+    }
+}
+
+/* -- the kernel side -- */
+
+static ktimer_t m_static[M_STATIC];
+static ktimer_t *slot_timer[M_SLOTS]; /* NULL while a dynamic slot has none */
+static m_fired_t got[128];
+static size_t ngot;
+
+static int slot_of(const void *timer)
+{
+    for (int s = 0; s < M_SLOTS; s++)
+        if (slot_timer[s] == timer)
+            return s;
+    cr_assert_fail("timer model mismatch: callback of unknown timer %p", timer);
+    return -1;
+}
+
+static kstat_t k_callback_action(int s, ktimer_t *self)
+{
+    switch (slot_action(s)) {
+    case ACT_STOP_SELF:
+        return krhino_timer_stop(self);
+    case ACT_START_NEXT_STATIC:
+        return krhino_timer_start(&m_static[next_static(s)]);
+    case ACT_DELETE_SELF:
+        return slot_is_dyn(s) ? krhino_timer_dyn_del(self) : krhino_timer_del(self);
+    default:
+        return RHINO_SUCCESS;
+    }
+}
+
+static void model_cb(void *timer, void *arg)
+{
+    int s = slot_of(timer);
+    /* the model never fires more than M_SLOTS timers per tick */
+    cr_assert_lt(ngot, ARRAY_LEN(got), "timer model mismatch: the kernel fired over %zu timers in one step",
+                 ARRAY_LEN(got));
+    m_fired_t *f = &got[ngot++];
+    *f = (m_fired_t){s, (uintptr_t)arg, krhino_sys_tick_get(), RHINO_SUCCESS};
+    f->action = k_callback_action(s, timer);
+}
+
+/* -- the random program -- */
+
+static uint32_t rng;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng ^= rng << 13; /* xorshift32 */
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng % n;
+}
+
+static tick_t rnd_first(void)
+{
+    switch (rnd(16)) {
+    case 0:
+        return 0;
+    case 1:
+        return K_TIMER_TICKS_MAX + 1 + rnd(3);
+    default:
+        return 1 + rnd(30);
+    }
+}
+
+static tick_t rnd_round(void)
+{
+    uint32_t r = rnd(16);
+    return r == 0 ? K_TIMER_TICKS_MAX + 1 : r < 6 ? 0 : 1 + rnd(25);
+}
+
+typedef struct {
+    uint32_t seed;
+    size_t op;
+    char what[64];
+    uint32_t tick_share; /* percent of steps that advance time */
+    unsigned seen[400];  /* how often each status code was returned */
+    size_t firings;
+} run_t;
+
+static void expect_same_status(run_t *run, kstat_t k, kstat_t want)
+{
+    if (k != want)
+        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel returned %s, model %s", run->seed,
+                       run->op, run->what, k_err_name(k), k_err_name(want));
+    run->seen[k]++;
+}
+
+/* One random call or time step, on both sides. */
+static void step(run_t *run)
+{
+    uint32_t kind = rnd(100);
+    if (kind < run->tick_share) {
+        unsigned n = 1 + rnd(8);
+        snprintf(run->what, sizeof run->what, "%u ticks", n);
+        for (unsigned i = 0; i < n; i++) {
+            krhino_tick_proc();
+            m.tick++;
+            m_task_run();
+        }
+        return;
+    }
+    if (kind < run->tick_share + 5) {
+        snprintf(run->what, sizeof run->what, "task run");
+        krhino_timer_task_run();
+        m_task_run();
+        return;
+    }
+    int s = (int)rnd(M_SLOTS);
+    ktimer_t *t = slot_timer[s];
+    tick_t first = rnd_first(), round = rnd_round();
+    uintptr_t arg = rnd(1000);
+    if (slot_is_dyn(s) && t == NULL) {
+        bool auto_run = rnd(2);
+        snprintf(run->what, sizeof run->what, "dyn_create slot %d (%u, %u, auto %d)", s, first, round, auto_run);
+        ktimer_t *made = NULL;
+        kstat_t k = krhino_timer_dyn_create(&made, "dyn", model_cb, first, round, (void *)arg, auto_run);
+        expect_same_status(run, k, m_create(s, first, round, arg, auto_run));
+        slot_timer[s] = made;
+        return;
+    }
+    kstat_t k, want;
+    switch (rnd(7)) {
+    case 0: {
+        bool auto_run = rnd(2);
+        snprintf(run->what, sizeof run->what, "create slot %d (%u, %u, auto %d)", s, first, round, auto_run);
+        /* on a live dynamic slot: the "already created" check */
+        k = krhino_timer_create(t, "st", model_cb, first, round, (void *)arg, auto_run);
+        want = m_create(s, first, round, arg, auto_run);
+        break;
+    }
+    case 1: {
+        bool dyn = rnd(8) == 0 ? !slot_is_dyn(s) : slot_is_dyn(s);
+        snprintf(run->what, sizeof run->what, "%s slot %d", dyn ? "dyn_del" : "del", s);
+        k = dyn ? krhino_timer_dyn_del(t) : krhino_timer_del(t);
+        want = m_call(M_DEL, s, 0, 0, 0, dyn);
+        break;
+    }
+    case 2:
+    case 3:
+        snprintf(run->what, sizeof run->what, "start slot %d", s);
+        k = krhino_timer_start(t);
+        want = m_call(M_START, s, 0, 0, 0, false);
+        break;
+    case 4:
+        snprintf(run->what, sizeof run->what, "stop slot %d", s);
+        k = krhino_timer_stop(t);
+        want = m_call(M_STOP, s, 0, 0, 0, false);
+        break;
+    case 5:
+        snprintf(run->what, sizeof run->what, "change slot %d (%u, %u)", s, first, round);
+        k = krhino_timer_change(t, first, round);
+        want = m_call(M_CHANGE, s, first, round, 0, false);
+        break;
+    default:
+        snprintf(run->what, sizeof run->what, "arg_change slot %d (%u)", s, (unsigned)arg);
+        k = krhino_timer_arg_change(t, (void *)arg);
+        want = m_call(M_ARG, s, 0, 0, arg, false);
+        break;
+    }
+    expect_same_status(run, k, want);
+}
+
+static void expect_same_firings(const run_t *run)
+{
+    for (size_t i = 0; i < ngot || i < m.nwant; i++) {
+        if (i >= ngot || i >= m.nwant || !same_firing(&got[i], &m.want[i])) {
+            const m_fired_t *g = i < ngot ? &got[i] : NULL, *w = i < m.nwant ? &m.want[i] : NULL;
+            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): firing %zu is %s slot %d arg %lu tick "
+                           "0x%08x action %s, model expects %s slot %d arg %lu tick 0x%08x action %s",
+                           run->seed, run->op, run->what, i, g ? "" : "(none)", g ? g->slot : -1,
+                           g ? (unsigned long)g->arg : 0ul, g ? (unsigned)g->tick : 0u,
+                           g ? k_err_name(g->action) : "-", w ? "" : "(none)", w ? w->slot : -1,
+                           w ? (unsigned long)w->arg : 0ul, w ? (unsigned)w->tick : 0u,
+                           w ? k_err_name(w->action) : "-");
+        }
+    }
+}
+
+static bool count_walked(const ktimer_t *timer, void *ctx)
+{
+    (*(int *)ctx)++;
+    return true;
+}
+
+static void expect_same_timers(const run_t *run, size_t heap_blocks_at_start)
+{
+    int created = 0, walked = 0, dyn_live = 0;
+    for (int s = 0; s < M_SLOTS; s++) {
+        const m_timer_t *mt = &m.t[s];
+        const ktimer_t *kt = slot_timer[s];
+        if (!mt->created)
+            continue;
+        created++;
+        dyn_live += slot_is_dyn(s);
+        bool same = kt->timer_state == (mt->active ? TIMER_ACTIVE : TIMER_DEACTIVE) &&
+                    kt->init_count == mt->first && kt->round_ticks == mt->round &&
+                    (uintptr_t)kt->timer_cb_arg == mt->arg && (!mt->active || kt->match == mt->match);
+        if (!same)
+            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): slot %d is %s match 0x%08x (%u, %u) arg "
+                           "%lu, model %s match 0x%08x (%u, %u) arg %lu",
+                           run->seed, run->op, run->what, s, kt->timer_state ? "active" : "stopped",
+                           (unsigned)kt->match, kt->init_count, kt->round_ticks,
+                           (unsigned long)(uintptr_t)kt->timer_cb_arg, mt->active ? "active" : "stopped",
+                           (unsigned)mt->match, mt->first, mt->round, (unsigned long)mt->arg);
+    }
+    k_timer_walk(count_walked, &walked);
+    k_mm_stats_t st = heap_stats();
+    if (walked != created || k_timer_queued() != (size_t)m.nq || krhino_sys_tick_get() != m.tick ||
+        st.used_blocks != heap_blocks_at_start + (size_t)dyn_live)
+        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel has %d timers, %zu queued, tick 0x%08x, "
+                       "%zu heap blocks; model %d, %d, 0x%08x, %zu",
+                       run->seed, run->op, run->what, walked, k_timer_queued(), (unsigned)krhino_sys_tick_get(),
+                       st.used_blocks, created, m.nq, (unsigned)m.tick, heap_blocks_at_start + (size_t)dyn_live);
+}
+
+/* Forgets the slots whose timer the model says is gone, so a freed dynamic
+ * timer's pointer is never used again. */
+static void forget_deleted_slots(void)
+{
+    for (int s = M_STATIC; s < M_SLOTS; s++)
+        if (!m.t[s].created)
+            slot_timer[s] = NULL;
+}
+
+static void run_program(run_t *run, tick_t start_tick, size_t ops)
+{
+    k_fault_reset();
+    k_fault_fail_every(K_FAULT_TIMER_QUEUE, M_FAULT_PERIOD);
+    k_timer_init(start_tick);
+    memset(&m, 0, sizeof m);
+    m.tick = start_tick;
+    for (int s = 0; s < M_SLOTS; s++)
+        slot_timer[s] = slot_is_dyn(s) ? NULL : &m_static[s];
+    size_t heap_blocks = heap_stats().used_blocks;
+    rng = run->seed;
+    for (run->op = 0; run->op < ops; run->op++) {
+        ngot = 0;
+        m.nwant = 0;
+        step(run);
+        expect_same_firings(run);
+        forget_deleted_slots();
+        expect_same_timers(run, heap_blocks);
+        run->firings += ngot;
+    }
+}
+
+Test(timer_model, random_sequence)
+{
+    static const struct {
+        uint32_t seed;
+        tick_t start;
+        uint32_t tick_share;
+    } programs[] = {
+        {0x2545F491u, 0, 25},
+        {0x9E3779B9u, 0xFFFFFF00u, 25}, /* wraps a few hundred ticks in */
+        {0x12345678u, 0x7FFFFF80u, 25}, /* crosses the signed boundary of the tick */
+        {0xC0FFEE11u, 0xFFFFFFF0u, 3},  /* rare ticks: the queue fills up */
+    };
+    run_t run = {0};
+    for (size_t i = 0; i < ARRAY_LEN(programs); i++) {
+        run.seed = programs[i].seed;
+        run.tick_share = programs[i].tick_share;
+        run_program(&run, programs[i].start, 4000);
+    }
+    /* the programs reach every outcome the model knows about */
+    static const kstat_t outcomes[] = {RHINO_SUCCESS,       RHINO_INV_PARAM,       RHINO_KOBJ_TYPE_ERR,
+                                       RHINO_KOBJ_DEL_ERR,  RHINO_TIMER_STATE_INV, RHINO_TIMER_MSG_FULL};
+    cr_expect_gt(run.firings, 2000, "only %zu firings", run.firings);
+    for (size_t i = 0; i < ARRAY_LEN(outcomes); i++)
+        cr_expect_gt(run.seen[outcomes[i]], 20, "%s returned only %u times", k_err_name(outcomes[i]),
+                     run.seen[outcomes[i]]);
+}
