@@ -1,17 +1,22 @@
-# rtosfuzz_criterion_suite(<target> KERNEL <lib> SOURCES <src...>)
-# Builds a Criterion test binary against a kernel library and registers one
+# rtosfuzz_criterion_suite(<target> KERNEL <lib> SOURCES <src...> [LIBS <libs...>])
+# Builds a Criterion test binary against a kernel library (and LIBS, e.g. a
+# driver) and registers one
 # CTest test per Test(suite, name) found in its sources, named
-# <prefix><suite>.<name> (PREFIX is optional), so `ctest -R` selects them.
+# <prefix><suite>.<name> (PREFIX is optional), so `ctest -R` selects them;
+# NO_TESTS builds the binary without registering its tests.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CRITERION REQUIRED IMPORTED_TARGET criterion)
 
 set(RTOSFUZZ_UNIT_SUPPORT ${CMAKE_SOURCE_DIR}/unit/support/unit_support.c)
 
 function(rtosfuzz_criterion_suite target)
-  cmake_parse_arguments(S "" "KERNEL;PREFIX" "SOURCES" ${ARGN})
+  cmake_parse_arguments(S "NO_TESTS" "KERNEL;PREFIX" "SOURCES;LIBS" ${ARGN})
   add_executable(${target} ${S_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
   target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
-  target_link_libraries(${target} PRIVATE ${S_KERNEL} PkgConfig::CRITERION)
+  target_link_libraries(${target} PRIVATE ${S_LIBS} ${S_KERNEL} PkgConfig::CRITERION)
+  if(S_NO_TESTS) # built only to run under rtosfuzz_expect_caught
+    return()
+  endif()
   foreach(src ${S_SOURCES})
     file(STRINGS ${src} lines REGEX "^[ \t]*Test[ \t]*\\([ \t]*[A-Za-z0-9_]+[ \t]*,[ \t]*[A-Za-z0-9_]+")
     foreach(line ${lines})
@@ -37,8 +42,17 @@ function(rtosfuzz_negative_control bug)
   add_executable(negctl_${bug} ${N_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
   target_include_directories(negctl_${bug} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
   target_link_libraries(negctl_${bug} PRIVATE rtos_kernel_${bug} PkgConfig::CRITERION)
-  add_test(NAME negative_control.${bug} COMMAND negctl_${bug} --filter=${N_FILTER} --jobs=1)
-  set_tests_properties(negative_control.${bug} PROPERTIES
+  rtosfuzz_expect_caught(${bug} TARGET negctl_${bug} FILTER ${N_FILTER} EXPECT ${N_EXPECT})
+endfunction()
+
+# rtosfuzz_expect_caught(<name> TARGET <criterion exe> FILTER <f> EXPECT <regex>)
+# Registers negative_control.<name>: passes only if running the filtered
+# tests of TARGET prints EXPECT (the failure message of the check that must
+# catch the seeded bug) and no sanitizer report.
+function(rtosfuzz_expect_caught name)
+  cmake_parse_arguments(N "" "TARGET;FILTER;EXPECT" "" ${ARGN})
+  add_test(NAME negative_control.${name} COMMAND ${N_TARGET} --filter=${N_FILTER} --jobs=1)
+  set_tests_properties(negative_control.${name} PROPERTIES
     PASS_REGULAR_EXPRESSION "${N_EXPECT}"
     FAIL_REGULAR_EXPRESSION "${RTOSFUZZ_FAIL_REGEX}")
 endfunction()

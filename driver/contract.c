@@ -1,0 +1,130 @@
+/* Host-side contract checking. This is harness code (it may use libc
+ * malloc), not part of the system under test. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_contract.h"
+#include "k_port.h"
+
+/* A driver without hal_wifi_init has an empty baseline. */
+__attribute__((weak)) int hal_wifi_init(void) { return 0; }
+
+int drv_boot(tick_t start_tick)
+{
+    k_fault_reset();
+    k_mm_init();
+    k_timer_init(start_tick);
+    return hal_wifi_init();
+}
+
+static bool count_timer(const ktimer_t *t, void *ctx)
+{
+    drv_footprint_t *fp = ctx;
+    fp->timers++;
+    fp->active_timers += t->timer_state == TIMER_ACTIVE;
+    return true;
+}
+
+void drv_footprint(drv_footprint_t *fp)
+{
+    k_mm_stats_t st;
+    k_mm_stats(g_kmm_head, &st);
+    memset(fp, 0, sizeof *fp);
+    fp->heap_used = st.used;
+    fp->pool_used = st.pool_used;
+    fp->used_blocks = st.used_blocks;
+    k_timer_walk(count_timer, fp);
+}
+
+static bool system_is_quiet(void)
+{
+    drv_footprint_t fp;
+    drv_footprint(&fp);
+    return k_timer_queued() == 0 && fp.active_timers == 0;
+}
+
+uint32_t drv_settle(uint32_t max_ticks)
+{
+    uint32_t n = 0;
+    for (; n < max_ticks && !system_is_quiet(); n++)
+        krhino_tick_proc();
+    return n;
+}
+
+bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len)
+{
+    long dheap = (long)now->heap_used - (long)base->heap_used;
+    long dpool = (long)now->pool_used - (long)base->pool_used;
+    long dblocks = (long)now->used_blocks - (long)base->used_blocks;
+    long dtimers = (long)now->timers - (long)base->timers;
+    snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active)",
+             dheap, dblocks, dpool, dtimers, now->active_timers);
+    return dheap || dpool || dblocks || dtimers || now->active_timers != base->active_timers;
+}
+
+/* ---- block snapshots ---------------------------------------------------- */
+struct drv_blocks {
+    k_mm_blk_info_t *blk;
+    size_t n, cap;
+};
+
+static bool remember_used_block(const k_mm_blk_info_t *b, void *ctx)
+{
+    drv_blocks_t *s = ctx;
+    if (!b->used)
+        return true;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 256;
+        s->blk = realloc(s->blk, s->cap * sizeof *s->blk);
+        if (!s->blk) {
+            fprintf(stderr, "rtosfuzz: out of host memory taking a block snapshot\n");
+            exit(2);
+        }
+    }
+    s->blk[s->n++] = *b;
+    return true;
+}
+
+drv_blocks_t *drv_blocks_take(void)
+{
+    drv_blocks_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        fprintf(stderr, "rtosfuzz: out of host memory taking a block snapshot\n");
+        exit(2);
+    }
+    k_mm_walk(g_kmm_head, remember_used_block, s);
+    return s;
+}
+
+void drv_blocks_release(drv_blocks_t *s)
+{
+    if (s)
+        free(s->blk);
+    free(s);
+}
+
+static bool snapshot_holds(const drv_blocks_t *s, const k_mm_blk_info_t *b)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->blk[i].addr == b->addr && s->blk[i].owner == b->owner && s->blk[i].size == b->size)
+            return true;
+    return false;
+}
+
+size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print)
+{
+    drv_blocks_t *now = drv_blocks_take();
+    size_t fresh = 0;
+    for (size_t i = 0; i < now->n; i++) {
+        const k_mm_blk_info_t *b = &now->blk[i];
+        if (snapshot_holds(base, b))
+            continue;
+        fresh++;
+        print("  " "0x%08lx  %s  %lu bytes  owner 0x%08lx  kind %s\n", (unsigned long)b->addr,
+              b->in_pool ? "pool" : "heap", (unsigned long)b->size, (unsigned long)b->owner,
+              k_mm_kind_name(b->kind));
+    }
+    drv_blocks_release(now);
+    return fresh;
+}

@@ -1,0 +1,46 @@
+/* Checking a driver against its contract: boot, settle, footprint. Used by
+ * the soak, the driver tests and the harnesses alike. */
+#ifndef DRIVER_CONTRACT_H
+#define DRIVER_CONTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "k_mm.h"
+#include "k_timer.h"
+#include "wifi_driver.h"
+
+#ifndef RTOSFUZZ_SETTLE_TICKS
+#define RTOSFUZZ_SETTLE_TICKS (10u * RHINO_CONFIG_TICKS_PER_SECOND) /* 10 s */
+#endif
+
+/* What is alive: heap and pool accounting, heap blocks, timers. */
+typedef struct {
+    size_t heap_used;
+    size_t pool_used;
+    size_t used_blocks;
+    size_t timers;
+    size_t active_timers;
+} drv_footprint_t;
+
+/* Fresh kernel (heap, timers, no fault schedule), tick at start_tick, then
+ * hal_wifi_init(). Returns what init returned. */
+int drv_boot(tick_t start_tick);
+void drv_footprint(drv_footprint_t *fp);
+/* Ticks until the timer queue is empty and no timer is active, at most
+ * max_ticks. Returns the ticks run. */
+uint32_t drv_settle(uint32_t max_ticks);
+/* Describes how now differs from base ("heap UsedSz +0x70 (+1 blocks),
+ * timers +1 (1 active)") in buf; false when they are equal. */
+bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len);
+
+/* The used heap and pool blocks at one moment, to name what appeared
+ * since (owner, kind, size). */
+typedef struct drv_blocks drv_blocks_t;
+drv_blocks_t *drv_blocks_take(void);
+void drv_blocks_release(drv_blocks_t *b);
+/* Prints each block alive now that was not in base, one per line, through
+ * print; returns how many. */
+size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print);
+
+#endif

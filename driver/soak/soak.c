@@ -1,0 +1,229 @@
+/* The access-point power-cycle soak: the seed's test loop, literally,
+ *
+ *     while (1) {
+ *         krhino_mm_overview(NULL);
+ *         aos_msleep(5000);
+ *         hal_wifi_suspend_station(NULL);
+ *         netmgr_reconnect_wifi();
+ *     }
+ *
+ * after one connect at boot (the device came up connected), against the
+ * host kernel and the driver this binary was linked with, until
+ * the heap runs out or --cycles is reached. Kernel text goes to the log
+ * (for tools/mmtrend and tools/mmdump) and, unless --quiet, to stdout. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aos/kernel.h"
+#include "driver_contract.h"
+
+#ifndef SOAK_DRIVER_NAME
+#define SOAK_DRIVER_NAME "custom"
+#endif
+#define SOAK_DEFAULT_CYCLES 20000u
+
+typedef struct {
+    unsigned long cycles; /* 0: until the heap runs out (capped) */
+    bool quiet;
+    const char *log_path;
+    const char *faults;
+} soak_opts_t;
+
+static FILE *g_log;
+static bool g_quiet;
+
+static int soak_print(const char *fmt, ...)
+{
+    va_list ap;
+    int n = 0;
+    if (g_log) {
+        va_start(ap, fmt);
+        n = vfprintf(g_log, fmt, ap);
+        va_end(ap);
+    }
+    if (!g_quiet) {
+        va_start(ap, fmt);
+        n = vprintf(fmt, ap);
+        va_end(ap);
+    }
+    return n;
+}
+
+/* The soak's own lines go to stdout always, and to the log. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (g_log) {
+        va_list copy;
+        va_copy(copy, ap);
+        vfprintf(g_log, fmt, copy);
+        va_end(copy);
+    }
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: soak-%s [--cycles N] [--quiet] [--log FILE] [--faults SPEC]\n"
+                "  --cycles N     stop after N cycles (default: until the heap runs out, at most %u)\n"
+                "  --quiet        kernel text (overviews, dump) only to the log\n"
+                "  --log FILE     write the log there (default: soak-%s.log)\n"
+                "  --faults SPEC  fault schedule, e.g. \"heap=5000\" (also $RTOSFUZZ_FAULTS)\n",
+            SOAK_DRIVER_NAME, SOAK_DEFAULT_CYCLES, SOAK_DRIVER_NAME);
+}
+
+static int parse_opts(int argc, char **argv, soak_opts_t *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_value = i + 1 < argc;
+        if (!strcmp(a, "--quiet")) {
+            o->quiet = true;
+        } else if (!strcmp(a, "--cycles") && has_value) {
+            char *end;
+            o->cycles = strtoul(argv[++i], &end, 10);
+            if (*end || argv[i][0] == '-') {
+                fprintf(stderr, "soak: --cycles wants a number, got '%s'\n", argv[i]);
+                return -1;
+            }
+        } else if (!strcmp(a, "--log") && has_value) {
+            o->log_path = argv[++i];
+        } else if (!strcmp(a, "--faults") && has_value) {
+            o->faults = argv[++i];
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            exit(0);
+        } else {
+            fprintf(stderr, "soak: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int arm_faults(const soak_opts_t *o)
+{
+    char err[160];
+    if (k_fault_load_env(err, sizeof err) || (o->faults && k_fault_parse(o->faults, err, sizeof err))) {
+        fprintf(stderr, "soak: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    uintptr_t owner;
+    k_mm_kind_t kind;
+    unsigned long count, bytes;
+} holder_t;
+
+typedef struct {
+    holder_t *rows;
+    size_t n, cap;
+} holders_t;
+
+static bool tally_holder(const k_mm_blk_info_t *b, void *ctx)
+{
+    holders_t *h = ctx;
+    if (!b->used || b->owner == 0)
+        return true;
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->rows[i].owner == b->owner && h->rows[i].kind == b->kind) {
+            h->rows[i].count++;
+            h->rows[i].bytes += b->size;
+            return true;
+        }
+    }
+    if (h->n == h->cap) {
+        h->cap = h->cap ? 2 * h->cap : 32;
+        h->rows = realloc(h->rows, h->cap * sizeof *h->rows);
+        if (!h->rows)
+            abort();
+    }
+    h->rows[h->n++] = (holder_t){b->owner, b->kind, 1, b->size};
+    return true;
+}
+
+/* The application-side owner holding the most bytes (kernel blocks aside). */
+static void say_top_holder(void)
+{
+    holders_t h = {0};
+    k_mm_walk(g_kmm_head, tally_holder, &h);
+    holder_t *top = NULL;
+    for (size_t i = 0; i < h.n; i++)
+        if (!top || h.rows[i].bytes > top->bytes)
+            top = &h.rows[i];
+    if (top)
+        say("soak: top owner 0x%08lx holds %lu %s blocks, %lu bytes\n", (unsigned long)top->owner, top->count,
+            k_mm_kind_name(top->kind), top->bytes);
+    free(h.rows);
+}
+
+int main(int argc, char **argv)
+{
+    soak_opts_t o = {0};
+    static char default_log[] = "soak-" SOAK_DRIVER_NAME ".log";
+    o.log_path = default_log;
+    if (parse_opts(argc, argv, &o))
+        return 2;
+    g_log = fopen(o.log_path, "w");
+    if (!g_log) {
+        fprintf(stderr, "soak: cannot write the log '%s'\n", o.log_path);
+        return 2;
+    }
+    g_quiet = o.quiet;
+    k_print_set(soak_print);
+    /* The device came up connected; the loop then power-cycles the AP. */
+    if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {
+        say("soak: the driver did not come up (init or first connect failed)\n");
+        return 2;
+    }
+    if (arm_faults(&o))
+        return 2;
+
+    unsigned long max = o.cycles ? o.cycles : SOAK_DEFAULT_CYCLES;
+    k_mm_stats_t after_first = {0}, now = {0};
+    unsigned long cycle;
+    int rc = 0;
+    for (cycle = 1; cycle <= max; cycle++) {
+        soak_print("soak: cycle %lu\n", cycle);
+        krhino_mm_overview(NULL);
+        k_mm_stats(g_kmm_head, cycle == 2 ? &after_first : &now);
+        aos_msleep(5000);
+        hal_wifi_suspend_station(NULL);
+        rc = netmgr_reconnect_wifi();
+        if (rc)
+            break;
+    }
+    if (rc) {
+        say("soak: driver %s, connect failed with %d in cycle %lu\n", SOAK_DRIVER_NAME, rc, cycle);
+        if (cycle > 2)
+            say("soak: FreeSz 0x%08lX after cycle 1, 0x%08lX after cycle %lu: %.1f bytes leaked per cycle\n",
+                (unsigned long)after_first.free, (unsigned long)now.free, cycle - 1,
+                (double)(after_first.free - now.free) / (double)(cycle - 2));
+        if (rc == WIFI_ERR_NOMEM)
+            say("soak: the heap ran out in cycle %lu\n", cycle);
+        say_top_holder();
+    } else {
+        /* The overview after the last cycle, then the dump, close the log. */
+        soak_print("soak: after cycle %lu\n", max);
+        krhino_mm_overview(NULL);
+        k_mm_stats(g_kmm_head, &now);
+        krhino_mm_dump(NULL);
+        bool flat = max < 2 || !memcmp(&after_first, &now, sizeof now);
+        say("soak: driver %s, %lu cycles, heap %s: FreeSz 0x%08lX after cycle 1, 0x%08lX after cycle %lu\n",
+            SOAK_DRIVER_NAME, max, flat ? "flat" : "NOT flat", (unsigned long)after_first.free,
+            (unsigned long)now.free, max);
+        if (!flat)
+            rc = 1;
+    }
+    say("soak: log written to %s\n", o.log_path);
+    fclose(g_log);
+    return rc ? 1 : 0;
+}

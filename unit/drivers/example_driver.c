@@ -1,0 +1,42 @@
+/* A minimal driver written against driver/include/wifi_driver.h, as a
+ * user's own would be: connect takes a heap buffer and a periodic
+ * keep-alive timer, suspend gives both back. It is the default
+ * RTOSFUZZ_DRIVER, so the bring-your-own path is always built and tested. */
+#include <stddef.h>
+
+#include "aos/kernel.h"
+#include "k_timer.h"
+#include "wifi_driver.h"
+
+static void *g_rx_ring;
+static ktimer_t *g_keepalive;
+
+static void keepalive(void *timer, void *arg) {}
+
+int netmgr_reconnect_wifi(void)
+{
+    hal_wifi_suspend_station(NULL);
+    g_rx_ring = aos_malloc(256);
+    if (!g_rx_ring)
+        return WIFI_ERR_NOMEM;
+    kstat_t st = krhino_timer_dyn_create(&g_keepalive, "keepalive", keepalive, 50, 50, NULL, 1);
+    if (st != RHINO_SUCCESS) {
+        aos_free(g_rx_ring);
+        g_rx_ring = NULL;
+        g_keepalive = NULL;
+        return st == RHINO_NO_MEM ? WIFI_ERR_NOMEM : WIFI_ERR_BUSY;
+    }
+    return 0;
+}
+
+int hal_wifi_suspend_station(void *m)
+{
+    if (g_keepalive) {
+        krhino_timer_stop(g_keepalive);
+        krhino_timer_dyn_del(g_keepalive);
+        g_keepalive = NULL;
+    }
+    aos_free(g_rx_ring);
+    g_rx_ring = NULL;
+    return 0;
+}
