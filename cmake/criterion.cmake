@@ -13,7 +13,10 @@ function(rtosfuzz_criterion_suite target)
   cmake_parse_arguments(S "NO_TESTS" "KERNEL;PREFIX" "SOURCES;LIBS" ${ARGN})
   add_executable(${target} ${S_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
   target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
-  target_link_libraries(${target} PRIVATE ${S_LIBS} ${S_KERNEL} PkgConfig::CRITERION)
+  if(S_LIBS) # a driver: link it with its contract code and the kernel as one group
+    target_link_libraries(${target} PRIVATE "$<LINK_GROUP:RESCAN,${S_LIBS},driver_contract,${S_KERNEL}>")
+  endif()
+  target_link_libraries(${target} PRIVATE ${S_KERNEL} PkgConfig::CRITERION)
   if(S_NO_TESTS) # built only to run under rtosfuzz_expect_caught
     return()
   endif()

@@ -47,6 +47,9 @@ int k_fault_fail_at(k_fault_point_t p, uint32_t nth);
 void k_fault_fail_every(k_fault_point_t p, uint32_t period);
 /* Counts one call of p and says whether it must fail. Kernel-internal. */
 bool k_fault_should_fail(k_fault_point_t p);
+/* Whether call number `call` (1-based, since reset) of p is scheduled to
+ * fail; nothing is counted. Lets a model predict injected failures. */
+bool k_fault_call_fails(k_fault_point_t p, uint32_t call);
 uint32_t k_fault_calls(k_fault_point_t p);
 uint32_t k_fault_injected(k_fault_point_t p);
 const char *k_fault_point_name(k_fault_point_t p);

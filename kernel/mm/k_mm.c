@@ -307,6 +307,9 @@ static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t 
     if (!p)
         return NULL;
     memcpy(p, old, old_size < new_size ? old_size : new_size);
+#ifdef K_MM_SEEDED_BUG_REALLOC_GARBLED_COPY /* negative control: the first byte moved is garbled */
+    ((uint8_t *)p)[0] ^= 0x5A;
+#endif
 #ifdef K_MM_SEEDED_BUG_POOL_REALLOC_LEAK /* negative control: a pool block moved to the heap is never released */
     if (mm_pool_owns(&h->pool, old))
         return p;
@@ -474,6 +477,9 @@ void k_mm_stats(const k_mm_head *h, k_mm_stats_t *st)
         st->pool_size = h->pool.nblocks * h->pool.blk_size;
         st->pool_used = h->pool.used * h->pool.blk_size;
         st->pool_free = st->pool_size - st->pool_used;
+#ifdef K_MM_SEEDED_BUG_POOL_FREE_FIGURE /* negative control: FreeSz forgets the last block handed out */
+        st->pool_free += h->pool.used ? h->pool.blk_size : 0;
+#endif
         st->pool_blk = h->pool.blk_size;
     }
 #endif

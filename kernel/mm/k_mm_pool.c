@@ -63,10 +63,15 @@ void mm_pool_free(k_mm_pool_t *pool, void *p)
         return;
     }
     size_t i = off / pool->blk_size;
+#ifndef K_MM_SEEDED_BUG_POOL_DOUBLE_FREE_UNCHECKED /* negative control: a second free goes unnoticed */
     if (!bit_is_set(pool->used_map, i)) {
         mm_report_misuse(RHINO_MM_DOUBLE_FREE, p, "double free of a pool block");
         return;
     }
+#endif
+#ifdef K_MM_SEEDED_BUG_POOL_FREE_WRONG_BLOCK /* negative control: the neighbour's block is released */
+    i = (i + 1) % pool->nblocks;
+#endif
     bit_clear(pool->used_map, i);
     pool->used--;
 }

@@ -33,21 +33,23 @@ int k_fault_fail_at(k_fault_point_t p, uint32_t nth)
 
 void k_fault_fail_every(k_fault_point_t p, uint32_t period) { g_points[p].period = period; }
 
-static bool call_is_scheduled(const fault_point_t *fp)
+static bool call_is_scheduled(const fault_point_t *fp, uint32_t call)
 {
-    if (fp->period && fp->calls % fp->period == 0)
+    if (fp->period && call % fp->period == 0)
         return true;
     for (unsigned i = 0; i < fp->nnth; i++)
-        if (fp->nth[i] == fp->calls)
+        if (fp->nth[i] == call)
             return true;
     return false;
 }
+
+bool k_fault_call_fails(k_fault_point_t p, uint32_t call) { return call_is_scheduled(&g_points[p], call); }
 
 bool k_fault_should_fail(k_fault_point_t p)
 {
     fault_point_t *fp = &g_points[p];
     fp->calls++;
-    if (!call_is_scheduled(fp))
+    if (!call_is_scheduled(fp, fp->calls))
         return false;
     fp->injected++;
     return true;

@@ -354,7 +354,9 @@ __attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, cons
     timer_init(t, name, cb, first, round, arg, K_OBJ_DYN_ALLOC);
     if (auto_run && (err = post(CMD_START, t, 0, 0, NULL)) != RHINO_SUCCESS) {
         forget_timer(t); /* all or nothing */
+#ifndef K_TIMER_SEEDED_BUG_LEAK_ON_FAILED_START /* negative control: the error path keeps the block */
         k_mm_free(g_kmm_head, t);
+#endif
         return err;
     }
     *timer = t;

@@ -1,0 +1,451 @@
+/* Decoding, printing and compiling fuzz programs (format in fuzz_input.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_input.h"
+
+typedef struct {
+    const char *name;
+    int nargs;
+    arg_kind_t kind[FUZZ_MAX_ARGS];
+    const char *label[FUZZ_MAX_ARGS];
+} op_spec_t;
+
+static const op_spec_t specs[OP_COUNT] = {
+    [OP_MALLOC] = {"malloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}},
+    [OP_CALLOC] = {"calloc", 4, {ARG_SLOT, ARG_COUNT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "n", "size"}},
+    [OP_REALLOC] = {"realloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}},
+    [OP_FREE] = {"free", 1, {ARG_SLOT}, {"slot"}},
+    [OP_DOUBLE_FREE] = {"double_free", 1, {ARG_SLOT}, {"slot"}},
+    [OP_FOREIGN_FREE] = {"foreign_free", 0, {0}, {0}},
+    [OP_INTERIOR_FREE] = {"interior_free", 1, {ARG_SLOT}, {"slot"}},
+    [OP_TCREATE] = {"tcreate", 4, {ARG_TSLOT, ARG_FIRST, ARG_ROUND, ARG_AUTO}, {"slot", "first", "round", "auto"}},
+    [OP_TDYN_CREATE] = {"tdyn_create", 4, {ARG_TSLOT, ARG_FIRST, ARG_ROUND, ARG_AUTO},
+                        {"slot", "first", "round", "auto"}},
+    [OP_TSTART] = {"tstart", 1, {ARG_TSLOT}, {"slot"}},
+    [OP_TSTOP] = {"tstop", 1, {ARG_TSLOT}, {"slot"}},
+    [OP_TCHANGE] = {"tchange", 3, {ARG_TSLOT, ARG_FIRST, ARG_ROUND}, {"slot", "first", "round"}},
+    [OP_TARG] = {"targ", 2, {ARG_TSLOT, ARG_VALUE}, {"slot", "arg"}},
+    [OP_TDEL] = {"tdel", 1, {ARG_TSLOT}, {"slot"}},
+    [OP_TDYN_DEL] = {"tdyn_del", 1, {ARG_TSLOT}, {"slot"}},
+    [OP_TICK] = {"tick", 1, {ARG_TICKS}, {"n"}},
+    [OP_TICKS] = {"ticks", 1, {ARG_TICKS}, {"n"}},
+    [OP_TASK_RUN] = {"task_run", 0, {0}, {0}},
+    [OP_SLEEP] = {"sleep", 1, {ARG_TICKS}, {"ms"}},
+    [OP_CONNECT] = {"connect", 0, {0}, {0}},
+    [OP_SUSPEND] = {"suspend", 0, {0}, {0}},
+    [OP_AP] = {"ap", 1, {ARG_ONOFF}, {"on"}},
+    [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {"point", "in"}},
+};
+
+/* The ops each harness runs, in opcode order. */
+static const op_code_t mm_ops[] = {OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE,
+                                   OP_DOUBLE_FREE, OP_FOREIGN_FREE, OP_INTERIOR_FREE, OP_FAULT};
+static const op_code_t timer_ops[] = {OP_TCREATE, OP_TDYN_CREATE, OP_TSTART, OP_TSTOP, OP_TCHANGE, OP_TARG,
+                                      OP_TDEL, OP_TDYN_DEL, OP_TICK, OP_TICKS, OP_TASK_RUN, OP_FAULT};
+static const op_code_t system_ops[] = {OP_MALLOC, OP_REALLOC, OP_FREE, OP_CONNECT, OP_SUSPEND,
+                                       OP_AP, OP_SLEEP, OP_TICK, OP_FAULT};
+
+static const struct {
+    const char *name;
+    const op_code_t *ops;
+    size_t nops;
+} harnesses[HARNESS_COUNT] = {
+    [HARNESS_MM] = {"mm", mm_ops, sizeof mm_ops / sizeof mm_ops[0]},
+    [HARNESS_TIMER] = {"timer", timer_ops, sizeof timer_ops / sizeof timer_ops[0]},
+    [HARNESS_SYSTEM] = {"system", system_ops, sizeof system_ops / sizeof system_ops[0]},
+};
+
+static const char *const point_names[] = {"heap", "pool", "timerq"};
+
+const char *fuzz_harness_name(harness_kind_t h) { return harnesses[h].name; }
+
+int fuzz_harness_by_name(const char *name)
+{
+    for (int h = 0; h < HARNESS_COUNT; h++)
+        if (!strcmp(name, harnesses[h].name))
+            return h;
+    return -1;
+}
+
+const char *fuzz_op_name(op_code_t code) { return specs[code].name; }
+int fuzz_op_nargs(op_code_t code) { return specs[code].nargs; }
+arg_kind_t fuzz_op_arg_kind(op_code_t code, int i) { return specs[code].kind[i]; }
+
+/* ---- reading ------------------------------------------------------------ */
+void fuzz_reader_init(fuzz_reader_t *r, const uint8_t *data, size_t size, harness_kind_t h)
+{
+    *r = (fuzz_reader_t){.data = data, .size = size, .harness = h};
+}
+
+static uint8_t read_byte_or_zero(fuzz_reader_t *r) { return r->pos < r->size ? r->data[r->pos++] : 0; }
+
+static tick_t start_tick_of(uint8_t b) { return b < 0x80 ? (tick_t)b * 10007u : 0xFFFFFFFFu - (tick_t)(b - 0x80) * 4u; }
+
+void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr)
+{
+    hdr->start_tick = start_tick_of(read_byte_or_zero(r));
+    for (int i = 0; i < FUZZ_FAULT_SLOTS; i++) {
+        uint8_t point = read_byte_or_zero(r), nth = read_byte_or_zero(r);
+        hdr->fault[i].point = point % 4 ? point % 4 - 1 : -1;
+        hdr->fault[i].nth = (uint32_t)nth + 1;
+    }
+}
+
+bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op)
+{
+    if (r->pos >= r->size || r->ops_read == FUZZ_MAX_OPS)
+        return false;
+    const typeof(harnesses[0]) *h = &harnesses[r->harness];
+    op->code = h->ops[r->data[r->pos++] % h->nops];
+    int n = specs[op->code].nargs;
+    if (r->size - r->pos < (size_t)n)
+        return false;
+    memset(op->arg, 0, sizeof op->arg);
+    memcpy(op->arg, r->data + r->pos, (size_t)n);
+    r->pos += (size_t)n;
+    r->ops_read++;
+    return true;
+}
+
+/* ---- argument values ----------------------------------------------------- */
+/* Sizes: the top two bits pick a range so that pool-boundary, ordinary,
+ * large and absurd sizes are all one mutation away. */
+static const size_t special_sizes[8] = {0, SIZE_MAX, SIZE_MAX - 7, SIZE_MAX / 2 + 1, 0x4A838, 32, 33, 8192};
+
+static size_t size_of_code(uint16_t v)
+{
+    switch (v >> 14) {
+    case 0: return 1 + (v & 63u);
+    case 1: return 1 + (v & 4095u);
+    case 2: return 4 * (size_t)(1 + (v & 0x3FFFu));
+    default: return special_sizes[v & 7u];
+    }
+}
+
+size_t fuzz_op_size(const fuzz_op_t *op)
+{
+    for (int i = 0; i + 1 < specs[op->code].nargs; i++)
+        if (specs[op->code].kind[i] == ARG_SIZE_HI)
+            return size_of_code((uint16_t)(op->arg[i] << 8 | op->arg[i + 1]));
+    return 0;
+}
+
+static tick_t ticks_of_code(uint8_t b)
+{
+    if (b == 0)
+        return 0;
+    if (b < 0xF0)
+        return b;
+    return b == 0xFF ? 0x80000000u : (tick_t)(b - 0xEF) * 1000u;
+}
+
+uint32_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
+{
+    uint8_t b = op->arg[i];
+    switch (specs[code].kind[i]) {
+    case ARG_SLOT: return b % 16u;
+    case ARG_TSLOT:
+        if (code == OP_TCREATE)
+            return b % 4u;
+        return code == OP_TDYN_CREATE ? 4 + b % 4u : b % 8u;
+    case ARG_COUNT: return 1 + b % 16u;
+    case ARG_FIRST:
+    case ARG_ROUND: return ticks_of_code(b);
+    case ARG_AUTO:
+    case ARG_ONOFF: return b & 1u;
+    case ARG_TICKS:
+        if (code == OP_TICK)
+            return 1 + b % 16u;
+        return code == OP_TICKS ? (1u + b) * 64u : (1u + b) * 100u;
+    case ARG_POINT: return b % 3u;
+    case ARG_NTH: return 1 + b % 16u;
+    default: return b;
+    }
+}
+
+/* ---- printing ------------------------------------------------------------ */
+static size_t append(char *buf, size_t len, size_t at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static size_t append(char *buf, size_t len, size_t at, const char *fmt, ...)
+{
+    if (at >= len)
+        return at;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + at, len - at, fmt, ap);
+    va_end(ap);
+    return n < 0 ? at : at + (size_t)n;
+}
+
+void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len)
+{
+    const op_spec_t *s = &specs[op->code];
+    size_t at = append(buf, len, 0, "%s", s->name);
+    for (int i = 0, l = 0; i < s->nargs; i++) {
+        if (s->kind[i] == ARG_SIZE_LO)
+            continue;
+        const char *label = s->label[l++];
+        if (s->kind[i] == ARG_SIZE_HI)
+            at = append(buf, len, at, " %s=%zu", label, fuzz_op_size(op));
+        else if (s->kind[i] == ARG_POINT)
+            at = append(buf, len, at, " %s=%s", label, point_names[fuzz_arg_value(op->code, i, op)]);
+        else
+            at = append(buf, len, at, " %s=%u", label, fuzz_arg_value(op->code, i, op));
+    }
+}
+
+void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len)
+{
+    size_t at = append(buf, len, 0, "start_tick 0x%08X", (unsigned)hdr->start_tick);
+    for (int i = 0; i < FUZZ_FAULT_SLOTS; i++)
+        if (hdr->fault[i].point >= 0)
+            at = append(buf, len, at, "\nfault %s %u", point_names[hdr->fault[i].point], hdr->fault[i].nth);
+}
+
+/* ---- compiling text ------------------------------------------------------ */
+typedef struct {
+    char *err;
+    size_t errlen;
+    int line;
+} text_ctx_t;
+
+static bool text_error(text_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool text_error(text_ctx_t *c, const char *fmt, ...)
+{
+    int n = snprintf(c->err, c->errlen, "line %d: ", c->line);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < c->errlen)
+        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool parse_number(const char *s, unsigned long long *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtoull(s, &end, 0);
+    return *s && !*end && !errno && *s != '-';
+}
+
+static bool encode_size(size_t size, uint8_t *hi, uint8_t *lo)
+{
+    uint16_t v;
+    if (size >= 1 && size <= 64)
+        v = (uint16_t)(size - 1);
+    else if (size >= 1 && size <= 4096)
+        v = (uint16_t)(0x4000 | (size - 1));
+    else if (size % 4 == 0 && size >= 4 && size <= 4 * 0x4000)
+        v = (uint16_t)(0x8000 | (size / 4 - 1));
+    else {
+        unsigned i = 0;
+        while (i < 8 && special_sizes[i] != size)
+            i++;
+        if (i == 8)
+            return false;
+        v = (uint16_t)(0xC000 | i);
+    }
+    *hi = (uint8_t)(v >> 8);
+    *lo = (uint8_t)v;
+    return true;
+}
+
+static bool encode_ticks_code(unsigned long long v, uint8_t *b)
+{
+    if (v < 0xF0)
+        *b = (uint8_t)v;
+    else if (v % 1000 == 0 && v >= 1000 && v <= 15000)
+        *b = (uint8_t)(v / 1000 + 0xEF);
+    else if (v == 0x80000000ull)
+        *b = 0xFF;
+    else
+        return false;
+    return true;
+}
+
+/* Inverse of fuzz_arg_value for one argument. */
+static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text_ctx_t *c)
+{
+    arg_kind_t k = specs[code].kind[i];
+    unsigned long long v = 0;
+    if (k == ARG_POINT) {
+        for (unsigned p = 0; p < 3; p++)
+            if (!strcmp(text, point_names[p])) {
+                *b = (uint8_t)p;
+                return true;
+            }
+        return text_error(c, "fault point '%s': expected heap, pool or timerq", text);
+    }
+    if (!parse_number(text, &v))
+        return text_error(c, "'%s' is not a number", text);
+    bool ok;
+    switch (k) {
+    case ARG_SLOT: ok = v < 16; *b = (uint8_t)v; break;
+    case ARG_TSLOT:
+        if (code == OP_TCREATE) {
+            ok = v < 4;
+            *b = (uint8_t)v;
+        } else if (code == OP_TDYN_CREATE) {
+            ok = v >= 4 && v < 8;
+            *b = (uint8_t)(v - 4);
+        } else {
+            ok = v < 8;
+            *b = (uint8_t)v;
+        }
+        break;
+    case ARG_COUNT:
+    case ARG_NTH: ok = v >= 1 && v <= 16; *b = (uint8_t)(v - 1); break;
+    case ARG_FIRST:
+    case ARG_ROUND: ok = encode_ticks_code(v, b); break;
+    case ARG_AUTO:
+    case ARG_ONOFF: ok = v <= 1; *b = (uint8_t)v; break;
+    case ARG_TICKS: {
+        unsigned long long unit = code == OP_TICK ? 1 : code == OP_TICKS ? 64 : 100;
+        ok = v >= unit && v % unit == 0 && v / unit <= (code == OP_TICK ? 16 : 256);
+        *b = (uint8_t)(v / unit - 1);
+        break;
+    }
+    default: ok = v <= 255; *b = (uint8_t)v; break;
+    }
+    return ok ? true : text_error(c, "%s: value %s is out of range for '%s'", specs[code].name, text,
+                                  specs[code].label[i]);
+}
+
+static int op_index_in(harness_kind_t h, const char *name)
+{
+    for (size_t i = 0; i < harnesses[h].nops; i++)
+        if (!strcmp(specs[harnesses[h].ops[i]].name, name))
+            return (int)i;
+    return -1;
+}
+
+/* "key=value" pairs after the op name, in the listing's order. */
+static bool compile_op(harness_kind_t h, char *words[], int nwords, uint8_t *out, size_t *at, size_t cap,
+                       text_ctx_t *c)
+{
+    int idx = op_index_in(h, words[0]);
+    if (idx < 0)
+        return text_error(c, "'%s' is not an op of the %s harness", words[0], harnesses[h].name);
+    op_code_t code = harnesses[h].ops[idx];
+    const op_spec_t *s = &specs[code];
+    if (*at + 1 + (size_t)s->nargs > cap)
+        return text_error(c, "program too long");
+    uint8_t *o = out + *at;
+    o[0] = (uint8_t)idx;
+    int w = 1;
+    for (int i = 0, l = 0; i < s->nargs; i++) {
+        if (s->kind[i] == ARG_SIZE_LO)
+            continue;
+        const char *label = s->label[l++];
+        size_t ll = strlen(label);
+        if (w >= nwords || strncmp(words[w], label, ll) || words[w][ll] != '=')
+            return text_error(c, "%s: expected %s=...", s->name, label);
+        const char *val = words[w++] + ll + 1;
+        if (s->kind[i] == ARG_SIZE_HI) {
+            unsigned long long v;
+            if (!parse_number(val, &v) || !encode_size((size_t)v, &o[1 + i], &o[2 + i]))
+                return text_error(c, "size %s cannot be encoded (1..4096, multiples of 4 up to 65536, or "
+                                     "0, 8192, 0x4A838 and the huge sizes)", val);
+        } else if (!encode_arg(code, i, val, &o[1 + i], c)) {
+            return false;
+        }
+    }
+    if (w != nwords)
+        return text_error(c, "%s: unexpected '%s'", s->name, words[w]);
+    *at += 1 + (size_t)s->nargs;
+    return true;
+}
+
+static bool compile_header_line(char *words[], int nwords, uint8_t *hdr, int *faults, text_ctx_t *c)
+{
+    unsigned long long v;
+    if (!strcmp(words[0], "start_tick")) {
+        if (nwords != 2 || !parse_number(words[1], &v))
+            return text_error(c, "start_tick wants one number");
+        for (unsigned b = 0; b < 256; b++)
+            if (start_tick_of((uint8_t)b) == v) {
+                hdr[0] = (uint8_t)b;
+                return true;
+            }
+        return text_error(c, "start_tick %s is not reachable: use k*10007 (k < 128) or 0xFFFFFFFF-4*j (j < 128)",
+                          words[1]);
+    }
+    /* fault <point> <nth> */
+    if (nwords != 3 || *faults == FUZZ_FAULT_SLOTS)
+        return text_error(c, "fault wants a point and a call number, at most %d of them", FUZZ_FAULT_SLOTS);
+    int p = -1;
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(words[1], point_names[i]))
+            p = i;
+    if (p < 0)
+        return text_error(c, "fault point '%s': expected heap, pool or timerq", words[1]);
+    if (!parse_number(words[2], &v) || v < 1 || v > 256)
+        return text_error(c, "fault call number %s: expected 1..256", words[2]);
+    hdr[1 + 2 * *faults] = (uint8_t)(p + 1);
+    hdr[2 + 2 * *faults] = (uint8_t)(v - 1);
+    (*faults)++;
+    return true;
+}
+
+long fuzz_text_compile(const char *text, uint8_t *out, size_t cap, harness_kind_t *harness, char *err,
+                       size_t errlen)
+{
+    text_ctx_t c = {err, errlen, 0};
+    if (cap < FUZZ_HEADER_LEN) {
+        text_error(&c, "no room");
+        return -1;
+    }
+    memset(out, 0, FUZZ_HEADER_LEN);
+    size_t at = FUZZ_HEADER_LEN;
+    int h = -1, faults = 0;
+    char line[512];
+    for (const char *p = text; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        c.line++;
+        if (n >= sizeof line) {
+            text_error(&c, "line too long");
+            return -1;
+        }
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p += n + (nl != NULL);
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *words[12];
+        int nwords = 0;
+        for (char *tok = strtok(line, " \t\r"); tok && nwords < 12; tok = strtok(NULL, " \t\r"))
+            words[nwords++] = tok;
+        if (nwords == 0)
+            continue;
+        bool ok;
+        if (!strcmp(words[0], "harness")) {
+            ok = h < 0 && nwords == 2 && (h = fuzz_harness_by_name(words[1])) >= 0;
+            if (!ok)
+                text_error(&c, "harness wants one of mm, timer, system, once, first");
+        } else if (h < 0) {
+            ok = text_error(&c, "the first line must name the harness (harness mm|timer|system)");
+        } else if (!strcmp(words[0], "start_tick") || (!strcmp(words[0], "fault") && nwords > 1 &&
+                                                         !strchr(words[1], '='))) {
+            ok = at == FUZZ_HEADER_LEN ? compile_header_line(words, nwords, out, &faults, &c)
+                                       : text_error(&c, "%s must come before the first op", words[0]);
+        } else {
+            ok = compile_op((harness_kind_t)h, words, nwords, out, &at, cap, &c);
+        }
+        if (!ok)
+            return -1;
+    }
+    if (h < 0) {
+        c.line = 1;
+        text_error(&c, "empty scenario: name the harness first");
+        return -1;
+    }
+    *harness = (harness_kind_t)h;
+    return (long)at;
+}

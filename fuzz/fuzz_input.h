@@ -1,0 +1,100 @@
+/* The fuzz input format. Every byte string is a valid program:
+ *
+ *   header (7 bytes; missing bytes read as 0)
+ *     [0]    tick start: b < 0x80 -> b * 10007; else 0xFFFFFFFF - (b - 0x80) * 4
+ *            (the upper half starts at most 508 ticks before wrap-around)
+ *     [1..6] three fault slots (point, nth): point % 4 = none, heap, pool,
+ *            timerq; the (nth + 1)-th call of that point after boot fails
+ *   ops, each an opcode byte (taken modulo the harness's op count) and a
+ *   fixed number of argument bytes; an op whose arguments are cut short ends
+ *   the program, and so does the MAX_OPS-th op.
+ *
+ * The same program prints as a listing and is written as text in that form
+ * (corpus/README.md); fuzz_text_compile turns text back into bytes. */
+#ifndef FUZZ_INPUT_H
+#define FUZZ_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k_port.h"
+#include "k_timer.h"
+
+#define FUZZ_HEADER_LEN 7
+#define FUZZ_FAULT_SLOTS 3
+#define FUZZ_MAX_OPS 512
+#define FUZZ_MAX_ARGS 4
+
+typedef enum { HARNESS_MM, HARNESS_TIMER, HARNESS_SYSTEM, HARNESS_COUNT } harness_kind_t;
+
+typedef enum {
+    OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE, OP_DOUBLE_FREE, OP_FOREIGN_FREE, OP_INTERIOR_FREE,
+    OP_TCREATE, OP_TDYN_CREATE, OP_TSTART, OP_TSTOP, OP_TCHANGE, OP_TARG, OP_TDEL, OP_TDYN_DEL,
+    OP_TICK, OP_TICKS, OP_TASK_RUN, OP_SLEEP,
+    OP_CONNECT, OP_SUSPEND, OP_AP,
+    OP_FAULT,
+    OP_COUNT
+} op_code_t;
+
+/* What an argument byte means. */
+typedef enum {
+    ARG_SLOT,   /* heap object slot, 0..15 */
+    ARG_TSLOT,  /* timer slot 0..7 (create: 0..3, dyn_create: 4..7) */
+    ARG_SIZE_HI, ARG_SIZE_LO, /* a size, two bytes (fuzz_op_size) */
+    ARG_COUNT,  /* 1..16 */
+    ARG_FIRST,  /* timer first/round: 0, 1..239, 1000..15000, 0x80000000 */
+    ARG_ROUND,
+    ARG_AUTO,   /* auto_run: b & 1 */
+    ARG_VALUE,  /* any byte */
+    ARG_TICKS,  /* per op: tick 1..16, ticks 64..16384, sleep 100..25600 ms */
+    ARG_POINT,  /* fault point: b % 3 */
+    ARG_NTH,    /* 1..16 calls from now */
+    ARG_ONOFF,  /* b & 1 */
+} arg_kind_t;
+
+typedef struct {
+    op_code_t code;
+    uint8_t arg[FUZZ_MAX_ARGS];
+} fuzz_op_t;
+
+typedef struct {
+    tick_t start_tick;
+    struct {
+        int point; /* -1 none, else k_fault_point_t */
+        uint32_t nth;
+    } fault[FUZZ_FAULT_SLOTS];
+} fuzz_header_t;
+
+typedef struct {
+    const uint8_t *data;
+    size_t size, pos;
+    harness_kind_t harness;
+    unsigned ops_read;
+} fuzz_reader_t;
+
+const char *fuzz_harness_name(harness_kind_t h);
+int fuzz_harness_by_name(const char *name); /* -1 if unknown */
+
+void fuzz_reader_init(fuzz_reader_t *r, const uint8_t *data, size_t size, harness_kind_t h);
+void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr);
+/* The next op, or false when the program ends. */
+bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op);
+
+/* Semantic values of an op's arguments. */
+const char *fuzz_op_name(op_code_t code);
+int fuzz_op_nargs(op_code_t code);
+arg_kind_t fuzz_op_arg_kind(op_code_t code, int i);
+uint32_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op); /* sizes: see fuzz_op_size */
+size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
+
+/* "malloc slot=3 size=40" */
+void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len);
+void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len);
+
+/* Compiles the text form into bytes. Returns the byte count, or -1 with a
+ * message naming the line in err. */
+long fuzz_text_compile(const char *text, uint8_t *out, size_t cap, harness_kind_t *harness, char *err,
+                       size_t errlen);
+
+#endif

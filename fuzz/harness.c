@@ -1,0 +1,570 @@
+/* The harness virtual machine (see harness.h). Each op is applied to the
+ * system under test and to the model; the checker then compares them. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aos/kernel.h"
+#include "checker.h"
+#include "driver_contract.h"
+#include "harness.h"
+
+/* Present only with the simulated wifi driver; other drivers have no AP. */
+void wifi_sim_ap_power(bool on) __attribute__((weak));
+
+typedef struct {
+    uint32_t base_calls; /* timer-queue fault calls when the model began this step */
+    uint32_t posts;      /* posts the model has made since */
+} post_count_t;
+
+static struct {
+    harness_kind_t h;
+    const harness_opts_t *opts;
+    fuzz_header_t hdr;
+    fuzz_op_t ops[FUZZ_MAX_OPS];
+    unsigned nops;
+    /* heap objects */
+    model_obj_t obj[MODEL_OBJS];
+    unsigned char *ptr[MODEL_OBJS];
+    uint32_t next_id;
+    size_t kernel_used, peak;
+    /* timers */
+    model_timers_t tm;
+    post_count_t posts;
+    ktimer_t static_timer[MODEL_STATIC_TIMERS];
+    ktimer_t *tptr[MODEL_TIMERS];
+    model_firing_t got[MODEL_MAX_FIRINGS + 1];
+    size_t ngot;
+    /* kernel error reports */
+    int reports;
+    kstat_t report_err;
+    const void *report_addr;
+    /* driver */
+    checker_baseline_t *driver_base;
+} vm;
+
+static char foreign_block[64] __attribute__((aligned(8))); /* never from the heap */
+
+static int silent(const char *fmt, ...) { return 0; }
+
+static void record_report(kstat_t err, const void *addr)
+{
+    vm.reports++;
+    vm.report_err = err;
+    vm.report_addr = addr;
+}
+
+static check_view_t view(unsigned step)
+{
+    return (check_view_t){
+        .step = step,
+        .obj = vm.obj,
+        .ptr = vm.ptr,
+        .timers = vm.h == HARNESS_TIMER ? &vm.tm : NULL,
+        .tptr = vm.tptr,
+        .driver_may_hold_blocks = vm.h == HARNESS_SYSTEM,
+        .kernel_used = vm.kernel_used,
+        .peak_used = vm.h == HARNESS_SYSTEM ? 0 : vm.peak,
+    };
+}
+
+static void print_listing(k_print_fn out, unsigned upto, void *ctx)
+{
+    char line[160];
+    out("  harness %s\n", fuzz_harness_name(vm.h));
+    fuzz_header_format(&vm.hdr, line, sizeof line);
+    for (char *l = strtok(line, "\n"); l; l = strtok(NULL, "\n"))
+        out("  %s\n", l);
+    for (unsigned i = 0; i < vm.nops && i <= upto; i++) {
+        fuzz_op_format(&vm.ops[i], line, sizeof line);
+        out("  %-40s # step %u%s\n", line, i, i == upto ? "  <-- here" : "");
+    }
+}
+
+static k_mm_stats_t stats(void)
+{
+    k_mm_stats_t st;
+    k_mm_stats(g_kmm_head, &st);
+    return st;
+}
+
+static void note_used(size_t used)
+{
+    if (used > vm.peak)
+        vm.peak = used;
+}
+
+/* ---- fault prediction ------------------------------------------------------ */
+static bool next_call_fails(k_fault_point_t p) { return k_fault_call_fails(p, k_fault_calls(p) + 1); }
+
+static bool model_post_faults(void *ctx)
+{
+    post_count_t *c = ctx;
+    return k_fault_call_fails(K_FAULT_TIMER_QUEUE, c->base_calls + ++c->posts);
+}
+
+static void model_step_begins(void)
+{
+    vm.posts = (post_count_t){k_fault_calls(K_FAULT_TIMER_QUEUE), 0};
+}
+
+/* ---- heap objects --------------------------------------------------------------- */
+static void write_pattern(int slot, size_t from)
+{
+    const model_obj_t *o = &vm.obj[slot];
+    for (size_t i = from; i < o->size; i++)
+        vm.ptr[slot][i] = checker_pattern_byte(o->id, i);
+}
+
+static size_t heap_cost_of(const void *p) { return k_mm_hdr_size() + krhino_mm_blk_size(g_kmm_head, p); }
+
+static model_alloc_env_t alloc_env(const k_mm_stats_t *st)
+{
+    return (model_alloc_env_t){
+        .pool_blk = st->pool_blk,
+        .pool_has_room = st->pool_used < st->pool_size,
+        .pool_fault_next = next_call_fails(K_FAULT_POOL_ALLOC),
+        .heap_fault_next = next_call_fails(K_FAULT_HEAP_ALLOC),
+    };
+}
+
+static kstat_t status_of(const void *p) { return p ? RHINO_SUCCESS : RHINO_NO_MEM; }
+
+/* Checks one allocation's outcome against the prediction and, on success,
+ * records the object and writes its pattern. */
+static void settle_allocation(unsigned step, int slot, size_t size, model_alloc_t want, unsigned char *p,
+                              const k_mm_stats_t *before, const char *call)
+{
+    k_mm_stats_t after = stats();
+    bool must_fail = want == ALLOC_FAILS_SIZE || want == ALLOC_FAILS_FAULT;
+    bool may_fail = want == ALLOC_HEAP_OR_FAIL;
+    check_status(step, call, must_fail || (may_fail && !p) ? RHINO_NO_MEM : RHINO_SUCCESS, status_of(p));
+    if (!p) {
+        check_unchanged(step, call, before, &after);
+        if (may_fail)
+            check_alloc_failure_justified(step, size);
+        return;
+    }
+    model_where_t where = want == ALLOC_TO_POOL ? WHERE_POOL : WHERE_HEAP;
+    if (where == WHERE_POOL)
+        check_accounting_delta(step, before, &after, 0, (long)before->pool_blk);
+    else
+        check_accounting_delta(step, before, &after, (long)heap_cost_of(p), 0);
+    model_obj_alloc(&vm.obj[slot], ++vm.next_id, size, where);
+    vm.ptr[slot] = p;
+    write_pattern(slot, 0);
+    note_used(after.used);
+}
+
+static void op_alloc(unsigned step, const fuzz_op_t *op)
+{
+    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    if (vm.obj[slot].live)
+        return;
+    k_mm_stats_t before = stats();
+    model_alloc_env_t env = alloc_env(&before);
+    size_t size = fuzz_op_size(op);
+    unsigned char *p;
+    model_alloc_t want;
+    if (op->code == OP_CALLOC) {
+        size_t n = fuzz_arg_value(op->code, 1, op);
+        want = model_predict_calloc(n, size, &env);
+        p = aos_calloc(n, size);
+        size = want == ALLOC_FAILS_SIZE ? 0 : n * size;
+        if (p)
+            check_zeroed(step, p, size);
+    } else {
+        want = model_predict_alloc(size, &env);
+        p = op->code == OP_REALLOC ? aos_realloc(NULL, size) : aos_malloc(size);
+    }
+    settle_allocation(step, slot, size, want, p, &before, fuzz_op_name(op->code));
+}
+
+static void release_slot(unsigned step, int slot, void (*release)(void *))
+{
+    k_mm_stats_t before = stats();
+    bool in_pool = vm.obj[slot].where == WHERE_POOL;
+    long cost = in_pool ? 0 : (long)heap_cost_of(vm.ptr[slot]);
+    release(vm.ptr[slot]);
+    k_mm_stats_t after = stats();
+    check_accounting_delta(step, &before, &after, -cost, in_pool ? -(long)before.pool_blk : 0);
+    model_obj_free(&vm.obj[slot]);
+}
+
+static void free_via_realloc(void *p) { aos_realloc(p, 0); }
+
+static void op_free(unsigned step, const fuzz_op_t *op)
+{
+    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    if (vm.obj[slot].live)
+        release_slot(step, slot, aos_free);
+}
+
+/* Realloc keeps a pool block while the size fits it, shrinks a heap block
+ * in place, grows it in place or moves it to a newly routed block; the
+ * model accepts whichever the allocator chose and checks its exact cost. */
+static void op_realloc(unsigned step, const fuzz_op_t *op)
+{
+    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    model_obj_t *o = &vm.obj[slot];
+    size_t size = fuzz_op_size(op);
+    if (!o->live) {
+        op_alloc(step, op);
+        return;
+    }
+    if (size == 0) {
+        release_slot(step, slot, free_via_realloc);
+        return;
+    }
+    k_mm_stats_t before = stats();
+    model_alloc_env_t env = alloc_env(&before);
+    bool was_in_pool = o->where == WHERE_POOL;
+    size_t old_cost = was_in_pool ? 0 : heap_cost_of(vm.ptr[slot]);
+    uint32_t faults = k_fault_injected(K_FAULT_HEAP_ALLOC);
+    unsigned char *p = aos_realloc(vm.ptr[slot], size);
+    k_mm_stats_t after = stats();
+    if (!p) {
+        check_unchanged(step, "realloc", &before, &after);
+        if (k_fault_injected(K_FAULT_HEAP_ALLOC) == faults)
+            check_alloc_failure_justified(step, size);
+        return;
+    }
+    bool moved = p != vm.ptr[slot];
+    if (was_in_pool && size <= before.pool_blk)
+        check_status(step, "realloc within BlkSz keeps the pool block", RHINO_SUCCESS,
+                     moved ? RHINO_INV_PARAM : RHINO_SUCCESS);
+    bool in_pool = moved ? model_predict_alloc(size, &env) == ALLOC_TO_POOL : was_in_pool;
+    long new_cost = in_pool ? 0 : (long)heap_cost_of(p);
+    check_accounting_delta(step, &before, &after, new_cost - (long)old_cost,
+                           ((long)in_pool - (long)was_in_pool) * (long)before.pool_blk);
+    size_t kept = size < o->size ? size : o->size;
+    check_contents_of(step, slot, p, o->id, kept);
+    if (moved) /* the new block was taken before the old one was freed */
+        note_used(before.used + (size_t)new_cost);
+    vm.ptr[slot] = p;
+    o->where = in_pool ? WHERE_POOL : WHERE_HEAP;
+    o->size = size;
+    write_pattern(slot, kept);
+    note_used(after.used);
+}
+
+/* ---- misuse: the kernel must report exactly what the model expects -------- */
+static void expect_report(unsigned step, kstat_t want, void (*misuse)(void *), void *arg)
+{
+    k_mm_stats_t before = stats();
+    vm.reports = 0;
+    misuse(arg);
+    k_mm_stats_t after = stats();
+    check_misuse(step, want, vm.reports, vm.report_err, vm.report_addr);
+    check_unchanged(step, "a detected misuse", &before, &after);
+}
+
+static void op_double_free(unsigned step, const fuzz_op_t *op)
+{
+    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    if (!vm.obj[slot].live)
+        return;
+    release_slot(step, slot, aos_free);
+    expect_report(step, RHINO_MM_DOUBLE_FREE, aos_free, vm.ptr[slot]);
+}
+
+static void op_foreign_free(unsigned step, const fuzz_op_t *op)
+{
+    expect_report(step, RHINO_MM_FREE_ADDR_ERR, aos_free, foreign_block + 8);
+}
+
+/* A pointer 8 bytes into a live block: inside a pool block it is a foreign
+ * address; in the heap, the "header" it implies carries pattern bytes, not
+ * a dye. */
+static void op_interior_free(unsigned step, const fuzz_op_t *op)
+{
+    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    if (!vm.obj[slot].live)
+        return;
+    kstat_t want = vm.obj[slot].where == WHERE_POOL ? RHINO_MM_FREE_ADDR_ERR : RHINO_MM_CORRUPT_ERR;
+    expect_report(step, want, aos_free, vm.ptr[slot] + 8);
+}
+
+static void op_fault(unsigned step, const fuzz_op_t *op)
+{
+    k_fault_point_t p = (k_fault_point_t)fuzz_arg_value(op->code, 0, op);
+    k_fault_fail_at(p, k_fault_calls(p) + fuzz_arg_value(op->code, 1, op));
+}
+
+/* ---- timers ----------------------------------------------------------------- */
+static const char *const timer_names[MODEL_TIMERS] = {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"};
+
+static int slot_of_timer(const void *timer)
+{
+    for (int s = 0; s < MODEL_TIMERS; s++)
+        if (vm.tptr[s] == timer)
+            return s;
+    return -1;
+}
+
+static kstat_t kernel_callback_action(int s, ktimer_t *self)
+{
+    switch (model_cb_action(s)) {
+    case CB_STOP_SELF: return krhino_timer_stop(self);
+    case CB_START_NEXT_STATIC: return krhino_timer_start(&vm.static_timer[model_next_static(s)]);
+    case CB_DELETE_SELF: return model_slot_is_dyn(s) ? krhino_timer_dyn_del(self) : krhino_timer_del(self);
+    default: return RHINO_SUCCESS;
+    }
+}
+
+static void harness_timer_fired(void *timer, void *arg)
+{
+    int s = slot_of_timer(timer);
+    if (s < 0 || vm.ngot == MODEL_MAX_FIRINGS + 1)
+        return; /* an unknown timer, or one too many: check_firings reports the difference */
+    model_firing_t *f = &vm.got[vm.ngot++];
+    *f = (model_firing_t){s, (uint32_t)(uintptr_t)arg, krhino_sys_tick_get(), RHINO_SUCCESS};
+    f->action = kernel_callback_action(s, timer);
+}
+
+/* Once the model has deleted a dynamic timer, the kernel has freed it. */
+static void forget_deleted_timers(void)
+{
+    for (int s = MODEL_STATIC_TIMERS; s < MODEL_TIMERS; s++)
+        if (!vm.tm.t[s].created)
+            vm.tptr[s] = NULL;
+}
+
+static void run_task_in_lockstep(unsigned step, bool advance)
+{
+    model_step_begins();
+    if (advance)
+        model_timer_tick(&vm.tm);
+    else
+        model_timer_task_run(&vm.tm);
+    vm.ngot = 0;
+    if (advance)
+        krhino_tick_proc();
+    else
+        krhino_timer_task_run();
+    check_firings(step, &vm.tm, vm.got, vm.ngot);
+    forget_deleted_timers();
+}
+
+static void op_timer_create(unsigned step, const fuzz_op_t *op)
+{
+    int s = (int)fuzz_arg_value(op->code, 0, op);
+    tick_t first = fuzz_arg_value(op->code, 1, op), round = fuzz_arg_value(op->code, 2, op);
+    bool auto_run = fuzz_arg_value(op->code, 3, op);
+    bool dyn = op->code == OP_TDYN_CREATE;
+    if (dyn && vm.tm.t[s].created)
+        return; /* the slot keeps its timer */
+    uint32_t arg = (uint32_t)s;
+    k_mm_stats_t before = stats();
+    model_step_begins();
+    kstat_t want, got;
+    if (dyn) {
+        want = model_timer_dyn_create(&vm.tm, s, first, round, arg, auto_run, next_call_fails(K_FAULT_HEAP_ALLOC));
+        ktimer_t *t = NULL;
+        got = krhino_timer_dyn_create(&t, timer_names[s], harness_timer_fired, first, round, (void *)(uintptr_t)arg,
+                                      auto_run);
+        if (got == RHINO_SUCCESS)
+            vm.tptr[s] = t;
+    } else {
+        vm.tptr[s] = &vm.static_timer[s];
+        want = model_timer_create(&vm.tm, s, first, round, arg, auto_run);
+        got = krhino_timer_create(vm.tptr[s], timer_names[s], harness_timer_fired, first, round,
+                                  (void *)(uintptr_t)arg, auto_run);
+    }
+    check_status(step, fuzz_op_name(op->code), want, got);
+    k_mm_stats_t after = stats();
+    if (!dyn || got != RHINO_SUCCESS)
+        check_unchanged(step, fuzz_op_name(op->code), &before, &after);
+    else
+        check_accounting_delta(step, &before, &after, (long)heap_cost_of(vm.tptr[s]), 0);
+    note_used(after.used);
+}
+
+static void op_timer_call(unsigned step, const fuzz_op_t *op)
+{
+    int s = (int)fuzz_arg_value(op->code, 0, op);
+    ktimer_t *t = vm.tptr[s] ? vm.tptr[s] : s < MODEL_STATIC_TIMERS ? &vm.static_timer[s] : NULL;
+    if (!t)
+        return; /* a dynamic slot without a timer: nothing to call it on */
+    model_step_begins();
+    kstat_t want, got;
+    switch (op->code) {
+    case OP_TSTART:
+        want = model_timer_call(&vm.tm, TCMD_START, s, 0, 0, 0, false);
+        got = krhino_timer_start(t);
+        break;
+    case OP_TSTOP:
+        want = model_timer_call(&vm.tm, TCMD_STOP, s, 0, 0, 0, false);
+        got = krhino_timer_stop(t);
+        break;
+    case OP_TCHANGE: {
+        tick_t first = fuzz_arg_value(op->code, 1, op), round = fuzz_arg_value(op->code, 2, op);
+        want = model_timer_call(&vm.tm, TCMD_CHANGE, s, first, round, 0, false);
+        got = krhino_timer_change(t, first, round);
+        break;
+    }
+    case OP_TARG: {
+        uint32_t arg = fuzz_arg_value(op->code, 1, op);
+        want = model_timer_call(&vm.tm, TCMD_ARG, s, 0, 0, arg, false);
+        got = krhino_timer_arg_change(t, (void *)(uintptr_t)arg);
+        break;
+    }
+    case OP_TDEL:
+        want = model_timer_call(&vm.tm, TCMD_DEL, s, 0, 0, 0, false);
+        got = krhino_timer_del(t);
+        break;
+    default: /* OP_TDYN_DEL */
+        want = model_timer_call(&vm.tm, TCMD_DEL, s, 0, 0, 0, true);
+        got = krhino_timer_dyn_del(t);
+        break;
+    }
+    check_status(step, fuzz_op_name(op->code), want, got);
+}
+
+static void op_ticks(unsigned step, tick_t n)
+{
+    for (tick_t i = 0; i < n; i++) {
+        if (vm.h == HARNESS_TIMER)
+            run_task_in_lockstep(step, true);
+        else
+            krhino_tick_proc();
+    }
+}
+
+/* ---- the driver ---------------------------------------------------------------- */
+static void settle_and_check_quiescence(unsigned step)
+{
+    drv_settle(RTOSFUZZ_SETTLE_TICKS);
+    check_view_t v = view(step);
+    check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
+}
+
+static void op_connect(unsigned step)
+{
+    if (netmgr_reconnect_wifi() != 0) /* a failed connect must leave nothing behind */
+        settle_and_check_quiescence(step);
+}
+
+static void op_suspend(unsigned step)
+{
+    check_status(step, "hal_wifi_suspend_station", RHINO_SUCCESS,
+                 hal_wifi_suspend_station(NULL) == 0 ? RHINO_SUCCESS : RHINO_INV_PARAM);
+    settle_and_check_quiescence(step);
+}
+
+/* ---- the machine ------------------------------------------------------------------ */
+static void run_op(unsigned step, const fuzz_op_t *op)
+{
+    switch (op->code) {
+    case OP_MALLOC:
+    case OP_CALLOC: op_alloc(step, op); break;
+    case OP_REALLOC: op_realloc(step, op); break;
+    case OP_FREE: op_free(step, op); break;
+    case OP_DOUBLE_FREE: op_double_free(step, op); break;
+    case OP_FOREIGN_FREE: op_foreign_free(step, op); break;
+    case OP_INTERIOR_FREE: op_interior_free(step, op); break;
+    case OP_TCREATE:
+    case OP_TDYN_CREATE: op_timer_create(step, op); break;
+    case OP_TSTART:
+    case OP_TSTOP:
+    case OP_TCHANGE:
+    case OP_TARG:
+    case OP_TDEL:
+    case OP_TDYN_DEL: op_timer_call(step, op); break;
+    case OP_TICK:
+    case OP_TICKS: op_ticks(step, fuzz_arg_value(op->code, 0, op)); break;
+    case OP_TASK_RUN: run_task_in_lockstep(step, false); break;
+    case OP_SLEEP: op_ticks(step, k_timer_ms_to_ticks(fuzz_arg_value(op->code, 0, op))); break;
+    case OP_CONNECT: op_connect(step); break;
+    case OP_SUSPEND: op_suspend(step); break;
+    case OP_AP:
+        if (wifi_sim_ap_power)
+            wifi_sim_ap_power(fuzz_arg_value(op->code, 0, op));
+        break;
+    case OP_FAULT: op_fault(step, op); break;
+    default: break;
+    }
+}
+
+/* A fresh system for every input: nothing survives from the last one. */
+static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_t *opts)
+{
+    memset(&vm, 0, sizeof vm);
+    vm.h = h;
+    vm.opts = opts;
+    vm.hdr = *hdr;
+    k_print_set(opts && opts->show ? opts->show : silent);
+    k_err_hook_set(record_report);
+    k_fault_reset();
+    k_mm_init();
+    vm.kernel_used = stats().used;
+    vm.peak = stats().maxused;
+    k_timer_init(vm.hdr.start_tick);
+    model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);
+    if (h == HARNESS_SYSTEM) {
+        hal_wifi_init();
+        if (wifi_sim_ap_power)
+            wifi_sim_ap_power(true);
+    }
+    k_fault_reset(); /* fault call numbers count from here */
+    for (int i = 0; i < FUZZ_FAULT_SLOTS; i++)
+        if (vm.hdr.fault[i].point >= 0)
+            k_fault_fail_at((k_fault_point_t)vm.hdr.fault[i].point, vm.hdr.fault[i].nth);
+    checker_set_listing(print_listing, NULL);
+    check_view_t v = view(0);
+    vm.driver_base = checker_baseline_take(&v);
+}
+
+static void show_op(k_print_fn out, unsigned step, const fuzz_op_t *op)
+{
+    char line[160];
+    fuzz_op_format(op, line, sizeof line);
+    out("#%u %s\n", step, line);
+}
+
+static void show_model_view(k_print_fn out)
+{
+    k_mm_stats_t st = stats();
+    out("    heap UsedSz 0x%05zx (peak 0x%05zx), pool UsedSz 0x%04zx, tick %u\n", st.used, st.maxused, st.pool_used,
+        (unsigned)krhino_sys_tick_get());
+    for (int i = 0; i < MODEL_OBJS; i++)
+        if (vm.obj[i].live)
+            out("    slot %-2d %6zu bytes %s at 0x%08lx\n", i, vm.obj[i].size,
+                vm.obj[i].where == WHERE_POOL ? "pool" : "heap", (unsigned long)(uintptr_t)vm.ptr[i]);
+    for (int s = 0; vm.h == HARNESS_TIMER && s < MODEL_TIMERS; s++) {
+        const model_timer_t *t = &vm.tm.t[s];
+        if (t->created)
+            out("    timer %d %s first %u round %u match %u, fired %u\n", s, t->active ? "ACTIVE  " : "DEACTIVE",
+                (unsigned)t->first, (unsigned)t->round, (unsigned)t->match, (unsigned)t->fires);
+    }
+}
+
+unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts)
+{
+    fuzz_reader_t r;
+    fuzz_reader_init(&r, data, size, h);
+    fuzz_header_t hdr;
+    fuzz_read_header(&r, &hdr);
+    bool keep_going = opts && (opts->show || opts->report_only);
+    checker_set_output(opts && opts->show ? opts->show : NULL, !keep_going);
+    boot(h, &hdr, opts);
+    unsigned step = 0;
+    for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
+        vm.ops[vm.nops++] = op;
+        vm.reports = 0;
+        if (opts && opts->show)
+            show_op(opts->show, step, &op);
+        run_op(step, &op);
+        if (op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
+            check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
+        check_view_t v = view(step);
+        check_step(&v);
+        if (opts && opts->show)
+            show_model_view(opts->show);
+        if (checker_findings())
+            break;
+    }
+    checker_baseline_release(vm.driver_base);
+    vm.driver_base = NULL;
+    return checker_findings();
+}

@@ -1,0 +1,12 @@
+/* The `system` harness target: libFuzzer, AFL++ (-fsanitize=fuzzer) and the
+ * standalone replay all enter here. */
+#include "harness.h"
+
+const harness_kind_t fuzz_target_harness = HARNESS_SYSTEM;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    harness_run(HARNESS_SYSTEM, data, size, NULL);
+    return 0;
+}

@@ -1,0 +1,80 @@
+/* The step checker: compares the kernel with the reference model and, on
+ * the first disagreement, prints a finding report and aborts (so fuzzers
+ * keep the input). One function per oracle of DESIGN.md. */
+#ifndef CHECKER_H
+#define CHECKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "k_mm.h"
+#include "model.h"
+
+typedef enum {
+    ORACLE_CONSERVATION = 1,
+    ORACLE_ACCOUNTING,
+    ORACLE_STRUCTURE,
+    ORACLE_LIVE_SET,
+    ORACLE_CONTENTS,
+    ORACLE_TIMERS,
+    ORACLE_QUIESCENCE,
+    ORACLE_ERROR_CONTRACT,
+    ORACLE_MISUSE,
+} oracle_t;
+
+const char *oracle_name(oracle_t o);
+
+/* The harness's side of a check: its objects, its timers, and the heap
+ * figures the model predicts. Driver blocks are those owned by neither
+ * the harness nor the kernel. */
+typedef struct {
+    unsigned step;
+    const model_obj_t *obj;          /* MODEL_OBJS */
+    unsigned char *const *ptr;       /* MODEL_OBJS: where the kernel put them */
+    const model_timers_t *timers;    /* NULL: the harness has no timers */
+    ktimer_t *const *tptr;           /* MODEL_TIMERS */
+    bool driver_may_hold_blocks;     /* system harness */
+    size_t kernel_used;              /* heap UsedSz of the kernel's own blocks (head, sentinels, slab) */
+    size_t peak_used;                /* the model's peak UsedSz, 0 = not tracked */
+} check_view_t;
+
+/* Prints the program up to the failing step; the harness supplies it. */
+typedef void (*checker_listing_fn)(k_print_fn out, unsigned upto_step, void *ctx);
+void checker_set_listing(checker_listing_fn fn, void *ctx);
+/* Where findings go (default: stderr) and whether to abort after one
+ * (default: yes; `show` keeps going to print the model view). */
+void checker_set_output(k_print_fn out, bool abort_on_finding);
+/* Findings reported since start, when not aborting. */
+unsigned checker_findings(void);
+
+/* Oracles 1-5 (and 6 for timer state), after every step. */
+void check_step(const check_view_t *v);
+/* Oracle 2 on one heap op: the heap and pool UsedSz moved by exactly this. */
+void check_accounting_delta(unsigned step, const k_mm_stats_t *before, const k_mm_stats_t *after,
+                            long heap_delta, long pool_delta);
+/* Oracle 2: an allocation that failed although a free block was large
+ * enough (the allocator promises to fail only when none is). */
+void check_alloc_failure_justified(unsigned step, size_t size);
+/* Oracle 5: the pattern of object `id` over its first len bytes (head and
+ * tail), and calloc's zeroes. The pattern byte i of object id: */
+uint8_t checker_pattern_byte(uint32_t id, size_t i);
+void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t len);
+void check_zeroed(unsigned step, const unsigned char *p, size_t len);
+/* Oracle 6: the firings of one task run. */
+void check_firings(unsigned step, const model_timers_t *m, const model_firing_t *got, size_t ngot);
+/* Oracle 8: a call returned what the model predicts; a failed call left the
+ * heap and pool as they were. */
+void check_status(unsigned step, const char *call, kstat_t want, kstat_t got);
+void check_unchanged(unsigned step, const char *call, const k_mm_stats_t *before, const k_mm_stats_t *after);
+/* Oracle 9: the kernel's error hook saw exactly the expected misuse
+ * (RHINO_SUCCESS: none). */
+void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const void *addr);
+
+/* Oracle 7: after a suspend or failed connect has settled, everything but
+ * the harness's own objects is as it was after init. */
+typedef struct checker_baseline checker_baseline_t;
+checker_baseline_t *checker_baseline_take(const check_view_t *v);
+void checker_baseline_release(checker_baseline_t *b);
+void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks);
+
+#endif

@@ -1,0 +1,116 @@
+/* The reference model: what the harness's own objects and timers should be,
+ * kept as plain data and changed only by the transition functions below.
+ * It is written from the documented kernel semantics (README, k_mm.h,
+ * kernel/timer/README.md) and shares no code with the kernel. The system
+ * under test is driven separately (fuzz/harness.c); model/checker.c
+ * compares the two after every step. */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k_err.h"
+#include "k_timer.h"
+
+#define MODEL_OBJS 16
+#define MODEL_TIMERS 8
+#define MODEL_STATIC_TIMERS 4 /* slots 0-3 static, 4-7 dynamic */
+#define MODEL_MAX_FIRINGS MODEL_TIMERS /* per task run: each timer fires at most once */
+
+/* ---- heap and pool objects ------------------------------------------- */
+typedef enum { WHERE_HEAP, WHERE_POOL } model_where_t;
+
+typedef struct {
+    bool live;
+    uint32_t id;       /* content pattern seed */
+    size_t size;       /* requested bytes */
+    model_where_t where;
+} model_obj_t;
+
+/* What an allocation request should do. */
+typedef enum {
+    ALLOC_TO_POOL,
+    ALLOC_TO_HEAP,
+    ALLOC_FAILS_SIZE,   /* size 0 (rhino warns) or a calloc product that overflows */
+    ALLOC_FAILS_FAULT,  /* the heap fault point fires */
+    ALLOC_HEAP_OR_FAIL, /* heap, or NULL if no free block is large enough */
+} model_alloc_t;
+
+/* The environment an allocation meets: facts the model does not own. */
+typedef struct {
+    size_t pool_blk;        /* BlkSz, 0 without a pool */
+    bool pool_has_room;
+    bool pool_fault_next;   /* the pool fault point fires on its next call */
+    bool heap_fault_next;
+} model_alloc_env_t;
+
+model_alloc_t model_predict_alloc(size_t size, const model_alloc_env_t *env);
+model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_t *env);
+/* Records a successful allocation into slot. */
+void model_obj_alloc(model_obj_t *o, uint32_t id, size_t size, model_where_t where);
+void model_obj_free(model_obj_t *o);
+
+/* ---- timers ------------------------------------------------------------ */
+/* A timer's callback does, by slot % 4: nothing, stop itself, start the next
+ * static timer, delete itself (del or dyn_del as fits). */
+typedef enum { CB_NONE, CB_STOP_SELF, CB_START_NEXT_STATIC, CB_DELETE_SELF } model_cb_action_t;
+model_cb_action_t model_cb_action(int slot);
+int model_next_static(int slot);
+bool model_slot_is_dyn(int slot);
+
+typedef enum { TCMD_START, TCMD_STOP, TCMD_CHANGE, TCMD_ARG, TCMD_DEL } model_tcmd_t;
+
+typedef struct {
+    model_tcmd_t cmd;
+    int slot;
+    tick_t first, round;
+    uint32_t arg;
+} model_tmsg_t;
+
+typedef struct {
+    bool created, active;
+    tick_t first, round, match;
+    uint32_t arg;
+    uint32_t armed_seq; /* equal matches fire in arming order */
+    uint32_t fires;
+} model_timer_t;
+
+typedef struct {
+    int slot;
+    uint32_t arg;
+    tick_t tick;
+    kstat_t action; /* what the callback's own API call returned */
+} model_firing_t;
+
+/* Decides whether a post fails at the fault point; the harness answers
+ * from the injector's schedule. */
+typedef bool (*model_post_fault_fn)(void *ctx);
+
+typedef struct {
+    model_timer_t t[MODEL_TIMERS];
+    model_tmsg_t q[RHINO_CONFIG_TIMER_MSG_NUM];
+    int nq;
+    tick_t tick;
+    uint32_t seq;
+    model_post_fault_fn post_faults;
+    void *post_faults_ctx;
+    model_firing_t want[MODEL_MAX_FIRINGS]; /* firings predicted by the last task run */
+    size_t nwant;
+} model_timers_t;
+
+void model_timers_init(model_timers_t *m, tick_t start, model_post_fault_fn fn, void *ctx);
+/* The API calls: each returns the status the kernel must return. heap_fails
+ * says whether dyn_create's allocation fails (fault or exhaustion). */
+kstat_t model_timer_create(model_timers_t *m, int slot, tick_t first, tick_t round, uint32_t arg, bool auto_run);
+kstat_t model_timer_dyn_create(model_timers_t *m, int slot, tick_t first, tick_t round, uint32_t arg,
+                               bool auto_run, bool heap_fails);
+kstat_t model_timer_call(model_timers_t *m, model_tcmd_t cmd, int slot, tick_t first, tick_t round, uint32_t arg,
+                         bool dyn_del);
+/* One tick: advance, then the timer task; want holds its firings. */
+void model_timer_tick(model_timers_t *m);
+/* The timer task at the current tick, without advancing it. */
+void model_timer_task_run(model_timers_t *m);
+
+#endif

@@ -1,0 +1,14 @@
+/* Owner addresses to "function (file:line)", with elfutils libdw. */
+#ifndef SYMBOLIZE_H
+#define SYMBOLIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes the call site of a return address: "fn (file:line)", or the bare
+ * address when there is no debug information; "kernel" for 0. */
+void symbolize_owner(uintptr_t owner, char *buf, size_t len);
+/* Just the function name ("?" when unknown), for finding signatures. */
+void symbolize_function(uintptr_t owner, char *buf, size_t len);
+
+#endif
