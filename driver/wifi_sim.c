@@ -48,6 +48,17 @@ const char *wifi_sim_state_name(wifi_state_t s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+/* ---- timer commands ------------------------------------------------------ */
+#define TIMER_POST_TRIES 3
+
+/* A full timer queue is transient: the timer task drains it as soon as it
+ * runs, so give it a tick and post again rather than leak the timer. */
+static void post_until_queued(kstat_t (*post)(ktimer_t *), ktimer_t *t)
+{
+    for (int i = 0; i < TIMER_POST_TRIES && post(t) == RHINO_TIMER_MSG_FULL; i++)
+        aos_msleep(1000 / RHINO_CONFIG_TICKS_PER_SECOND);
+}
+
 /* ---- timer callbacks: the station state machine ------------------------ */
 static void scan_done(void *timer, void *arg)
 {
@@ -101,7 +112,7 @@ static void beacon_check(void *timer, void *arg)
 static void release_scan_buffer(void *timer, void *buf)
 {
     aos_free(buf);
-    krhino_timer_dyn_del(timer);
+    post_until_queued(krhino_timer_dyn_del, timer);
 }
 
 /* ---- station lifetime --------------------------------------------------- */
@@ -109,8 +120,8 @@ static void timer_stop_and_delete(ktimer_t *t)
 {
     if (!t)
         return;
-    krhino_timer_stop(t);
-    krhino_timer_dyn_del(t);
+    post_until_queued(krhino_timer_stop, t);
+    post_until_queued(krhino_timer_dyn_del, t);
 }
 
 /* Frees the scan buffer after WIFI_CLEANUP_TICKS, or now if no timer can

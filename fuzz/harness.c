@@ -68,6 +68,7 @@ static check_view_t view(unsigned step)
     };
 }
 
+/* The program as text (it compiles back to the same bytes), up to a step. */
 static void print_listing(k_print_fn out, unsigned upto, void *ctx)
 {
     char line[160];
@@ -109,14 +110,18 @@ static void model_step_begins(void)
 }
 
 /* ---- heap objects --------------------------------------------------------------- */
-static void write_pattern(int slot, size_t from)
-{
-    const model_obj_t *o = &vm.obj[slot];
-    for (size_t i = from; i < o->size; i++)
-        vm.ptr[slot][i] = checker_pattern_byte(o->id, i);
-}
+static void write_pattern(int slot) { checker_write_pattern(vm.ptr[slot], vm.obj[slot].id, vm.obj[slot].size); }
 
 static size_t heap_cost_of(const void *p) { return k_mm_hdr_size() + krhino_mm_blk_size(g_kmm_head, p); }
+
+/* What a heap block for `size` bytes costs when a free block is split for
+ * it (README, "Accounting"): header + size rounded up to 8, at least the
+ * free-list links. */
+static size_t predicted_heap_cost(size_t size)
+{
+    size_t payload = (size + K_MM_ALIGN - 1) & ~(size_t)(K_MM_ALIGN - 1);
+    return k_mm_hdr_size() + (payload < 2 * sizeof(void *) ? 2 * sizeof(void *) : payload);
+}
 
 static model_alloc_env_t alloc_env(const k_mm_stats_t *st)
 {
@@ -152,7 +157,7 @@ static void settle_allocation(unsigned step, int slot, size_t size, model_alloc_
         check_accounting_delta(step, before, &after, (long)heap_cost_of(p), 0);
     model_obj_alloc(&vm.obj[slot], ++vm.next_id, size, where);
     vm.ptr[slot] = p;
-    write_pattern(slot, 0);
+    write_pattern(slot);
     note_used(after.used);
 }
 
@@ -238,13 +243,13 @@ static void op_realloc(unsigned step, const fuzz_op_t *op)
     check_accounting_delta(step, &before, &after, new_cost - (long)old_cost,
                            ((long)in_pool - (long)was_in_pool) * (long)before.pool_blk);
     size_t kept = size < o->size ? size : o->size;
-    check_contents_of(step, slot, p, o->id, kept);
+    check_contents_of(step, slot, p, o->id, o->size, kept);
     if (moved) /* the new block was taken before the old one was freed */
         note_used(before.used + (size_t)new_cost);
     vm.ptr[slot] = p;
     o->where = in_pool ? WHERE_POOL : WHERE_HEAP;
     o->size = size;
-    write_pattern(slot, kept);
+    write_pattern(slot);
     note_used(after.used);
 }
 
@@ -373,6 +378,8 @@ static void op_timer_create(unsigned step, const fuzz_op_t *op)
     }
     check_status(step, fuzz_op_name(op->code), want, got);
     k_mm_stats_t after = stats();
+    if (dyn && want != RHINO_NO_MEM && want != RHINO_INV_PARAM) /* the block existed, if only briefly */
+        note_used(before.used + predicted_heap_cost(sizeof(ktimer_t)));
     if (!dyn || got != RHINO_SUCCESS)
         check_unchanged(step, fuzz_op_name(op->code), &before, &after);
     else
@@ -548,6 +555,8 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     bool keep_going = opts && (opts->show || opts->report_only);
     checker_set_output(opts && opts->show ? opts->show : NULL, !keep_going);
     boot(h, &hdr, opts);
+    if (opts && opts->show)
+        print_listing(opts->show, 0, NULL);
     unsigned step = 0;
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
         vm.ops[vm.nops++] = op;

@@ -235,7 +235,20 @@ static void check_accounting(const check_view_t *v, const census_t *c, const k_m
 }
 
 /* ---- oracle 5: contents ---------------------------------------------------- */
+/* An object carries its pattern in two windows, its first and last
+ * CONTENT_CHECK_BYTES bytes: writing and checking stay O(1) per object. */
 uint8_t checker_pattern_byte(uint32_t id, size_t i) { return (uint8_t)(id * 31u + i * 7u + (i >> 8)); }
+
+static size_t tail_window_start(size_t size) { return size > CONTENT_CHECK_BYTES ? size - CONTENT_CHECK_BYTES : 0; }
+static size_t head_window_end(size_t size) { return size < CONTENT_CHECK_BYTES ? size : CONTENT_CHECK_BYTES; }
+
+void checker_write_pattern(unsigned char *p, uint32_t id, size_t size)
+{
+    for (size_t i = 0; i < head_window_end(size); i++)
+        p[i] = checker_pattern_byte(id, i);
+    for (size_t i = tail_window_start(size); i < size; i++)
+        p[i] = checker_pattern_byte(id, i);
+}
 
 static bool range_holds_pattern(const unsigned char *p, uint32_t id, size_t from, size_t to)
 {
@@ -245,28 +258,38 @@ static bool range_holds_pattern(const unsigned char *p, uint32_t id, size_t from
     return true;
 }
 
-void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t len)
+void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t size, size_t limit)
 {
-    size_t head = len < CONTENT_CHECK_BYTES ? len : CONTENT_CHECK_BYTES;
-    size_t tail = len > CONTENT_CHECK_BYTES ? len - CONTENT_CHECK_BYTES : head;
-    if (!range_holds_pattern(p, id, 0, head) || !range_holds_pattern(p, id, tail, len))
+    size_t head = head_window_end(size), tail = tail_window_start(size);
+    if (!range_holds_pattern(p, id, 0, head < limit ? head : limit) ||
+        !range_holds_pattern(p, id, tail, size < limit ? size : limit))
         finding(ORACLE_CONTENTS, step, NULL, 0, "every live object keeps the pattern of its id",
-                "slot %d (%zu bytes at 0x%08lx) was overwritten", slot, len, (unsigned long)(uintptr_t)p);
+                "slot %d (%zu bytes at 0x%08lx) was overwritten", slot, size, (unsigned long)(uintptr_t)p);
+}
+
+static size_t first_nonzero(const unsigned char *p, size_t from, size_t to)
+{
+    while (from < to && !p[from])
+        from++;
+    return from;
 }
 
 void check_zeroed(unsigned step, const unsigned char *p, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if (p[i])
-            finding(ORACLE_CONTENTS, step, NULL, 0, "calloc returns zeroed memory",
-                    "byte %zu of 0x%08lx is 0x%02x", i, (unsigned long)(uintptr_t)p, p[i]);
+    size_t head = head_window_end(len), tail = tail_window_start(len);
+    size_t at = first_nonzero(p, 0, head);
+    if (at == head)
+        at = first_nonzero(p, tail, len);
+    if (at < len)
+        finding(ORACLE_CONTENTS, step, NULL, 0, "calloc returns zeroed memory", "byte %zu of 0x%08lx is 0x%02x", at,
+                (unsigned long)(uintptr_t)p, p[at]);
 }
 
 static void check_contents(const check_view_t *v)
 {
     for (int i = 0; i < MODEL_OBJS; i++)
         if (v->obj[i].live)
-            check_contents_of(v->step, i, v->ptr[i], v->obj[i].id, v->obj[i].size);
+            check_contents_of(v->step, i, v->ptr[i], v->obj[i].id, v->obj[i].size, v->obj[i].size);
 }
 
 /* ---- oracle 6: timer state ------------------------------------------------- */

@@ -55,10 +55,11 @@ void check_accounting_delta(unsigned step, const k_mm_stats_t *before, const k_m
 /* Oracle 2: an allocation that failed although a free block was large
  * enough (the allocator promises to fail only when none is). */
 void check_alloc_failure_justified(unsigned step, size_t size);
-/* Oracle 5: the pattern of object `id` over its first len bytes (head and
- * tail), and calloc's zeroes. The pattern byte i of object id: */
-uint8_t checker_pattern_byte(uint32_t id, size_t i);
-void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t len);
+/* Oracle 5: each object carries a pattern derived from its id in its first
+ * and last 64 bytes. Write it; check the part of it below limit (after a
+ * realloc: the bytes kept); check calloc's zeroes in the same windows. */
+void checker_write_pattern(unsigned char *p, uint32_t id, size_t size);
+void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t size, size_t limit);
 void check_zeroed(unsigned step, const unsigned char *p, size_t len);
 /* Oracle 6: the firings of one task run. */
 void check_firings(unsigned step, const model_timers_t *m, const model_firing_t *got, size_t ngot);
