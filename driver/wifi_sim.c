@@ -49,7 +49,7 @@ const char *wifi_sim_state_name(wifi_state_t s)
 }
 
 /* ---- timer commands ------------------------------------------------------ */
-#define TIMER_POST_TRIES 3
+#define TIMER_POST_TRIES 50 /* half a second of retrying */
 
 /* A full timer queue is transient: the timer task drains it as soon as it
  * runs, so give it a tick and post again rather than leak the timer. */

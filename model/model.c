@@ -195,3 +195,23 @@ void model_timer_tick(model_timers_t *m)
     m->tick++;
     model_timer_task_run(m);
 }
+
+tick_t model_timer_idle_ticks(const model_timers_t *m, tick_t n)
+{
+    if (m->nq > 0)
+        return 0;
+    tick_t idle = n;
+    for (int s = 0; s < MODEL_TIMERS; s++) {
+        const model_timer_t *t = &m->t[s];
+        int32_t d = (int32_t)(t->match - m->tick);
+        if (t->created && t->active && (tick_t)(d > 1 ? d - 1 : 0) < idle)
+            idle = d > 1 ? (tick_t)(d - 1) : 0;
+    }
+    return idle;
+}
+
+void model_timer_skip(model_timers_t *m, tick_t n)
+{
+    m->tick += n;
+    m->nwant = 0;
+}

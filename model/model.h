@@ -112,5 +112,9 @@ kstat_t model_timer_call(model_timers_t *m, model_tcmd_t cmd, int slot, tick_t f
 void model_timer_tick(model_timers_t *m);
 /* The timer task at the current tick, without advancing it. */
 void model_timer_task_run(model_timers_t *m);
+/* Ticks from now at which the task would find nothing to do (all of n
+ * when no timer is active), and passing them. */
+tick_t model_timer_idle_ticks(const model_timers_t *m, tick_t n);
+void model_timer_skip(model_timers_t *m, tick_t n);
 
 #endif

@@ -110,8 +110,16 @@ void krhino_tick_proc(void);
 /* Runs the timer task at the current tick: applies the queued commands, then
  * fires the due timers. Ignored when called from a timer callback. */
 void krhino_timer_task_run(void);
-/* aos_msleep(ms) (aos/kernel.h) calls krhino_tick_proc() this many times. */
+/* Advances n ticks exactly as n calls of krhino_tick_proc() would, but
+ * passes the ticks at which the task has nothing to do in one step
+ * (tickless idle). aos_msleep(ms) (aos/kernel.h) advances
+ * k_timer_ms_to_ticks(ms) ticks this way. */
+void k_timer_advance(tick_t n);
 tick_t k_timer_ms_to_ticks(uint32_t ms);
+/* Ticks until the earliest active timer is due (0: due now or late), or
+ * K_TIMER_NONE_DUE when no timer is active. */
+#define K_TIMER_NONE_DUE ((tick_t)-1)
+tick_t k_timer_ticks_to_next_due(void);
 
 /* ---- introspection, for reference models and harnesses ------------------ */
 /* Called just before each callback, with the tick the task runs at. */

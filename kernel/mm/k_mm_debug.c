@@ -43,26 +43,30 @@ static bool walk_region(const k_mm_region_t *r, k_mm_walk_fn fn, void *ctx)
 }
 
 #if RHINO_CONFIG_MM_BLK
+static bool report_pool_blk(const k_mm_pool_t *pool, size_t i, k_mm_walk_fn fn, void *ctx)
+{
+    k_mm_blk_info_t info = {
+        .addr = (uintptr_t)(pool->base + i * pool->blk_size),
+        .size = pool->blk_size,
+        .used = true,
+        .in_pool = true,
+        .dye_ok = true,
+#if RHINO_CONFIG_MM_DEBUG
+        .owner = pool->owner[i],
+        .kind = (k_mm_kind_t)pool->kind[i],
+#endif
+    };
+    info.hdr_addr = info.addr;
+    return fn(&info, ctx);
+}
+
+/* Used blocks only, a bitmap word at a time. */
 static bool walk_pool(const k_mm_pool_t *pool, k_mm_walk_fn fn, void *ctx)
 {
-    for (size_t i = 0; pool->base && i < pool->nblocks; i++) {
-        if (!mm_pool_blk_is_used(pool, i))
-            continue;
-        k_mm_blk_info_t info = {
-            .addr = (uintptr_t)(pool->base + i * pool->blk_size),
-            .size = pool->blk_size,
-            .used = true,
-            .in_pool = true,
-            .dye_ok = true,
-#if RHINO_CONFIG_MM_DEBUG
-            .owner = pool->owner[i],
-            .kind = (k_mm_kind_t)pool->kind[i],
-#endif
-        };
-        info.hdr_addr = info.addr;
-        if (!fn(&info, ctx))
-            return false;
-    }
+    for (size_t w = 0; pool->base && w < sizeof pool->used_map / sizeof pool->used_map[0]; w++)
+        for (uint32_t bits = pool->used_map[w]; bits; bits &= bits - 1)
+            if (!report_pool_blk(pool, w * 32 + (size_t)__builtin_ctz(bits), fn, ctx))
+                return false;
     return true;
 }
 #endif

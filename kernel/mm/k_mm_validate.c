@@ -126,18 +126,25 @@ static bool check_freelists(walk_t *w)
 }
 
 #if RHINO_CONFIG_MM_BLK
+/* The bits of bitmap word i that stand for no block of the slab. */
+static uint32_t bits_past_slab(size_t nblocks, size_t i)
+{
+    size_t first = i * 32;
+    if (nblocks >= first + 32)
+        return 0;
+    return nblocks <= first ? UINT32_MAX : UINT32_MAX << (nblocks - first);
+}
+
 static bool check_pool(walk_t *w)
 {
     const k_mm_pool_t *pool = &w->h->pool;
     if (!pool->base)
         return true;
     size_t used = 0;
-    for (size_t i = 0; i < sizeof pool->used_map * 8; i++) {
-        if (!((pool->used_map[i / 32] >> (i % 32)) & 1u))
-            continue;
-        if (i >= pool->nblocks)
+    for (size_t i = 0; i < sizeof pool->used_map / sizeof pool->used_map[0]; i++) {
+        if (pool->used_map[i] & bits_past_slab(pool->nblocks, i))
             return fail(w->res, pool->base, "pool bitmap marks a block past the slab");
-        used++;
+        used += (size_t)__builtin_popcount(pool->used_map[i]);
     }
     if (used != pool->used)
         return fail(w->res, pool->base, "pool counts %lu used blocks, its bitmap %lu",

@@ -300,11 +300,41 @@ void krhino_tick_proc(void)
     krhino_timer_task_run();
 }
 
-void aos_msleep(uint32_t ms)
+tick_t k_timer_ticks_to_next_due(void)
 {
-    for (tick_t n = k_timer_ms_to_ticks(ms); n > 0; n--)
-        krhino_tick_proc();
+    if (list_is_empty(&svc.active))
+        return K_TIMER_NONE_DUE;
+    int32_t d = ticks_until(timer_of(svc.active.next, timer_list)->match, svc.tick);
+    return d > 0 ? (tick_t)d : 0;
 }
+
+/* Ticks from now at which a task run would find nothing to do. */
+static tick_t idle_ticks_ahead(void)
+{
+    if (svc.task_running)
+        return K_TIMER_NONE_DUE; /* inside a callback a tick only counts */
+    if (svc.count > 0)
+        return 0;
+    tick_t due = k_timer_ticks_to_next_due();
+    return due == K_TIMER_NONE_DUE ? due : due > 1 ? due - 1 : 0;
+}
+
+void k_timer_advance(tick_t n)
+{
+    while (n > 0) {
+        tick_t idle = idle_ticks_ahead();
+        if (idle >= n) {
+            svc.tick += n;
+            return;
+        }
+        svc.tick += idle;
+        n -= idle;
+        krhino_tick_proc();
+        n--;
+    }
+}
+
+void aos_msleep(uint32_t ms) { k_timer_advance(k_timer_ms_to_ticks(ms)); }
 
 void k_timer_init(tick_t start_tick)
 {
