@@ -206,6 +206,28 @@ void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len)
             at = append(buf, len, at, "\nfault %s %u", point_names[hdr->fault[i].point], hdr->fault[i].nth);
 }
 
+void fuzz_program_print(harness_kind_t h, const uint8_t *data, size_t size, k_print_fn out, const char *indent,
+                        long mark)
+{
+    fuzz_reader_t r;
+    fuzz_header_t hdr;
+    char line[160];
+    fuzz_reader_init(&r, data, size, h);
+    fuzz_read_header(&r, &hdr);
+    out("%sharness %s\n", indent, harnesses[h].name);
+    fuzz_header_format(&hdr, line, sizeof line);
+    for (char *l = strtok(line, "\n"); l; l = strtok(NULL, "\n"))
+        out("%s%s\n", indent, l);
+    fuzz_op_t op;
+    for (long i = 0; (mark < 0 || i <= mark) && fuzz_next_op(&r, &op); i++) {
+        fuzz_op_format(&op, line, sizeof line);
+        if (mark < 0)
+            out("%s%s\n", indent, line);
+        else
+            out("%s%-40s # step %ld%s\n", indent, line, i, i == mark ? "  <-- here" : "");
+    }
+}
+
 /* ---- compiling text ------------------------------------------------------ */
 typedef struct {
     char *err;

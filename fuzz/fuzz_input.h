@@ -92,6 +92,12 @@ size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
 void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len);
 void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len);
 
+/* Prints a program as text that compiles back to the same bytes, one line
+ * per header entry and op, each after indent; with mark >= 0 it stops after
+ * op number mark and points at it. */
+void fuzz_program_print(harness_kind_t h, const uint8_t *data, size_t size, k_print_fn out, const char *indent,
+                        long mark);
+
 /* Compiles the text form into bytes. Returns the byte count, or -1 with a
  * message naming the line in err. */
 long fuzz_text_compile(const char *text, uint8_t *out, size_t cap, harness_kind_t *harness, char *err,

@@ -2,6 +2,7 @@
  * system under test and to the model; the checker then compares them. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aos/kernel.h"
@@ -21,8 +22,8 @@ static struct {
     harness_kind_t h;
     const harness_opts_t *opts;
     fuzz_header_t hdr;
-    fuzz_op_t ops[FUZZ_MAX_OPS];
-    unsigned nops;
+    const uint8_t *data; /* the program, for listings */
+    size_t size;
     /* heap objects */
     model_obj_t obj[MODEL_OBJS];
     unsigned char *ptr[MODEL_OBJS];
@@ -71,15 +72,7 @@ static check_view_t view(unsigned step)
 /* The program as text (it compiles back to the same bytes), up to a step. */
 static void print_listing(k_print_fn out, unsigned upto, void *ctx)
 {
-    char line[160];
-    out("  harness %s\n", fuzz_harness_name(vm.h));
-    fuzz_header_format(&vm.hdr, line, sizeof line);
-    for (char *l = strtok(line, "\n"); l; l = strtok(NULL, "\n"))
-        out("  %s\n", l);
-    for (unsigned i = 0; i < vm.nops && i <= upto; i++) {
-        fuzz_op_format(&vm.ops[i], line, sizeof line);
-        out("  %-40s # step %u%s\n", line, i, i == upto ? "  <-- here" : "");
-    }
+    fuzz_program_print(vm.h, vm.data, vm.size, out, "  ", (long)upto);
 }
 
 static k_mm_stats_t stats(void)
@@ -560,6 +553,17 @@ static void show_model_view(k_print_fn out)
     }
 }
 
+/* $RTOSFUZZ_SUPPRESS names a file of known signatures (a campaign's). */
+static void load_suppressions_once(void)
+{
+    static bool loaded;
+    const char *path = getenv("RTOSFUZZ_SUPPRESS");
+    if (loaded || !path)
+        return;
+    loaded = true;
+    checker_suppress_file(path);
+}
+
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts)
 {
     fuzz_reader_t r;
@@ -568,12 +572,14 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     fuzz_read_header(&r, &hdr);
     bool keep_going = opts && (opts->show || opts->report_only);
     checker_set_output(opts && opts->show ? opts->show : NULL, !keep_going);
+    load_suppressions_once();
     boot(h, &hdr, opts);
+    vm.data = data;
+    vm.size = size;
     if (opts && opts->show)
-        print_listing(opts->show, 0, NULL);
+        fuzz_program_print(h, data, size, opts->show, "  ", -1);
     unsigned step = 0;
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
-        vm.ops[vm.nops++] = op;
         vm.reports = 0;
         if (opts && opts->show)
             show_op(opts->show, step, &op);

@@ -1,8 +1,8 @@
 /* Standalone replay: runs files and directories of inputs through a target
  * without a fuzzing engine (gcc builds, CTest, coverage) and reports each
  * finding without stopping (exit status 1 if there was any), prints any input
- * as a listing with the model's view (--show), and compiles text scenarios
- * (--compile). Text scenarios (*.ops) are compiled on the fly. */
+ * as a listing with the model's view (--show) or as bare text (--list), and
+ * compiles text scenarios (--compile). Text scenarios (*.ops) are compiled on the fly. */
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +66,7 @@ static long load_input(const char *path, uint8_t *buf, size_t cap)
 }
 
 static unsigned g_findings;
+static bool g_list;
 
 static int run_file(const char *path, bool show)
 {
@@ -73,6 +74,10 @@ static int run_file(const char *path, bool show)
     long n = load_input(path, buf, sizeof buf);
     if (n < 0)
         return -1;
+    if (g_list) {
+        fuzz_program_print(fuzz_target_harness, buf, (size_t)n, print_to_stdout, "", -1);
+        return 1;
+    }
     if (show)
         printf("== %s (%ld bytes, %s harness)\n", path, n, fuzz_harness_name(fuzz_target_harness));
     else
@@ -129,9 +134,13 @@ int main(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "--show")) {
         show = true;
         first = 2;
+    } else if (argc > 1 && !strcmp(argv[1], "--list")) {
+        g_list = true;
+        first = 2;
     }
     if (first >= argc) {
-        fprintf(stderr, "usage: %s [--show] FILE|DIR...\n       %s --compile IN.ops OUT\n", argv[0], argv[0]);
+        fprintf(stderr, "usage: %s [--show|--list] FILE|DIR...\n       %s --compile IN.ops OUT\n", argv[0],
+                argv[0]);
         return 2;
     }
     int total = 0;
@@ -141,6 +150,8 @@ int main(int argc, char **argv)
             return 2;
         total += r;
     }
+    if (g_list)
+        return 0;
     if (g_findings) {
         printf("replay: %u of %d inputs of the %s harness have findings\n", g_findings, total,
                fuzz_harness_name(fuzz_target_harness));

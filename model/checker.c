@@ -31,12 +31,16 @@ static int print_to_stderr(const char *fmt, ...)
     return n;
 }
 
+#define MAX_SUPPRESSED 64
+
 static struct {
     checker_listing_fn listing;
     void *listing_ctx;
     k_print_fn out;
     bool abort_on_finding;
     unsigned findings;
+    char suppressed[MAX_SUPPRESSED][160]; /* signatures that end an input quietly */
+    unsigned nsuppressed;
 } g_report = {.out = print_to_stderr, .abort_on_finding = true};
 
 void checker_set_listing(checker_listing_fn fn, void *ctx)
@@ -71,12 +75,35 @@ static void print_object(const finding_obj_t *o)
 
 /* The signature names what broke and who owns it: findings with the same
  * signature are the same bug. */
-static void print_signature(oracle_t o, const finding_obj_t *objs, size_t n)
+static void signature_of(oracle_t o, const finding_obj_t *objs, size_t n, char *buf, size_t len)
 {
     char fn[128] = "-";
     if (n)
         symbolize_function(objs[0].owner, fn, sizeof fn);
-    g_report.out("signature: %s/%s/%s\n", oracle_name(o), fn, n ? k_mm_kind_name(objs[0].kind) : "-");
+    snprintf(buf, len, "%s/%s/%s", oracle_name(o), fn, n ? k_mm_kind_name(objs[0].kind) : "-");
+}
+
+static bool is_suppressed(const char *sig)
+{
+    for (unsigned i = 0; i < g_report.nsuppressed; i++)
+        if (!strcmp(g_report.suppressed[i], sig))
+            return true;
+    return false;
+}
+
+int checker_suppress_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[sizeof g_report.suppressed[0]];
+    while (g_report.nsuppressed < MAX_SUPPRESSED && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            strcpy(g_report.suppressed[g_report.nsuppressed++], line);
+    }
+    fclose(f);
+    return 0;
 }
 
 static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
@@ -91,7 +118,11 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     vsnprintf(actual, sizeof actual, fmt, ap);
     va_end(ap);
     k_print_fn out = g_report.out;
+    char sig[sizeof g_report.suppressed[0]];
+    signature_of(o, objs, nobjs, sig, sizeof sig);
     g_report.findings++;
+    if (is_suppressed(sig))
+        return; /* a known bug: the input ends here, quietly */
     out("==== rtosfuzz finding ====\n");
     out("oracle:   %d %s\n", (int)o, oracle_name(o));
     out("step:     %u\n", step);
@@ -108,7 +139,7 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     }
     out("heap:\n");
     k_mm_overview(g_kmm_head, out);
-    print_signature(o, objs, nobjs);
+    out("signature: %s\n", sig);
     out("==== end finding ====\n");
     if (g_report.abort_on_finding) {
         fflush(NULL);

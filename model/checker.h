@@ -46,6 +46,10 @@ void checker_set_listing(checker_listing_fn fn, void *ctx);
 void checker_set_output(k_print_fn out, bool abort_on_finding);
 /* Findings reported since start, when not aborting. */
 unsigned checker_findings(void);
+/* Signatures (one per line) of known bugs: such a finding ends the input
+ * without a report or an abort, so a campaign fuzzes on past them.
+ * Returns -1 if the file cannot be read. */
+int checker_suppress_file(const char *path);
 
 /* Oracles 1-5 (and 6 for timer state), after every step. */
 void check_step(const check_view_t *v);

@@ -36,6 +36,12 @@ void symbolize_function(uintptr_t owner, char *buf, size_t len)
     snprintf(buf, len, "%s", owner == 0 ? "kernel" : fn ? fn : "?");
 }
 
+static const char *relative_to_project(const char *file)
+{
+    size_t n = strlen(RTOSFUZZ_SOURCE_DIR);
+    return strncmp(file, RTOSFUZZ_SOURCE_DIR, n) == 0 ? file + n : file;
+}
+
 void symbolize_owner(uintptr_t owner, char *buf, size_t len)
 {
     char fn[128];
@@ -48,7 +54,7 @@ void symbolize_owner(uintptr_t owner, char *buf, size_t len)
     if (owner == 0)
         snprintf(buf, len, "kernel");
     else if (file)
-        snprintf(buf, len, "%s (%s:%d)", fn, file, lineno);
+        snprintf(buf, len, "%s (%s:%d)", fn, relative_to_project(file), lineno);
     else
         snprintf(buf, len, "%s (0x%08lx)", fn, (unsigned long)owner);
 }

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# One fuzz campaign: runs the engine for a time box, prints a status line
+# every few seconds, triages every crash into a finding (deduplicated by
+# signature, minimized, listed, reported) and ends with a summary.
+# ./rtosfuzz campaign builds the binaries and calls this; see README.md.
+#
+# campaign.sh --engine libfuzzer|afl --fuzzer BIN [--cmplog BIN] --replay BIN
+#             --time S --jobs N --dir DIR --seeds DIR [--corpus DIR] --label TEXT
+set -uo pipefail
+
+engine=libfuzzer jobs=1 time=60 corpus= cmplog= label=
+while [ $# -gt 0 ]; do
+  case $1 in
+    --engine) engine=$2 ;; --fuzzer) fuzzer=$2 ;; --cmplog) cmplog=$2 ;; --replay) replay=$2 ;;
+    --time) time=$2 ;; --jobs) jobs=$2 ;; --dir) dir=$2 ;; --seeds) seeds=$2 ;;
+    --corpus) corpus=$2 ;; --label) label=$2 ;;
+    *) echo "campaign.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+corpus=${corpus:-$dir/corpus}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=triage.sh
+. "$here/triage.sh"
+
+mkdir -p "$dir/logs" "$dir/crashes" "$dir/findings" "$corpus"
+# A new corpus starts from the seeds; a resumed one keeps what it has.
+if [ -z "$(ls -A "$corpus")" ]; then
+  cp "$seeds"/* "$corpus"/ 2>/dev/null || true
+fi
+
+pids=()
+# Bugs already found end an input quietly in later fuzzing processes, so the
+# engine spends its time on new ones (see checker_suppress_file).
+export_suppressions() { RTOSFUZZ_SUPPRESS=$dir/known-signatures; export RTOSFUZZ_SUPPRESS; touch "$RTOSFUZZ_SUPPRESS"; }
+
+start_libfuzzer() {
+  # fork mode keeps fuzzing past crashes; each crash lands in crashes/
+  (export_suppressions; exec "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+    -max_total_time="$time" -artifact_prefix="$dir/crashes/" -print_final_stats=1 \
+    >"$dir/logs/libfuzzer.log" 2>&1) &
+  pids+=($!)
+}
+
+start_afl() {
+  local out=$dir/afl
+  export_suppressions
+  export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_CRASHES=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+  export AFL_AUTORESUME=1 AFL_NO_AFFINITY=1
+  afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" >"$dir/logs/afl-main.log" 2>&1 &
+  pids+=($!)
+  for ((i = 1; i < jobs; i++)); do
+    local extra=()
+    [ "$i" -eq 1 ] && [ -n "$cmplog" ] && extra=(-c "$cmplog")
+    afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
+      >"$dir/logs/afl-sec$i.log" 2>&1 &
+    pids+=($!)
+  done
+}
+
+stop_engines() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+}
+
+# ---- status ----------------------------------------------------------------
+execs=0 rate=0 corp=0 cov=-
+read_libfuzzer_status() {
+  local line
+  line=$(grep -a -E '^#[0-9]+: cov:' "$dir/logs/libfuzzer.log" 2>/dev/null | tail -1)
+  [ -n "$line" ] || return 0
+  execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$line")
+  rate=$((execs / (SECONDS - t0 > 0 ? SECONDS - t0 : 1)))
+  corp=$(sed -E 's/.*corp: ([0-9]+).*/\1/' <<<"$line")
+  cov=$(sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/' <<<"$line")
+}
+
+read_afl_status() {
+  local f total=0 r=0 c=0 bitmap=-
+  for f in "$dir"/afl/*/fuzzer_stats; do
+    [ -f "$f" ] || continue
+    total=$((total + $(awk -F': *' '/^execs_done/ {print $2}' "$f")))
+    r=$(awk -v a="$r" -F': *' '/^execs_per_sec/ {printf "%.0f", a + $2}' "$f")
+    c=$(awk -v a="$c" -F': *' '/^corpus_count/ {print (a > $2 ? a : $2)}' "$f")
+    [ "$(basename "$(dirname "$f")")" = main ] && bitmap=$(awk -F': *' '/^bitmap_cvg/ {print $2}' "$f")
+  done
+  execs=$total rate=$r corp=$c cov="$bitmap of the AFL map"
+}
+
+collect_crashes() {
+  if [ "$engine" = afl ]; then
+    for f in "$dir"/afl/*/crashes/id:*; do
+      [ -f "$f" ] || continue
+      local dst
+      dst="$dir/crashes/afl-$(sha1sum "$f" | cut -c1-16)"
+      [ -f "$dst" ] || cp "$f" "$dst"
+    done
+  fi
+}
+
+status_line() {
+  local elapsed=$1
+  if [ "$engine" = afl ]; then read_afl_status; else read_libfuzzer_status; fi
+  collect_crashes
+  triage_new_crashes
+  printf '[%4ss] execs %-9s exec/s %-7s corpus %-5s cov %-26s findings %s (%s crashing inputs)\n' \
+    "$elapsed" "$execs" "$rate" "$corp" "$cov" "$(finding_count)" "$(crash_count)"
+}
+
+interrupted=0
+trap 'interrupted=1' INT TERM
+
+printf 'campaign: %s, engine %s, %s job(s), %ss; everything under %s\n' "$label" "$engine" "$jobs" "$time" "$dir"
+if [ "$engine" = afl ]; then start_afl; else start_libfuzzer; fi
+t0=$SECONDS
+while :; do
+  sleep 5 & wait $! 2>/dev/null
+  elapsed=$((SECONDS - t0))
+  alive=0
+  for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+  [ "$interrupted" -eq 1 ] && { printf 'campaign: interrupted; keeping the corpus and triaging what was found\n'; break; }
+  status_line "$elapsed"
+  [ "$alive" -eq 1 ] && [ "$elapsed" -lt $((time + 30)) ] || break
+done
+stop_engines
+trap - INT TERM
+status_line "$((SECONDS - t0))" >/dev/null
+[ "$engine" = afl ] && [ -d "$dir/afl/main/queue" ] && cp -n "$dir"/afl/main/queue/id:* "$corpus"/ 2>/dev/null
+
+elapsed=$((SECONDS - t0))
+printf '\n== campaign summary: %s\n' "$label"
+minimize_new_findings
+printf '  time        %ss\n  executions  %s (%s exec/s)\n  corpus      %s inputs in %s\n  coverage    %s\n' \
+  "$elapsed" "$execs" "$rate" "$(ls "$corpus" | wc -l)" "$corpus" "$cov"
+print_findings

@@ -1,0 +1,101 @@
+# Turning crashing inputs into findings; sourced by campaign.sh and by
+# `./rtosfuzz triage`. Needs: $dir (the campaign directory), $replay (the
+# standalone replay binary), $fuzzer (the engine binary) and $engine.
+#
+# A finding is findings/<signature>/ with: input (the first crashing input),
+# minimized (once the campaign ends), listing.ops (the program as text),
+# report.txt (the checker's report on it), signature, and duplicates (other
+# inputs with the same signature). known-signatures lists them all.
+
+triaged_list() { printf '%s/crashes/.triaged' "$dir"; }
+finding_count() { find "$dir/findings" -mindepth 1 -maxdepth 1 -type d | wc -l; }
+crash_count() { find "$dir/crashes" -maxdepth 1 -type f ! -name '.*' | wc -l; }
+
+# The signature the checker prints, or one made from a sanitizer summary.
+signature_of() {
+  local input=$1 out sig
+  out=$("$replay" "$input" 2>&1)
+  sig=$(grep -a -m1 '^signature: ' <<<"$out" | cut -d' ' -f2)
+  if [ -z "$sig" ]; then
+    out=$("$fuzzer" "$input" 2>&1)
+    sig=$(grep -a -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+' <<<"$out" | awk '{print "sanitizer/" $3}')
+  fi
+  printf '%s\n' "${sig:-crash/unclassified}"
+}
+
+minimize() {
+  local fdir=$1 sig=$2
+  if [ "$engine" = afl ]; then
+    AFL_SKIP_CPUFREQ=1 timeout 60 afl-tmin -i "$fdir/input" -o "$fdir/minimized" -- "$fuzzer" >/dev/null 2>&1
+  else
+    timeout 60 "$fuzzer" -minimize_crash=1 -max_total_time=10 -exact_artifact_path="$fdir/minimized" \
+      "$fdir/input" >/dev/null 2>&1
+  fi
+  # a minimization that drifted to another bug (or failed) is not kept
+  if [ ! -s "$fdir/minimized" ] || [ "$(signature_of "$fdir/minimized")" != "$sig" ]; then
+    cp "$fdir/input" "$fdir/minimized"
+  fi
+}
+
+triage_one() {
+  local input=$1 sig name fdir
+  sig=$(signature_of "$input")
+  name=$(printf '%s' "$sig" | tr '/' '-' | tr -c 'A-Za-z0-9_.-' '_')
+  fdir=$dir/findings/$name
+  printf '%s\n' "$input" >>"$(triaged_list)"
+  if [ -d "$fdir" ]; then
+    printf '%s\n' "$input" >>"$fdir/duplicates"
+    return
+  fi
+  mkdir -p "$fdir"
+  cp "$input" "$fdir/input"
+  printf '%s\n' "$sig" >"$fdir/signature"
+  printf '%s\n' "$sig" >>"$dir/known-signatures"
+  describe "$fdir" input
+}
+
+# listing.ops and report.txt of a finding, from one of its inputs.
+describe() { # finding-dir input-name
+  "$replay" --list "$1/$2" >"$1/listing.ops" 2>/dev/null
+  "$replay" "$1/$2" >/dev/null 2>"$1/report.txt"
+  if ! grep -q 'rtosfuzz finding' "$1/report.txt"; then
+    "$fuzzer" "$1/$2" >/dev/null 2>"$1/report.txt"
+  fi
+}
+
+# Minimizing takes seconds a finding: done once the engines have stopped.
+minimize_new_findings() {
+  local f
+  for f in "$dir"/findings/*/; do
+    [ -f "$f/signature" ] && [ ! -f "$f/minimized" ] || continue
+    minimize "${f%/}" "$(cat "$f/signature")"
+    describe "${f%/}" minimized
+  done
+}
+
+triage_new_crashes() {
+  local c
+  touch "$(triaged_list)"
+  for c in "$dir"/crashes/*; do
+    [ -f "$c" ] || continue
+    grep -qxF "$c" "$(triaged_list)" || triage_one "$c"
+  done
+}
+
+ops_in_listing() { grep -cvE '^(harness |start_tick |fault [a-z]+ [0-9]+$|#|$)' "$1"; }
+
+# One line per finding: oracle, owner (function, file:line), kind, size.
+print_findings() {
+  local f n=0
+  printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
+  for f in "$dir"/findings/*/; do
+    [ -f "$f/signature" ] || continue
+    n=$((n + 1))
+    local sig oracle owner ops
+    sig=$(cat "$f/signature")
+    oracle=${sig%%/*}
+    owner=$(grep -a -m1 -oE 'owner .*' "$f/report.txt" | sed 's/^owner //')
+    ops=$(ops_in_listing "$f/listing.ops")
+    printf '  #%d %-14s %-55s %2s ops  %s\n' "$n" "$oracle" "${owner:-${sig#*/}}" "$ops" "${f%/}"
+  done
+}
