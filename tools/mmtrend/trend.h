@@ -1,0 +1,52 @@
+/* Free heap per cycle -> leak rate and the cycle the heap runs out.
+ *
+ * Cycle k is the k-th Heap Info table printed outside a dump (the soak
+ * prints one per connect/suspend cycle). FreeSz is fitted by least squares
+ * against k; R^2 says how much of FreeSz's variation the straight line
+ * explains. A cycle needs, beyond its resting level, what its deepest dip
+ * took: FreeSz - MinFreeSz at the last fitted cycle (MinFreeSz is the
+ * all-time low, which a leak keeps pulling down with it). The heap runs out
+ * when the fitted FreeSz no longer covers that reserve.
+ *
+ * A malloc failure printed after table N happened in cycle N + 1, the cycle
+ * that never printed its table. */
+#ifndef MMTREND_TREND_H
+#define MMTREND_TREND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "heap_info.h"
+
+/* Fewer points make R^2 meaningless (two points always fit exactly). */
+#define TREND_MIN_CYCLES 3
+/* Leading cycles this many RMS residuals off the line through the rest of
+ * the window are warm-up, and left out (trend.c, warmup_cycles). */
+#define TREND_WARMUP_SIGMAS 4.0
+/* A falling line must explain at least this share of the variation; free
+ * heap that only fluctuates around a level explains next to nothing. */
+#define TREND_MIN_R2 0.5
+
+typedef struct {
+    size_t first_cycle;  /* 1-based, first fitted */
+    size_t last_cycle;   /* last fitted */
+    size_t warmup;       /* leading cycles of the window left out as warm-up */
+    double slope;        /* FreeSz change per cycle; negative while leaking */
+    double intercept;    /* fitted FreeSz at cycle 0 */
+    double r2;           /* 1 for a series the line fits exactly, flat ones included */
+    double reserve;      /* FreeSz - MinFreeSz at the last fitted cycle */
+    bool falling;        /* slope < 0 and r2 >= TREND_MIN_R2 */
+    double exhaustion_cycle; /* where the line meets the reserve; only if falling */
+} trend_t;
+
+/* Fits tables[skip .. skip + limit - 1] (limit 0: to the end). Returns 0, or
+ * -1 when that window holds fewer than TREND_MIN_CYCLES tables. */
+int trend_fit(const heap_info_t *tables, size_t ntables, size_t skip, size_t limit, trend_t *t);
+/* Leak rate in bytes per cycle (positive while free heap falls). */
+double trend_leak_rate(const trend_t *t);
+/* Falling faster than threshold bytes per cycle. */
+bool trend_is_leak(const trend_t *t, double threshold);
+/* Fitted FreeSz at a cycle. */
+double trend_free_at(const trend_t *t, double cycle);
+
+#endif

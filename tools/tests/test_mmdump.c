@@ -1,0 +1,235 @@
+/* mmdump: grouping by owner, symbolization against the soak's ELF, and the
+ * command line in all its output styles and failure modes. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "owners.h"
+#include "symbolize.h"
+#include "tool_support.h"
+
+#define VENDOR_LOG SOAK_DIR "/soak_vendor.log"
+#define OUR_HEADER "Blk_Addr    Stat  Len         Chk  Owner       Kind\n"
+
+static mm_log_t g_log;
+static owner_table_t g_table;
+static symbolizer_t *g_sym;
+
+static void release(void)
+{
+    owner_table_free(&g_table);
+    mm_log_free(&g_log);
+    symbolizer_close(g_sym);
+}
+
+TestSuite(mmdump, .fini = release);
+
+static void group_last_dump(const char *text)
+{
+    cr_assert(parse_text(text, &g_log), "%s", g_log.error.text);
+    cr_assert_gt(g_log.ndumps, 0);
+    cr_assert_eq(owner_table_build(&g_log.dumps[g_log.ndumps - 1], &g_table), 0);
+}
+
+static void group_soak_crash_dump(void)
+{
+    assert_log_loads(VENDOR_LOG, &g_log);
+    cr_assert_eq(owner_table_build(&g_log.dumps[g_log.ndumps - 1], &g_table), 0);
+}
+
+static void open_soak_elf(void)
+{
+    char err[256];
+    g_sym = symbolizer_open(SOAK_ELF, err, sizeof err);
+    cr_assert_not_null(g_sym, "%s", err);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+Test(mmdump, groups_live_blocks_by_owner_most_bytes_first)
+{
+    group_last_dump(OUR_HEADER "0x00001000  used  0x00000100  OK   0x00401000  data\n"
+                               "0x00002000  used  0x00000040  OK   0x00402000  timer\n"
+                               "0x00003000  used  0x00000040  OK   0x00402000  timer\n"
+                               "0x00004000  used  0x00000040  OK   0x00402000  timer\n"
+                               "0x00005000  free  0x00010000  OK   0x00000000  -\n"
+                               "0x00006000  pool  0x00000020  BAD  0x00401000  data\n"
+                               "0x00007000  used  0x00002000  OK   0x00000000  pool\n");
+    cr_assert_eq(g_table.nrows, 3);
+    cr_assert_eq(g_table.rows[0].owner, 0);
+    cr_assert_eq(g_table.rows[0].bytes, 0x2000);
+    cr_assert_eq(g_table.rows[1].owner, 0x401000);
+    cr_assert_eq(g_table.rows[1].bytes, 0x120, "a used pool block counts");
+    cr_assert_eq(g_table.rows[1].count, 2);
+    cr_assert_eq(g_table.rows[2].owner, 0x402000);
+    cr_assert_eq(g_table.rows[2].count, 3);
+    cr_assert_str_eq(g_table.rows[2].kind, "timer");
+    cr_assert_eq(g_table.live_blocks, 6, "the free block is nobody's");
+    cr_assert_eq(g_table.live_bytes, 0x2000 + 0x120 + 0xC0);
+    cr_assert_eq(g_table.damaged_blocks, 1);
+    cr_assert_eq(owner_table_top_holder(&g_table), &g_table.rows[1], "the kernel is never the suspect");
+}
+
+Test(mmdump, an_owner_of_several_kinds_is_mixed)
+{
+    group_last_dump(OUR_HEADER "0x00001000  used  0x00000100  OK   0x00401000  data\n"
+                               "0x00002000  used  0x00000040  OK   0x00401000  timer\n");
+    cr_assert_str_eq(g_table.rows[0].kind, "mixed");
+}
+
+Test(mmdump, a_dump_held_only_by_the_kernel_has_no_top_holder)
+{
+    group_last_dump(OUR_HEADER "0x00007000  used  0x00002000  OK   0x00000000  pool\n");
+    cr_assert_null(owner_table_top_holder(&g_table));
+}
+
+Test(mmdump, the_soak_crash_dump_names_the_leaking_call_sites)
+{
+    group_soak_crash_dump();
+    open_soak_elf();
+    const owner_row_t *top = owner_table_top_holder(&g_table);
+    cr_assert_not_null(top);
+    call_site_t site = symbolizer_locate_call(g_sym, top->owner);
+    cr_assert_str_eq(site.function, "vendor_connect");
+    cr_assert(site.file && ends_with(site.file, "tools/tests/gen_soak_log.c"), "%s", site.file);
+    cr_assert_eq(site.line, source_line_of(SOAK_SOURCE, "call site: keepalive timer"));
+    cr_assert_str_eq(top->kind, "timer");
+    cr_assert_gt(top->count, 900, "one leaked timer per cycle; got %lu", top->count);
+
+    bool cache_named = false;
+    for (size_t i = 0; i < g_table.nrows; i++) {
+        call_site_t s = symbolizer_locate_call(g_sym, g_table.rows[i].owner);
+        if (s.function && strcmp(s.function, "scan_cache_add") == 0)
+            cache_named = s.line == source_line_of(SOAK_SOURCE, "call site: scan cache");
+    }
+    cr_assert(cache_named, "the second leaking owner is named at its call site");
+}
+
+Test(mmdump, call_sites_are_found_without_debug_aranges)
+{
+    char err[256];
+    group_soak_crash_dump();
+    g_sym = symbolizer_open(SOAK_ELF_NO_ARANGES, err, sizeof err);
+    cr_assert_not_null(g_sym, "%s", err);
+    call_site_t site = symbolizer_locate_call(g_sym, owner_table_top_holder(&g_table)->owner);
+    cr_assert(site.file && ends_with(site.file, "tools/tests/gen_soak_log.c"), "%s", site.file);
+    cr_assert_eq(site.line, source_line_of(SOAK_SOURCE, "call site: keepalive timer"));
+}
+
+Test(mmdump, an_address_outside_the_elf_has_no_symbol)
+{
+    open_soak_elf();
+    call_site_t site = symbolizer_locate_call(g_sym, 0x7ff0001234ull);
+    cr_assert_null(site.function);
+    cr_assert_null(site.file);
+}
+
+Test(mmdump, an_unreadable_elf_is_reported)
+{
+    char err[256] = "";
+    g_sym = symbolizer_open(FIXTURES "/alios_dumpsys.log", err, sizeof err);
+    cr_assert_null(g_sym);
+    cr_assert(strstr(err, "alios_dumpsys.log"), "%s", err);
+}
+
+/* ---- the command line ---------------------------------------------------- */
+static run_t g_run;
+
+static void release_run(void) { run_free(&g_run); }
+
+TestSuite(mmdump_cli, .fini = release_run);
+
+Test(mmdump_cli, names_the_top_holder_of_the_last_dump)
+{
+    char expect[64];
+    snprintf(expect, sizeof expect, "gen_soak_log.c:%d", source_line_of(SOAK_SOURCE, "call site: keepalive timer"));
+    g_run = run_tool("%s %s %s", MMDUMP_BIN, VENDOR_LOG, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    assert_output_has(g_run, "dump 2 of 2");
+    assert_output_has(g_run, "trigger: line ");
+    assert_output_has(g_run, "(kernel)");
+    const char *verdict = strstr(g_run.output, "verdict: vendor_connect at ");
+    cr_assert(verdict && strstr(verdict, expect), "expected the verdict to name %s:\n%s", expect, g_run.output);
+}
+
+Test(mmdump_cli, all_reports_every_dump_oldest_first)
+{
+    g_run = run_tool("%s --all %s %s", MMDUMP_BIN, VENDOR_LOG, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    char *first = strstr(g_run.output, "dump 1 of 2"), *second = strstr(g_run.output, "dump 2 of 2");
+    cr_assert(first && second && first < second, "%s", g_run.output);
+    cr_assert(strstr(first, "verdict: wifi_init at "), "the baseline holds only the driver context");
+}
+
+Test(mmdump_cli, csv_has_a_header_and_one_row_per_owner)
+{
+    g_run = run_tool("%s --csv %s %s", MMDUMP_BIN, VENDOR_LOG, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    cr_assert(strncmp(g_run.output, "dump,owner,blocks,bytes,kind,function,file,line\n", 48) == 0, "%s",
+              g_run.output);
+    assert_output_has(g_run, ",timer,vendor_connect,");
+    assert_output_has(g_run, "2,0x00000000,1,8192,pool,,,\n"); /* the kernel: no function, no file */
+}
+
+Test(mmdump_cli, json_is_one_balanced_document)
+{
+    g_run = run_tool("%s --json --all %s %s", MMDUMP_BIN, VENDOR_LOG, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    int depth = 0, least = 0;
+    for (const char *p = g_run.output; *p; p++) {
+        depth += (*p == '{' || *p == '[') - (*p == '}' || *p == ']');
+        least = depth < least ? depth : least;
+    }
+    cr_assert_eq(depth, 0, "%s", g_run.output);
+    cr_assert_eq(least, 0);
+    assert_output_has(g_run, "\"function\": \"vendor_connect\"");
+    assert_output_has(g_run, "\"dump\": 2");
+}
+
+Test(mmdump_cli, reads_an_alios_dump_and_marks_owners_not_in_the_elf)
+{
+    g_run = run_tool("%s %s/alios_dumpsys.log %s", MMDUMP_BIN, FIXTURES, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    assert_output_has(g_run, "AliOS Things dumpsys mm_info format");
+    assert_output_has(g_run, "rows were elided");
+    assert_output_has(g_run, "live: 8 blocks, 11992 bytes, 4 owners");
+    assert_output_has(g_run, "1 live blocks have a damaged dye word (Chk not OK), the first 0x400bc010 on line 75");
+    assert_output_has(g_run, "MaxFreeBlkSz 391560 bytes");
+    assert_output_has(g_run, "verdict: owner 0x23019f11 (not in the ELF) holds the most memory: "
+                             "3072 bytes in 2 blocks");
+}
+
+Test(mmdump_cli, a_malformed_row_is_bad_input_naming_its_line)
+{
+    g_run = run_tool("%s %s/malformed_row.log %s", MMDUMP_BIN, FIXTURES, SOAK_ELF);
+    cr_assert_eq(g_run.status, 2, "%s", g_run.output);
+    assert_output_has(g_run, "malformed_row.log:4: error: block row");
+}
+
+Test(mmdump_cli, a_truncated_dump_is_read_up_to_the_cut)
+{
+    g_run = run_tool("%s %s/truncated_dump.log %s", MMDUMP_BIN, FIXTURES, SOAK_ELF);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    assert_output_has(g_run, "truncated_dump.log:7: warning: truncated last line ignored");
+    assert_output_has(g_run, "live: 3 blocks");
+    assert_output_has(g_run, "no Heap Info table");
+}
+
+Test(mmdump_cli, a_log_without_a_dump_is_bad_input)
+{
+    g_run = run_tool("%s %s/garbage.log %s", MMDUMP_BIN, FIXTURES, SOAK_ELF);
+    cr_assert_eq(g_run.status, 2, "%s", g_run.output);
+    assert_output_has(g_run, "no heap dump found");
+}
+
+Test(mmdump_cli, a_missing_elf_is_bad_input)
+{
+    g_run = run_tool("%s %s %s/no_such.elf", MMDUMP_BIN, VENDOR_LOG, SOAK_DIR);
+    cr_assert_eq(g_run.status, 2, "%s", g_run.output);
+    assert_output_has(g_run, "no_such.elf");
+}

@@ -1,0 +1,39 @@
+/* Helpers for the tools' tests: reading fixtures, running the built tools,
+ * and finding the source lines the tests expect mmdump to name. */
+#ifndef TOOL_SUPPORT_H
+#define TOOL_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mm_log.h"
+
+/* The whole file, NUL-terminated (malloc'd); NULL if it cannot be read. */
+char *read_text(const char *path, size_t *len);
+/* The file with every "\n" turned into "\r\n" (malloc'd). */
+char *with_crlf(const char *text);
+bool parse_text(const char *text, mm_log_t *log);
+/* Reads and parses a log file: false when it cannot be read (log->error is
+ * then empty) or does not parse. */
+bool load_log(const char *path, mm_log_t *log);
+/* A Criterion assertion that the log at path loads, naming the failing line. */
+#define assert_log_loads(path, log) \
+    cr_assert(load_log(path, log), "%s:%lu: %s", path, (log)->error.line, (log)->error.text)
+
+typedef struct {
+    int status;   /* exit status, or -1 when it did not exit normally */
+    char *output; /* stdout and stderr together (malloc'd) */
+} run_t;
+
+/* A Criterion assertion that a run's output contains needle. */
+#define assert_output_has(run, needle) \
+    cr_assert(strstr((run).output, needle), "expected \"%s\" in:\n%s", needle, (run).output)
+
+/* Runs a shell command line built like printf. */
+run_t run_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void run_free(run_t *r);
+
+/* 1-based number of the first line of path containing marker, 0 if none. */
+int source_line_of(const char *path, const char *marker);
+
+#endif
