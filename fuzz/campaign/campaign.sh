@@ -31,12 +31,14 @@ fi
 
 pids=()
 # Bugs already found end an input quietly in later fuzzing processes, so the
-# engine spends its time on new ones (see checker_suppress_file).
-export_suppressions() { RTOSFUZZ_SUPPRESS=$dir/known-signatures; export RTOSFUZZ_SUPPRESS; touch "$RTOSFUZZ_SUPPRESS"; }
+# engine spends its time on new ones (see checker_suppress_file). Only the
+# engines see this: triage must see every finding.
+suppress=$dir/known-signatures
+touch "$suppress"
 
 start_libfuzzer() {
   # fork mode keeps fuzzing past crashes; each crash lands in crashes/
-  (export_suppressions; exec "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+  (RTOSFUZZ_SUPPRESS=$suppress exec "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$time" -artifact_prefix="$dir/crashes/" -print_final_stats=1 \
     >"$dir/logs/libfuzzer.log" 2>&1) &
   pids+=($!)
@@ -44,15 +46,15 @@ start_libfuzzer() {
 
 start_afl() {
   local out=$dir/afl
-  export_suppressions
   export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_CRASHES=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
   export AFL_AUTORESUME=1 AFL_NO_AFFINITY=1
-  afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" >"$dir/logs/afl-main.log" 2>&1 &
+  RTOSFUZZ_SUPPRESS=$suppress afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" \
+    >"$dir/logs/afl-main.log" 2>&1 &
   pids+=($!)
   for ((i = 1; i < jobs; i++)); do
     local extra=()
     [ "$i" -eq 1 ] && [ -n "$cmplog" ] && extra=(-c "$cmplog")
-    afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
+    RTOSFUZZ_SUPPRESS=$suppress afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
       >"$dir/logs/afl-sec$i.log" 2>&1 &
     pids+=($!)
   done
@@ -80,7 +82,7 @@ read_afl_status() {
   for f in "$dir"/afl/*/fuzzer_stats; do
     [ -f "$f" ] || continue
     total=$((total + $(awk -F': *' '/^execs_done/ {print $2}' "$f")))
-    r=$(awk -v a="$r" -F': *' '/^execs_per_sec/ {printf "%.0f", a + $2}' "$f")
+    r=$(awk -v a="$r" -F': *' '/^execs_per_sec/ {v = $2 + 0; if (v > 1e12) v = 0; printf "%.0f", a + v}' "$f")
     c=$(awk -v a="$c" -F': *' '/^corpus_count/ {print (a > $2 ? a : $2)}' "$f")
     [ "$(basename "$(dirname "$f")")" = main ] && bitmap=$(awk -F': *' '/^bitmap_cvg/ {print $2}' "$f")
   done
@@ -111,6 +113,8 @@ interrupted=0
 trap 'interrupted=1' INT TERM
 
 printf 'campaign: %s, engine %s, %s job(s), %ss; everything under %s\n' "$label" "$engine" "$jobs" "$time" "$dir"
+triage_crashing_seeds
+triage_new_crashes
 if [ "$engine" = afl ]; then start_afl; else start_libfuzzer; fi
 t0=$SECONDS
 while :; do
@@ -125,6 +129,7 @@ done
 stop_engines
 trap - INT TERM
 status_line "$((SECONDS - t0))" >/dev/null
+triage_new_crashes final
 [ "$engine" = afl ] && [ -d "$dir/afl/main/queue" ] && cp -n "$dir"/afl/main/queue/id:* "$corpus"/ 2>/dev/null
 
 elapsed=$((SECONDS - t0))

@@ -11,7 +11,8 @@ triaged_list() { printf '%s/crashes/.triaged' "$dir"; }
 finding_count() { find "$dir/findings" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 crash_count() { find "$dir/crashes" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 
-# The signature the checker prints, or one made from a sanitizer summary.
+# The signature the checker prints, or one made from a sanitizer summary;
+# nothing when the input does not crash (yet: it may still be being written).
 signature_of() {
   local input=$1 out sig
   out=$("$replay" "$input" 2>&1)
@@ -20,7 +21,7 @@ signature_of() {
     out=$("$fuzzer" "$input" 2>&1)
     sig=$(grep -a -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+' <<<"$out" | awk '{print "sanitizer/" $3}')
   fi
-  printf '%s\n' "${sig:-crash/unclassified}"
+  printf '%s\n' "$sig"
 }
 
 minimize() {
@@ -37,9 +38,15 @@ minimize() {
   fi
 }
 
-triage_one() {
+triage_one() { # input [final]
   local input=$1 sig name fdir
   sig=$(signature_of "$input")
+  if [ -z "$sig" ]; then
+    # an engine crash the checker cannot reproduce: looked at again later,
+    # and listed as such at the end
+    [ -n "${2:-}" ] && printf '%s\n' "$input" | tee -a "$(triaged_list)" >>"$dir/crashes/.unreproduced"
+    return
+  fi
   name=$(printf '%s' "$sig" | tr '/' '-' | tr -c 'A-Za-z0-9_.-' '_')
   fdir=$dir/findings/$name
   printf '%s\n' "$input" >>"$(triaged_list)"
@@ -73,12 +80,12 @@ minimize_new_findings() {
   done
 }
 
-triage_new_crashes() {
+triage_new_crashes() { # [final]
   local c
   touch "$(triaged_list)"
   for c in "$dir"/crashes/*; do
     [ -f "$c" ] || continue
-    grep -qxF "$c" "$(triaged_list)" || triage_one "$c"
+    grep -qxF "$c" "$(triaged_list)" || triage_one "$c" "${1:-}"
   done
 }
 
@@ -88,6 +95,9 @@ ops_in_listing() { grep -cvE '^(harness |start_tick |fault [a-z]+ [0-9]+$|#|$)' 
 print_findings() {
   local f n=0
   printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
+  [ -s "$dir/crashes/.unreproduced" ] &&
+    printf '  unreproduced %s crashing inputs the checker does not reproduce: crashes/.unreproduced\n' \
+      "$(wc -l <"$dir/crashes/.unreproduced")"
   for f in "$dir"/findings/*/; do
     [ -f "$f/signature" ] || continue
     n=$((n + 1))
