@@ -20,7 +20,6 @@ typedef struct {
 
 static struct {
     harness_kind_t h;
-    const harness_opts_t *opts;
     fuzz_header_t hdr;
     const uint8_t *data; /* the program, for listings */
     size_t size;
@@ -69,10 +68,19 @@ static check_view_t view(unsigned step)
     };
 }
 
+/* The system harness ends every program with a suspend of its own, so the
+ * next input meets an idle driver (one without hal_wifi_init keeps its
+ * state) and whatever the last connect left behind is checked too. */
+#define END_OF_PROGRAM_SUSPEND "suspend (end of program)"
+
+static unsigned g_nops; /* ops the current program ran */
+
 /* The program as text (it compiles back to the same bytes), up to a step. */
 static void print_listing(k_print_fn out, unsigned upto, void *ctx)
 {
     fuzz_program_print(vm.h, vm.data, vm.size, out, "  ", (long)upto);
+    if (vm.h == HARNESS_SYSTEM && upto == g_nops)
+        out("  # %-38s # step %u  <-- here\n", END_OF_PROGRAM_SUSPEND, upto);
 }
 
 static k_mm_stats_t stats(void)
@@ -505,7 +513,6 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
 {
     memset(&vm, 0, sizeof vm);
     vm.h = h;
-    vm.opts = opts;
     vm.hdr = *hdr;
     k_print_set(opts && opts->show ? opts->show : silent);
     k_err_hook_set(record_report);
@@ -579,6 +586,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     if (opts && opts->show)
         fuzz_program_print(h, data, size, opts->show, "  ", -1);
     unsigned step = 0;
+    g_nops = FUZZ_MAX_OPS + 1;
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
         vm.reports = 0;
         if (opts && opts->show)
@@ -592,6 +600,12 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
             show_model_view(opts->show);
         if (checker_findings())
             break;
+    }
+    g_nops = step;
+    if (vm.h == HARNESS_SYSTEM && !checker_findings()) {
+        if (opts && opts->show)
+            opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
+        op_suspend(step);
     }
     checker_baseline_release(vm.driver_base);
     vm.driver_base = NULL;
