@@ -38,7 +38,7 @@ touch "$suppress"
 
 start_libfuzzer() {
   # fork mode keeps fuzzing past crashes; each crash lands in crashes/
-  (RTOSFUZZ_SUPPRESS=$suppress exec "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
+  (RTOSFUZZ_SUPPRESS=$suppress exec setsid "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -max_total_time="$time" -artifact_prefix="$dir/crashes/" -print_final_stats=1 \
     >"$dir/logs/libfuzzer.log" 2>&1) &
   pids+=($!)
@@ -48,20 +48,22 @@ start_afl() {
   local out=$dir/afl
   export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_CRASHES=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
   export AFL_AUTORESUME=1 AFL_NO_AFFINITY=1
-  RTOSFUZZ_SUPPRESS=$suppress afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" \
+  RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" \
     >"$dir/logs/afl-main.log" 2>&1 &
   pids+=($!)
   for ((i = 1; i < jobs; i++)); do
     local extra=()
     [ "$i" -eq 1 ] && [ -n "$cmplog" ] && extra=(-c "$cmplog")
-    RTOSFUZZ_SUPPRESS=$suppress afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
+    RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
       >"$dir/logs/afl-sec$i.log" 2>&1 &
     pids+=($!)
   done
 }
 
+# Each engine runs in its own process group (setsid), so stopping it stops
+# its fork-mode jobs and fork servers too.
 stop_engines() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
   wait 2>/dev/null
 }
 
