@@ -120,6 +120,8 @@ Test(bitflip, every_structural_bit_of_a_used_header)
     tally_t t = {0};
     sweep_block(blk_from_payload(p[2]), K_MM_HDR_SIZE, &t);
     cr_assert_eq(t.structural_caught, t.structural);
+    cr_log_info("used header: %u/%u structural bits caught, %u/%u others", t.structural_caught, t.structural,
+                t.other_caught, t.other);
     cr_assert_geq(t.structural, 8 * (2 * sizeof(void *)));
 }
 
@@ -132,6 +134,8 @@ Test(bitflip, every_structural_bit_of_a_free_header_and_links)
     cr_assert(blk_links(target)->next && blk_links(target)->prev, "target is mid-list");
     sweep_block(target, K_MM_HDR_SIZE + K_MM_MIN_PAYLOAD, &t);
     cr_assert_eq(t.structural_caught, t.structural);
+    cr_log_info("free header and links: %u/%u structural bits caught, %u/%u others", t.structural_caught,
+                t.structural, t.other_caught, t.other);
 }
 
 static bool flip_is_repeated(const size_t *bytes, const unsigned *bits, int i)
