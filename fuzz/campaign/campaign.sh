@@ -19,6 +19,8 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 corpus=${corpus:-$dir/corpus}
+fuzzer=$(realpath "$fuzzer") replay=$(realpath "$replay")
+[ -z "$cmplog" ] || cmplog=$(realpath "$cmplog")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=triage.sh
 . "$here/triage.sh"

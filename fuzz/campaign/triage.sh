@@ -8,6 +8,16 @@
 # inputs with the same signature). known-signatures lists them all.
 
 triaged_list() { printf '%s/crashes/.triaged' "$dir"; }
+
+# Runs the engine binary on one input (for a sanitizer report the checker
+# cannot give); libFuzzer's own crash copies go to logs/, not the cwd.
+engine_run() {
+  if [ "$engine" = afl ]; then
+    "$fuzzer" "$1"
+  else
+    "$fuzzer" -artifact_prefix="$dir/logs/rerun-" "$1"
+  fi
+}
 finding_count() { find "$dir/findings" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 crash_count() { find "$dir/crashes" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 
@@ -18,7 +28,7 @@ signature_of() {
   out=$("$replay" "$input" 2>&1)
   sig=$(grep -a -m1 '^signature: ' <<<"$out" | cut -d' ' -f2)
   if [ -z "$sig" ]; then
-    out=$("$fuzzer" "$input" 2>&1)
+    out=$(engine_run "$input" 2>&1)
     sig=$(grep -a -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+' <<<"$out" | awk '{print "sanitizer/" $3}')
   fi
   printf '%s\n' "$sig"
@@ -29,8 +39,10 @@ minimize() {
   if [ "$engine" = afl ]; then
     AFL_SKIP_CPUFREQ=1 timeout 60 afl-tmin -i "$fdir/input" -o "$fdir/minimized" -- "$fuzzer" >/dev/null 2>&1
   else
-    timeout 60 "$fuzzer" -minimize_crash=1 -max_total_time=10 -exact_artifact_path="$fdir/minimized" \
-      "$fdir/input" >/dev/null 2>&1
+    # its intermediate crash files stay inside the finding, then go
+    (cd "$fdir" && timeout 60 "$fuzzer" -minimize_crash=1 -max_total_time=10 -artifact_prefix=.min- \
+      -exact_artifact_path=minimized input >/dev/null 2>&1)
+    rm -f "$fdir"/.min-* "$fdir"/minimized-from-*
   fi
   # a minimization that drifted to another bug (or failed) is not kept
   if [ ! -s "$fdir/minimized" ] || [ "$(signature_of "$fdir/minimized")" != "$sig" ]; then
@@ -66,7 +78,7 @@ describe() { # finding-dir input-name
   "$replay" --list "$1/$2" >"$1/listing.ops" 2>/dev/null
   "$replay" "$1/$2" >/dev/null 2>"$1/report.txt"
   if ! grep -q 'rtosfuzz finding' "$1/report.txt"; then
-    "$fuzzer" "$1/$2" >/dev/null 2>"$1/report.txt"
+    engine_run "$1/$2" >/dev/null 2>"$1/report.txt"
   fi
 }
 
