@@ -507,27 +507,25 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
 {
     checker_baseline_t *now = checker_baseline_take(v);
     finding_obj_t leaked[16];
-    size_t nleaked = 0, extra = 0;
+    size_t nleaked = 0, unlisted = 0;
     for (size_t i = 0; i < now->n; i++) {
         if (baseline_holds(base, &now->blk[i]))
             continue;
         if (nleaked < sizeof leaked / sizeof leaked[0])
             leaked[nleaked++] = object_of(&now->blk[i]);
         else
-            extra++;
+            unlisted++;
     }
-    bool timers_differ = now->timers != base->timers || now->active_timers != base->active_timers;
-    if (nleaked || timers_differ || now->n != base->n) {
-        char expect[160];
-        snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
-                 (unsigned)settle_ticks);
-        checker_baseline_t copy = *now;
-        free(now);
-        finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
-                "%zu driver blocks more than after init (%zu not listed), timers %+ld (%zu active)",
-                copy.n - base->n, extra, (long)copy.timers - (long)base->timers, copy.active_timers);
-        free(copy.blk);
-        return;
-    }
+    long more_blocks = (long)now->n - (long)base->n, more_timers = (long)now->timers - (long)base->timers;
+    size_t active = now->active_timers;
+    bool quiet = !nleaked && !more_blocks && !more_timers && active == base->active_timers;
     checker_baseline_release(now);
+    if (quiet)
+        return;
+    char expect[160];
+    snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
+             (unsigned)settle_ticks);
+    finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
+            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active)", more_blocks, unlisted,
+            more_timers, active);
 }
