@@ -137,7 +137,8 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
         out("program:\n");
         g_report.listing(out, step, g_report.listing_ctx);
     }
-    out("heap:\n");
+    out("dump excerpt:\n");
+    k_mm_dump_owners(g_kmm_head, out, 6);
     k_mm_overview(g_kmm_head, out);
     out("signature: %s\n", sig);
     out("==== end finding ====\n");

@@ -106,5 +106,7 @@ void k_mm_overview(const k_mm_head *mmhead, k_print_fn print);
  * "Reading the dump"). */
 void krhino_mm_dump(k_print_fn print);
 void k_mm_dump(const k_mm_head *mmhead, k_print_fn print);
+/* Just the dump's owner summary, its first max_rows rows (for reports). */
+void k_mm_dump_owners(const k_mm_head *mmhead, k_print_fn print, size_t max_rows);
 
 #endif

@@ -115,6 +115,7 @@ typedef struct {
 
 typedef struct {
     k_print_fn out;
+    bool print_rows; /* the block table too, not just the owner tally */
     owner_row_t rows[RHINO_CONFIG_MM_DUMP_OWNERS];
     size_t nrows;
     unsigned long ungrouped; /* blocks whose owner did not fit the table */
@@ -141,10 +142,11 @@ static void tally_owner(dump_ctx_t *d, const k_mm_blk_info_t *b)
     d->rows[d->nrows++] = (owner_row_t){b->owner, b->kind, 1, (unsigned long)b->size};
 }
 
-static bool print_blk_row(const k_mm_blk_info_t *b, void *ctx)
+static bool visit_blk(const k_mm_blk_info_t *b, void *ctx)
 {
     dump_ctx_t *d = ctx;
-    d->out(K_ADDR_FMT "  %s  0x%08lX  %-3s  " K_ADDR_FMT "  %s\n", K_ADDR(b->addr), blk_stat_name(b),
+    if (d->print_rows)
+        d->out(K_ADDR_FMT "  %s  0x%08lX  %-3s  " K_ADDR_FMT "  %s\n", K_ADDR(b->addr), blk_stat_name(b),
            (unsigned long)b->size, b->dye_ok ? "OK" : "BAD", K_ADDR(b->owner),
            b->used ? k_mm_kind_name(b->kind) : "-");
     if (b->used)
@@ -175,26 +177,47 @@ static void sort_rows(owner_row_t *rows, size_t n)
 
 static dump_ctx_t g_dump; /* static: the dump runs when the heap is exhausted */
 
-void k_mm_dump(const k_mm_head *h, k_print_fn print)
+/* Walks the heap into g_dump (rows printed if asked); false if the walk
+ * met a corrupt block. */
+static dump_ctx_t *tally_heap(const k_mm_head *h, k_print_fn print, bool print_rows)
 {
     dump_ctx_t *d = &g_dump;
     d->out = sink(print);
+    d->print_rows = print_rows;
     d->nrows = 0;
     d->ungrouped = 0;
-    d->out("========== Heap Dump  ==========\n");
-    d->out("Blk_Addr    Stat  Len         Chk  Owner       Kind\n");
-    if (!k_mm_walk(h, print_blk_row, d))
+    if (!k_mm_walk(h, visit_blk, d))
         d->out("WARNING, heap walk stopped at a corrupt block\n");
     sort_rows(d->rows, d->nrows);
+    return d;
+}
+
+static void print_owner_summary(const dump_ctx_t *d, size_t max_rows)
+{
     d->out("========== Owner Summary  ==========\n");
     d->out("Owner       Count       Bytes       Kind\n");
-    for (size_t i = 0; i < d->nrows; i++)
+    for (size_t i = 0; i < d->nrows && i < max_rows; i++)
         d->out(K_ADDR_FMT "  %-10lu  %-10lu  %s\n", K_ADDR(d->rows[i].owner), d->rows[i].count,
                d->rows[i].bytes, k_mm_kind_name(d->rows[i].kind));
+    if (d->nrows > max_rows)
+        d->out("(%lu more owners)\n", (unsigned long)(d->nrows - max_rows));
     if (d->ungrouped)
         d->out("(%lu more blocks of further owners not grouped)\n", d->ungrouped);
+}
+
+void k_mm_dump(const k_mm_head *h, k_print_fn print)
+{
+    sink(print)("========== Heap Dump  ==========\n");
+    sink(print)("Blk_Addr    Stat  Len         Chk  Owner       Kind\n");
+    dump_ctx_t *d = tally_heap(h, print, true);
+    print_owner_summary(d, RHINO_CONFIG_MM_DUMP_OWNERS);
     k_mm_overview(h, d->out);
     d->out("========== End Dump  ==========\n");
+}
+
+void k_mm_dump_owners(const k_mm_head *h, k_print_fn print, size_t max_rows)
+{
+    print_owner_summary(tally_heap(h, print, false), max_rows);
 }
 
 void krhino_mm_dump(k_print_fn print) { k_mm_dump(g_kmm_head, print); }
