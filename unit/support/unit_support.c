@@ -61,3 +61,27 @@ int capture_count(const char *needle)
         n++;
     return n;
 }
+
+k_mm_stats_t unit_heap_stats(const k_mm_head *h)
+{
+    k_mm_stats_t st;
+    k_mm_stats(h, &st);
+    return st;
+}
+
+k_mm_head *unit_private_heap(void)
+{
+    static union {
+        unsigned char bytes[UNIT_PRIVATE_HEAP_LEN];
+        uint64_t align;
+    } mem;
+    k_mm_head *h = NULL;
+    if (krhino_init_mm_head(&h, mem.bytes, sizeof mem.bytes) != RHINO_SUCCESS)
+        return NULL;
+    return h;
+}
+
+bool unit_owner_is_in(uintptr_t owner, const void *fn)
+{
+    return owner > (uintptr_t)fn && owner < (uintptr_t)fn + 256;
+}

@@ -1,11 +1,14 @@
-/* Shared helpers for the Criterion suites: capture kernel console text and
- * record kernel error-hook calls instead of aborting. */
+/* Shared helpers for the Criterion suites: capture kernel console text,
+ * record kernel error-hook calls instead of aborting, and a few heap
+ * helpers (figures, a private heap, owner checks). */
 #ifndef UNIT_SUPPORT_H
 #define UNIT_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "k_err.h"
+#include "k_mm.h"
 
 /* Kernel console text since the last capture_reset(), NUL-terminated. */
 const char *capture_text(void);
@@ -23,6 +26,19 @@ extern err_record_t g_err_record;
 void unit_observe_kernel(void);
 /* Fresh default heap, no fault schedule, kernel observed as above. */
 void unit_fresh_kernel(void);
+
+/* Heap and pool figures of h, by value. */
+k_mm_stats_t unit_heap_stats(const k_mm_head *h);
+
+/* A heap of its own (with a pool) over a static buffer of
+ * UNIT_PRIVATE_HEAP_LEN bytes, initialised afresh on every call: for tests
+ * that lay out or damage a heap without the default heap's history. */
+#define UNIT_PRIVATE_HEAP_LEN (64u * 1024u)
+k_mm_head *unit_private_heap(void);
+
+/* Whether a recorded owner (a return address) lies in the first 256 bytes
+ * of function fn, i.e. names a call made from fn. */
+bool unit_owner_is_in(uintptr_t owner, const void *fn);
 
 /* Count of non-overlapping occurrences of needle in the captured text. */
 int capture_count(const char *needle);
