@@ -31,6 +31,16 @@ if [ -z "$(ls -A "$corpus")" ]; then
   cp "$seeds"/* "$corpus"/ 2>/dev/null || true
 fi
 
+# Seeds that already trip the checker are findings too: AFL++ would skip
+# them silently, libFuzzer would stop on the first.
+triage_crashing_seeds() {
+  local f
+  for f in "$corpus"/*; do
+    [ -f "$f" ] || continue
+    "$replay" "$f" >/dev/null 2>&1 || cp "$f" "$dir/crashes/seed-$(basename "$f")"
+  done
+}
+
 pids=()
 # Bugs already found end an input quietly in later fuzzing processes, so the
 # engine spends its time on new ones (see checker_suppress_file). Only the
