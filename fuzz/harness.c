@@ -606,6 +606,11 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         if (opts && opts->show)
             opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
         op_suspend(step);
+    } else if (vm.h == HARNESS_SYSTEM) {
+        /* The input ended on a finding: still leave the driver idle, or a
+         * driver without hal_wifi_init would carry this heap's pointers
+         * into the next input. What it does now is not checked. */
+        hal_wifi_suspend_station(NULL);
     }
     checker_baseline_release(vm.driver_base);
     vm.driver_base = NULL;

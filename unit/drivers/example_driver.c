@@ -29,11 +29,19 @@ int netmgr_reconnect_wifi(void)
     return 0;
 }
 
+/* A full timer queue drains once the timer task runs: let a tick pass and
+ * post again, or the timer would never be deleted. */
+static void post_until_queued(kstat_t (*post)(ktimer_t *), ktimer_t *t)
+{
+    for (int tries = 0; tries < 50 && post(t) == RHINO_TIMER_MSG_FULL; tries++)
+        aos_msleep(10);
+}
+
 int hal_wifi_suspend_station(void *m)
 {
     if (g_keepalive) {
-        krhino_timer_stop(g_keepalive);
-        krhino_timer_dyn_del(g_keepalive);
+        post_until_queued(krhino_timer_stop, g_keepalive);
+        post_until_queued(krhino_timer_dyn_del, g_keepalive);
         g_keepalive = NULL;
     }
     aos_free(g_rx_ring);
