@@ -126,7 +126,7 @@ size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print)
         if (snapshot_holds(base, b))
             continue;
         fresh++;
-        print("  " "0x%08lx  %s  %lu bytes  owner 0x%08lx  kind %s\n", (unsigned long)b->addr,
+        print("  0x%08lx  %s  %lu bytes  owner 0x%08lx  kind %s\n", (unsigned long)b->addr,
               b->in_pool ? "pool" : "heap", (unsigned long)b->size, (unsigned long)b->owner,
               k_mm_kind_name(b->kind));
     }

@@ -73,8 +73,6 @@ int fuzz_harness_by_name(const char *name)
 }
 
 const char *fuzz_op_name(op_code_t code) { return specs[code].name; }
-int fuzz_op_nargs(op_code_t code) { return specs[code].nargs; }
-arg_kind_t fuzz_op_arg_kind(op_code_t code, int i) { return specs[code].kind[i]; }
 
 /* ---- reading ------------------------------------------------------------ */
 void fuzz_reader_init(fuzz_reader_t *r, const uint8_t *data, size_t size, harness_kind_t h)

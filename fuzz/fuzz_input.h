@@ -83,8 +83,6 @@ bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op);
 
 /* Semantic values of an op's arguments. */
 const char *fuzz_op_name(op_code_t code);
-int fuzz_op_nargs(op_code_t code);
-arg_kind_t fuzz_op_arg_kind(op_code_t code, int i);
 uint32_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op); /* sizes: see fuzz_op_size */
 size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
 

@@ -269,7 +269,7 @@ static void check_accounting(const check_view_t *v, const census_t *c, const k_m
 /* ---- oracle 5: contents ---------------------------------------------------- */
 /* An object carries its pattern in two windows, its first and last
  * CONTENT_CHECK_BYTES bytes: writing and checking stay O(1) per object. */
-uint8_t checker_pattern_byte(uint32_t id, size_t i) { return (uint8_t)(id * 31u + i * 7u + (i >> 8)); }
+static uint8_t checker_pattern_byte(uint32_t id, size_t i) { return (uint8_t)(id * 31u + i * 7u + (i >> 8)); }
 
 static size_t tail_window_start(size_t size) { return size > CONTENT_CHECK_BYTES ? size - CONTENT_CHECK_BYTES : 0; }
 static size_t head_window_end(size_t size) { return size < CONTENT_CHECK_BYTES ? size : CONTENT_CHECK_BYTES; }

@@ -32,7 +32,6 @@ typedef struct {
 /* What an allocation request should do. */
 typedef enum {
     ALLOC_TO_POOL,
-    ALLOC_TO_HEAP,
     ALLOC_FAILS_SIZE,   /* size 0 (rhino warns) or a calloc product that overflows */
     ALLOC_FAILS_FAULT,  /* the heap fault point fires */
     ALLOC_HEAP_OR_FAIL, /* heap, or NULL if no free block is large enough */
