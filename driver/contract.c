@@ -70,34 +70,39 @@ bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *ba
 
 /* ---- block snapshots ---------------------------------------------------- */
 struct drv_blocks {
+    drv_block_filter_fn keep;
+    void *keep_ctx;
     k_mm_blk_info_t *blk;
     size_t n, cap;
 };
 
+static void *grow_or_exit(void *p, size_t size)
+{
+    p = realloc(p, size);
+    if (!p) {
+        fprintf(stderr, "rtosfuzz: out of host memory taking a block snapshot\n");
+        exit(2);
+    }
+    return p;
+}
+
 static bool remember_used_block(const k_mm_blk_info_t *b, void *ctx)
 {
     drv_blocks_t *s = ctx;
-    if (!b->used)
+    if (!b->used || (s->keep && !s->keep(b, s->keep_ctx)))
         return true;
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 256;
-        s->blk = realloc(s->blk, s->cap * sizeof *s->blk);
-        if (!s->blk) {
-            fprintf(stderr, "rtosfuzz: out of host memory taking a block snapshot\n");
-            exit(2);
-        }
+        s->blk = grow_or_exit(s->blk, s->cap * sizeof *s->blk);
     }
     s->blk[s->n++] = *b;
     return true;
 }
 
-drv_blocks_t *drv_blocks_take(void)
+drv_blocks_t *drv_blocks_take(drv_block_filter_fn keep, void *ctx)
 {
-    drv_blocks_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        fprintf(stderr, "rtosfuzz: out of host memory taking a block snapshot\n");
-        exit(2);
-    }
+    drv_blocks_t *s = grow_or_exit(NULL, sizeof *s);
+    *s = (drv_blocks_t){.keep = keep, .keep_ctx = ctx};
     k_mm_walk(g_kmm_head, remember_used_block, s);
     return s;
 }
@@ -109,7 +114,10 @@ void drv_blocks_release(drv_blocks_t *s)
     free(s);
 }
 
-static bool snapshot_holds(const drv_blocks_t *s, const k_mm_blk_info_t *b)
+size_t drv_blocks_count(const drv_blocks_t *s) { return s->n; }
+const k_mm_blk_info_t *drv_blocks_at(const drv_blocks_t *s, size_t i) { return &s->blk[i]; }
+
+bool drv_blocks_holds(const drv_blocks_t *s, const k_mm_blk_info_t *b)
 {
     for (size_t i = 0; i < s->n; i++)
         if (s->blk[i].addr == b->addr && s->blk[i].owner == b->owner && s->blk[i].size == b->size)
@@ -119,11 +127,11 @@ static bool snapshot_holds(const drv_blocks_t *s, const k_mm_blk_info_t *b)
 
 size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print)
 {
-    drv_blocks_t *now = drv_blocks_take();
+    drv_blocks_t *now = drv_blocks_take(NULL, NULL);
     size_t fresh = 0;
     for (size_t i = 0; i < now->n; i++) {
         const k_mm_blk_info_t *b = &now->blk[i];
-        if (snapshot_holds(base, b))
+        if (drv_blocks_holds(base, b))
             continue;
         fresh++;
         print("  0x%08lx  %s  %lu bytes  owner 0x%08lx  kind %s\n", (unsigned long)b->addr,

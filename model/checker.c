@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "checker.h"
+#include "driver_contract.h"
 #include "k_mm_validate.h"
 #include "symbolize.h"
 
@@ -438,31 +439,15 @@ void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const v
 
 /* ---- oracle 7: quiescence ---------------------------------------------------- */
 struct checker_baseline {
-    k_mm_blk_info_t *blk;
-    size_t n;
+    drv_blocks_t *blocks; /* the driver's */
     size_t timers, active_timers;
 };
 
-typedef struct {
-    const check_view_t *v;
-    k_mm_blk_info_t *blk;
-    size_t n, cap;
-} collect_t;
-
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
-static bool collect_driver_block(const k_mm_blk_info_t *b, void *ctx)
+static bool is_driver_block(const k_mm_blk_info_t *b, void *ctx)
 {
-    collect_t *c = ctx;
-    if (!b->used || b->owner == 0 || harness_obj_at(c->v, b->addr) >= 0 || harness_timer_at(c->v, b->addr) >= 0)
-        return true;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 64;
-        c->blk = realloc(c->blk, c->cap * sizeof *c->blk);
-        if (!c->blk)
-            abort();
-    }
-    c->blk[c->n++] = *b;
-    return true;
+    const check_view_t *v = ctx;
+    return b->owner != 0 && harness_obj_at(v, b->addr) < 0 && harness_timer_at(v, b->addr) < 0;
 }
 
 static bool count_driver_timer(const ktimer_t *t, void *ctx)
@@ -476,12 +461,9 @@ static bool count_driver_timer(const ktimer_t *t, void *ctx)
 checker_baseline_t *checker_baseline_take(const check_view_t *v)
 {
     checker_baseline_t *b = calloc(1, sizeof *b);
-    collect_t c = {.v = v};
     if (!b)
         abort();
-    k_mm_walk(g_kmm_head, collect_driver_block, &c);
-    b->blk = c.blk;
-    b->n = c.n;
+    b->blocks = drv_blocks_take(is_driver_block, (void *)v);
     size_t counts[2] = {0, 0};
     k_timer_walk(count_driver_timer, counts);
     b->timers = counts[0];
@@ -492,16 +474,8 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
 void checker_baseline_release(checker_baseline_t *b)
 {
     if (b)
-        free(b->blk);
+        drv_blocks_release(b->blocks);
     free(b);
-}
-
-static bool baseline_holds(const checker_baseline_t *b, const k_mm_blk_info_t *x)
-{
-    for (size_t i = 0; i < b->n; i++)
-        if (b->blk[i].addr == x->addr && b->blk[i].owner == x->owner && b->blk[i].size == x->size)
-            return true;
-    return false;
 }
 
 void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks)
@@ -509,15 +483,18 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     checker_baseline_t *now = checker_baseline_take(v);
     finding_obj_t leaked[16];
     size_t nleaked = 0, unlisted = 0;
-    for (size_t i = 0; i < now->n; i++) {
-        if (baseline_holds(base, &now->blk[i]))
+    size_t n = drv_blocks_count(now->blocks);
+    for (size_t i = 0; i < n; i++) {
+        const k_mm_blk_info_t *b = drv_blocks_at(now->blocks, i);
+        if (drv_blocks_holds(base->blocks, b))
             continue;
         if (nleaked < sizeof leaked / sizeof leaked[0])
-            leaked[nleaked++] = object_of(&now->blk[i]);
+            leaked[nleaked++] = object_of(b);
         else
             unlisted++;
     }
-    long more_blocks = (long)now->n - (long)base->n, more_timers = (long)now->timers - (long)base->timers;
+    long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
+    long more_timers = (long)now->timers - (long)base->timers;
     size_t active = now->active_timers;
     bool quiet = !nleaked && !more_blocks && !more_timers && active == base->active_timers;
     checker_baseline_release(now);

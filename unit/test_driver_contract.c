@@ -17,7 +17,7 @@ static void boot(void)
     cr_assert_eq(drv_boot(0), 0, "hal_wifi_init failed");
     drv_footprint(&g_base);
     drv_blocks_release(g_base_blocks);
-    g_base_blocks = drv_blocks_take();
+    g_base_blocks = drv_blocks_take(NULL, NULL);
 }
 
 /* After a suspend or failed connect: settle, then nothing of the driver's

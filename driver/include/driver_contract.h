@@ -34,11 +34,16 @@ uint32_t drv_settle(uint32_t max_ticks);
  * timers +1 (1 active)") in buf; false when they are equal. */
 bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len);
 
-/* The used heap and pool blocks at one moment, to name what appeared
- * since (owner, kind, size). */
+/* The used heap and pool blocks at one moment (those keep accepts, or all
+ * with NULL), to name what appeared since (owner, kind, size). */
 typedef struct drv_blocks drv_blocks_t;
-drv_blocks_t *drv_blocks_take(void);
+typedef bool (*drv_block_filter_fn)(const k_mm_blk_info_t *blk, void *ctx);
+drv_blocks_t *drv_blocks_take(drv_block_filter_fn keep, void *ctx);
 void drv_blocks_release(drv_blocks_t *b);
+size_t drv_blocks_count(const drv_blocks_t *b);
+const k_mm_blk_info_t *drv_blocks_at(const drv_blocks_t *b, size_t i);
+/* Whether b holds the same block (address, owner, size) as blk. */
+bool drv_blocks_holds(const drv_blocks_t *b, const k_mm_blk_info_t *blk);
 /* Prints each block alive now that was not in base, one per line, through
  * print; returns how many. */
 size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print);
