@@ -142,13 +142,14 @@ while :; do
 done
 stop_engines
 trap - INT TERM
-status_line "$((SECONDS - t0))" >/dev/null
+fuzz_time=$((SECONDS - t0))
+status_line "$fuzz_time" >/dev/null
 triage_new_crashes final
 [ "$engine" = afl ] && [ -d "$dir/afl/main/queue" ] && cp -n "$dir"/afl/main/queue/id:* "$corpus"/ 2>/dev/null
 
-elapsed=$((SECONDS - t0))
 printf '\n== campaign summary: %s\n' "$label"
 minimize_new_findings
-printf '  time        %ss\n  executions  %s (%s exec/s)\n  corpus      %s inputs in %s\n  coverage    %s\n' \
-  "$elapsed" "$execs" "$rate" "$(ls "$corpus" | wc -l)" "$corpus" "$cov"
+printf '  time        %ss fuzzing, %ss triage and minimization\n' "$fuzz_time" "$((SECONDS - t0 - fuzz_time))"
+printf '  executions  %s (%s exec/s)\n  corpus      %s inputs in %s\n  coverage    %s\n' \
+  "$execs" "$((execs / (fuzz_time > 0 ? fuzz_time : 1)))" "$(ls "$corpus" | wc -l)" "$corpus" "$cov"
 print_findings
