@@ -578,7 +578,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     fuzz_header_t hdr;
     fuzz_read_header(&r, &hdr);
     bool keep_going = opts && (opts->show || opts->report_only);
-    checker_set_output(opts && opts->show ? opts->show : NULL, !keep_going);
+    checker_set_output(opts && opts->show ? opts->show : opts && opts->quiet ? silent : NULL, !keep_going);
     load_suppressions_once();
     boot(h, &hdr, opts);
     vm.data = data;
@@ -615,4 +615,74 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     checker_baseline_release(vm.driver_base);
     vm.driver_base = NULL;
     return checker_findings();
+}
+
+/* ---- minimizing ----------------------------------------------------------------- */
+#define MAX_PROGRAM (FUZZ_HEADER_LEN + FUZZ_MAX_OPS * (1 + FUZZ_MAX_ARGS))
+
+/* The signature of the first finding a program gives ("" for none). */
+static const char *signature_of(harness_kind_t h, const uint8_t *data, size_t size)
+{
+    static const harness_opts_t quiet = {.report_only = true, .quiet = true};
+    return harness_run(h, data, size, &quiet) ? checker_first_signature() : "";
+}
+
+/* Byte offsets of each op of a program, and where the last one ends. */
+static size_t op_offsets(harness_kind_t h, const uint8_t *data, size_t size, size_t *at)
+{
+    fuzz_reader_t r;
+    fuzz_header_t hdr;
+    fuzz_op_t op;
+    size_t n = 0;
+    fuzz_reader_init(&r, data, size, h);
+    fuzz_read_header(&r, &hdr);
+    at[n] = r.pos;
+    while (fuzz_next_op(&r, &op))
+        at[++n] = r.pos;
+    return n;
+}
+
+static bool drop_range(harness_kind_t h, uint8_t *data, size_t *size, size_t from, size_t to, const char *sig)
+{
+    static uint8_t trial[MAX_PROGRAM];
+    size_t n = *size - (to - from);
+    memcpy(trial, data, from);
+    memcpy(trial + from, data + to, *size - to);
+    if (strcmp(signature_of(h, trial, n), sig))
+        return false;
+    memcpy(data, trial, n);
+    *size = n;
+    return true;
+}
+
+static bool clear_fault_slot(harness_kind_t h, uint8_t *data, size_t size, int slot, const char *sig)
+{
+    size_t at = 1 + 2 * (size_t)slot;
+    if (size <= at || data[at] % 4 == 0)
+        return false;
+    uint8_t was = data[at];
+    data[at] = 0;
+    if (!strcmp(signature_of(h, data, size), sig))
+        return true;
+    data[at] = was;
+    return false;
+}
+
+size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size)
+{
+    char sig[160];
+    snprintf(sig, sizeof sig, "%s", signature_of(h, data, size));
+    if (!sig[0] || size > MAX_PROGRAM)
+        return size; /* no finding to keep */
+    size_t at[FUZZ_MAX_OPS + 1];
+    for (bool shrunk = true; shrunk;) {
+        shrunk = false;
+        size_t n = op_offsets(h, data, size, at);
+        size = at[n]; /* bytes past the last whole op never run */
+        for (size_t i = n; i-- > 0;) /* last op first: earlier offsets stay valid */
+            shrunk |= drop_range(h, data, &size, at[i], at[i + 1], sig);
+        for (int slot = 0; slot < FUZZ_FAULT_SLOTS; slot++)
+            shrunk |= clear_fault_slot(h, data, size, slot, sig);
+    }
+    return size;
 }

@@ -13,6 +13,7 @@
 typedef struct {
     k_print_fn show;  /* non-NULL: print each op and the model's view after it (./rtosfuzz show) */
     bool report_only; /* a finding is printed and ends the input instead of aborting */
+    bool quiet;       /* with report_only: the report is not printed either */
 } harness_opts_t;
 
 /* Defined by each target: which harness it runs. */
@@ -21,5 +22,11 @@ extern const harness_kind_t fuzz_target_harness;
 /* Runs one input. Returns the number of findings; without opts (as under a
  * fuzzing engine) the first finding aborts the process instead. */
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts);
+
+/* Shrinks a program that gives a finding to fewer ops (and fewer header
+ * faults) that give a finding with the same signature: ops are dropped
+ * one at a time while that holds. Returns the new size (data is rewritten
+ * in place). */
+size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size);
 
 #endif

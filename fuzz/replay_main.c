@@ -1,8 +1,9 @@
 /* Standalone replay: runs files and directories of inputs through a target
  * without a fuzzing engine (gcc builds, CTest, coverage) and reports each
  * finding without stopping (exit status 1 if there was any), prints any input
- * as a listing with the model's view (--show) or as bare text (--list), and
- * compiles text scenarios (--compile). Text scenarios (*.ops) are compiled on the fly. */
+ * as a listing with the model's view (--show) or as bare text (--list),
+ * compiles text scenarios (--compile) and shrinks a finding to its fewest
+ * ops (--minimize). Text scenarios (*.ops) are compiled on the fly. */
 #include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,10 +113,14 @@ static int run_path(const char *path, bool show)
     return ran;
 }
 
-static int compile_to(const char *in, const char *out)
+/* Writes in (binary or .ops) to out as a binary input, minimized first if
+ * asked. */
+static int write_input(const char *in, const char *out, bool minimize)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
     long n = load_input(in, buf, sizeof buf);
+    if (n >= 0 && minimize)
+        n = (long)harness_minimize(fuzz_target_harness, buf, (size_t)n);
     FILE *f = n < 0 ? NULL : fopen(out, "wb");
     if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
         if (n >= 0)
@@ -129,8 +134,8 @@ int main(int argc, char **argv)
 {
     bool show = false;
     int first = 1;
-    if (argc == 4 && !strcmp(argv[1], "--compile"))
-        return compile_to(argv[2], argv[3]);
+    if (argc == 4 && (!strcmp(argv[1], "--compile") || !strcmp(argv[1], "--minimize")))
+        return write_input(argv[2], argv[3], !strcmp(argv[1], "--minimize"));
     if (argc > 1 && !strcmp(argv[1], "--show")) {
         show = true;
         first = 2;
@@ -139,8 +144,10 @@ int main(int argc, char **argv)
         first = 2;
     }
     if (first >= argc) {
-        fprintf(stderr, "usage: %s [--show|--list] FILE|DIR...\n       %s --compile IN.ops OUT\n", argv[0],
-                argv[0]);
+        fprintf(stderr,
+                "usage: %s [--show|--list] FILE|DIR...\n       %s --compile IN.ops OUT\n"
+                "       %s --minimize IN OUT   (fewest ops that give the same finding)\n",
+                argv[0], argv[0], argv[0]);
         return 2;
     }
     int total = 0;

@@ -42,6 +42,7 @@ static struct {
     unsigned findings;
     char suppressed[MAX_SUPPRESSED][160]; /* signatures that end an input quietly */
     unsigned nsuppressed;
+    char first_signature[160]; /* of the first finding since checker_set_output */
 } g_report = {.out = print_to_stderr, .abort_on_finding = true};
 
 void checker_set_listing(checker_listing_fn fn, void *ctx)
@@ -58,6 +59,7 @@ void checker_set_output(k_print_fn out, bool abort_on_finding)
 }
 
 unsigned checker_findings(void) { return g_report.findings; }
+const char *checker_first_signature(void) { return g_report.findings ? g_report.first_signature : ""; }
 
 typedef struct {
     uintptr_t addr, owner;
@@ -121,7 +123,8 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     k_print_fn out = g_report.out;
     char sig[sizeof g_report.suppressed[0]];
     signature_of(o, objs, nobjs, sig, sizeof sig);
-    g_report.findings++;
+    if (g_report.findings++ == 0)
+        strcpy(g_report.first_signature, sig);
     if (is_suppressed(sig))
         return; /* a known bug: the input ends here, quietly */
     out("==== rtosfuzz finding ====\n");

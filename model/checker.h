@@ -46,6 +46,8 @@ void checker_set_listing(checker_listing_fn fn, void *ctx);
 void checker_set_output(k_print_fn out, bool abort_on_finding);
 /* Findings reported since start, when not aborting. */
 unsigned checker_findings(void);
+/* The signature of the first of them ("" when there is none). */
+const char *checker_first_signature(void);
 /* Signatures (one per line) of known bugs: such a finding ends the input
  * without a report or an abort, so a campaign fuzzes on past them.
  * Returns -1 if the file cannot be read. */

@@ -48,6 +48,8 @@ minimize() {
   if [ ! -s "$fdir/minimized" ] || [ "$(signature_of "$fdir/minimized")" != "$sig" ]; then
     cp "$fdir/input" "$fdir/minimized"
   fi
+  # then op by op: the fewest ops (and header faults) with the same finding
+  "$replay" --minimize "$fdir/minimized" "$fdir/minimized" 2>/dev/null || true
 }
 
 triage_one() { # input [final]
