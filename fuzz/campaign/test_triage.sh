@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CTest: triage turns crashing inputs into one finding per signature, with
-# its files, and counts the rest as duplicates. The debug replay binary
+# its files, minimized to the fewest ops, and counts the rest as duplicates. The debug replay binary
 # stands in for the engine (minimizing then falls back to the input).
 # Usage: test_triage.sh REPLAY_BIN SOURCE_DIR
 set -uo pipefail # like campaign.sh: a replay that reports a finding exits 1
@@ -26,5 +26,9 @@ grep -q 'owner wifi_sim_start_beacon_monitor (driver/wifi_sim.c:' "$f/report.txt
 [ -d "$dir/findings/quiescence-station_create-data" ] || fail "error-path finding missing"
 grep -qx "$dir/crashes/not-a-crash" "$dir/crashes/.unreproduced" || fail "a clean input must be listed as unreproduced"
 [ "$(wc -l <"$dir/known-signatures")" -eq 2 ] || fail "known-signatures must list both"
+[ "$(ops_in_listing "$f/listing.ops")" -eq 1 ] || fail "the seed leak must minimize to one op"
+grep -qx 'fault heap 6' "$dir/findings/quiescence-station_create-data/listing.ops" &&
+  [ "$(ops_in_listing "$dir/findings/quiescence-station_create-data/listing.ops")" -eq 1 ] ||
+  fail "the error-path leak must minimize to 'fault heap 6' + connect"
 print_findings
 echo "test_triage: PASS"
