@@ -41,12 +41,6 @@ Test(vendor, leaks_exactly_one_timer_per_cycle)
     }
 }
 
-static bool owner_in_beacon_monitor(uintptr_t owner)
-{
-    uintptr_t fn = (uintptr_t)wifi_sim_start_beacon_monitor;
-    return owner > fn && owner < fn + 256;
-}
-
 Test(vendor, soak_to_exhaustion_dump_names_the_creator)
 {
     cr_assert_eq(drv_boot(0), 0);
@@ -70,7 +64,7 @@ Test(vendor, soak_to_exhaustion_dump_names_the_creator)
     cr_assert_eq(sscanf(summary + strlen("Owner       Count       Bytes       Kind\n"), "0x%lx %lu %lu %15s", &owner,
                         &count, &bytes, kind), 4);
     cr_assert_str_eq(kind, "timer", "top owner holds timers");
-    cr_assert(owner_in_beacon_monitor(owner), "top owner 0x%lx is the beacon monitor's creator", owner);
+    cr_assert(unit_owner_is_in(owner, (const void *)wifi_sim_start_beacon_monitor), "top owner 0x%lx is the beacon monitor's creator", owner);
     cr_assert_eq(count, cycle, "one leaked timer per cycle run (%u cycles)", cycle);
     cr_log_info("vendor soak: heap ran out in cycle %u, %lu leaked timers, %lu bytes", cycle, count, bytes);
 }

@@ -379,12 +379,6 @@ Test(mm, overview_with_null_goes_to_the_kernel_console)
 __attribute__((noinline)) static void *alloc_like_a_timer_driver(size_t n) { return aos_malloc(n); }
 __attribute__((noinline)) static void *alloc_like_a_buffer_user(size_t n) { return aos_malloc(n); }
 
-static bool owner_is_inside(uintptr_t owner, void *(*fn)(size_t))
-{
-    uintptr_t start = (uintptr_t)fn;
-    return owner > start && owner < start + 256;
-}
-
 typedef struct {
     uintptr_t owners[8];
     int n;
@@ -405,9 +399,9 @@ Test(mm, owner_is_the_caller)
     owners_t o = {0};
     cr_assert(k_mm_walk(g_kmm_head, collect_data_owners, &o));
     cr_assert_eq(o.n, 2);
-    cr_assert(owner_is_inside(o.owners[0], alloc_like_a_timer_driver), "heap owner %#lx",
+    cr_assert(unit_owner_is_in(o.owners[0], (const void *)alloc_like_a_timer_driver), "heap owner %#lx",
               (unsigned long)o.owners[0]);
-    cr_assert(owner_is_inside(o.owners[1], alloc_like_a_buffer_user), "pool owner %#lx",
+    cr_assert(unit_owner_is_in(o.owners[1], (const void *)alloc_like_a_buffer_user), "pool owner %#lx",
               (unsigned long)o.owners[1]);
 }
 
