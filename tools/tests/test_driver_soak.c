@@ -10,18 +10,7 @@
 #include "tool_support.h"
 #include "trend.h"
 
-static mm_log_t g_log;
-static owner_table_t g_table;
-static symbolizer_t *g_sym;
-
-static void release(void)
-{
-    owner_table_free(&g_table);
-    mm_log_free(&g_log);
-    symbolizer_close(g_sym);
-}
-
-TestSuite(driver_soak, .fini = release);
+TestSuite(driver_soak, .fini = dump_state_release);
 
 Test(driver_soak, the_first_50_cycles_forecast_the_vendor_exhaustion_within_2_percent)
 {

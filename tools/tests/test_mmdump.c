@@ -12,18 +12,7 @@
 #define VENDOR_LOG SOAK_DIR "/soak_vendor.log"
 #define OUR_HEADER "Blk_Addr    Stat  Len         Chk  Owner       Kind\n"
 
-static mm_log_t g_log;
-static owner_table_t g_table;
-static symbolizer_t *g_sym;
-
-static void release(void)
-{
-    owner_table_free(&g_table);
-    mm_log_free(&g_log);
-    symbolizer_close(g_sym);
-}
-
-TestSuite(mmdump, .fini = release);
+TestSuite(mmdump, .fini = dump_state_release);
 
 static void group_last_dump(const char *text)
 {

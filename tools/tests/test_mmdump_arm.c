@@ -12,12 +12,11 @@
 #include "symbolize.h"
 #include "tool_support.h"
 
-static symbolizer_t *g_sym;
 static run_t g_run;
 
 static void release(void)
 {
-    symbolizer_close(g_sym);
+    dump_state_release();
     run_free(&g_run);
 }
 

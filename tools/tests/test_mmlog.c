@@ -34,11 +34,7 @@
     "      | 0x00001000 | " free_hex " | " used_hex " | 0x00000100 |\n" \
     "-----------------------------------------------------------\n"
 
-static mm_log_t g_log;
-
-static void release_log(void) { mm_log_free(&g_log); }
-
-TestSuite(mmlog, .fini = release_log);
+TestSuite(mmlog, .fini = dump_state_release);
 
 Test(mmlog, reads_every_field_of_our_dump_rows)
 {

@@ -13,12 +13,11 @@
 #define FIXED_LOG SOAK_DIR "/soak_fixed.log"
 #define FLUCTUATING_LOG SOAK_DIR "/soak_fluctuating.log"
 
-static mm_log_t g_log;
 static run_t g_run;
 
 static void release(void)
 {
-    mm_log_free(&g_log);
+    dump_state_release();
     run_free(&g_run);
 }
 

@@ -107,3 +107,15 @@ int source_line_of(const char *path, const char *marker)
         fclose(f);
     return found;
 }
+
+mm_log_t g_log;
+owner_table_t g_table;
+symbolizer_t *g_sym;
+
+void dump_state_release(void)
+{
+    owner_table_free(&g_table);
+    mm_log_free(&g_log);
+    symbolizer_close(g_sym);
+    g_sym = NULL;
+}

@@ -7,6 +7,8 @@
 #include <stddef.h>
 
 #include "mm_log.h"
+#include "owners.h"
+#include "symbolize.h"
 
 /* The whole file, NUL-terminated (malloc'd); NULL if it cannot be read. */
 char *read_text(const char *path, size_t *len);
@@ -32,6 +34,13 @@ typedef struct {
 /* Runs a shell command line built like printf. */
 run_t run_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void run_free(run_t *r);
+
+/* What the tools' tests work on: the parsed log, its owner table and the
+ * symbolizer; a suite's .fini releases them. */
+extern mm_log_t g_log;
+extern owner_table_t g_table;
+extern symbolizer_t *g_sym;
+void dump_state_release(void);
 
 /* 1-based number of the first line of path containing marker, 0 if none. */
 int source_line_of(const char *path, const char *marker);
