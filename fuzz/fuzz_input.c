@@ -82,7 +82,16 @@ void fuzz_reader_init(fuzz_reader_t *r, const uint8_t *data, size_t size, harnes
 
 static uint8_t read_byte_or_zero(fuzz_reader_t *r) { return r->pos < r->size ? r->data[r->pos++] : 0; }
 
-static tick_t start_tick_of(uint8_t b) { return b < 0x80 ? (tick_t)b * 10007u : 0xFFFFFFFFu - (tick_t)(b - 0x80) * 4u; }
+static tick_t start_tick_of(uint8_t b)
+{
+    if (b < 0x80)
+        return (tick_t)b * 10007u;
+    if (b < 0xC0)
+        return 0xFFFFFFFFu - (tick_t)(b - 0x80) * 4u;
+    if (b < 0xE0)
+        return FUZZ_TICK_BEFORE_MS_WRAP - (tick_t)(b - 0xC0) * 4u;
+    return (tick_t)-1 - (tick_t)(b - 0xE0) * 4u;
+}
 
 void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr)
 {
@@ -139,10 +148,10 @@ static tick_t ticks_of_code(uint8_t b)
         return 0;
     if (b < 0xF0)
         return b;
-    return b == 0xFF ? 0x80000000u : (tick_t)(b - 0xEF) * 1000u;
+    return b == 0xFF ? K_TIMER_TICKS_MAX + 1 : (tick_t)(b - 0xEF) * 1000u;
 }
 
-uint32_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
+uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
 {
     uint8_t b = op->arg[i];
     switch (specs[code].kind[i]) {
@@ -192,13 +201,13 @@ void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len)
         else if (s->kind[i] == ARG_POINT)
             at = append(buf, len, at, " %s=%s", label, point_names[fuzz_arg_value(op->code, i, op)]);
         else
-            at = append(buf, len, at, " %s=%u", label, fuzz_arg_value(op->code, i, op));
+            at = append(buf, len, at, " %s=%llu", label, (unsigned long long)fuzz_arg_value(op->code, i, op));
     }
 }
 
 void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len)
 {
-    size_t at = append(buf, len, 0, "start_tick 0x%08X", (unsigned)hdr->start_tick);
+    size_t at = append(buf, len, 0, "start_tick 0x%08llX", (unsigned long long)hdr->start_tick);
     for (int i = 0; i < FUZZ_FAULT_SLOTS; i++)
         if (hdr->fault[i].point >= 0)
             at = append(buf, len, at, "\nfault %s %u", point_names[hdr->fault[i].point], hdr->fault[i].nth);
@@ -281,7 +290,7 @@ static bool encode_ticks_code(unsigned long long v, uint8_t *b)
         *b = (uint8_t)v;
     else if (v % 1000 == 0 && v >= 1000 && v <= 15000)
         *b = (uint8_t)(v / 1000 + 0xEF);
-    else if (v == 0x80000000ull)
+    else if (v == K_TIMER_TICKS_MAX + 1)
         *b = 0xFF;
     else
         return false;
@@ -392,8 +401,9 @@ static bool compile_header_line(char *words[], int nwords, uint8_t *hdr, int *fa
                 hdr[0] = (uint8_t)b;
                 return true;
             }
-        return text_error(c, "start_tick %s is not reachable: use k*10007 (k < 128) or 0xFFFFFFFF-4*j (j < 128)",
-                          words[1]);
+        return text_error(c, "start_tick %s is not reachable: use k*10007 (k < 128), 0xFFFFFFFF-4*j (j < 64), "
+                             "%llu-4*j (j < 32, just before 2^32 ms) or 0xFFFFFFFFFFFFFFFF-4*j (j < 32)",
+                          words[1], (unsigned long long)FUZZ_TICK_BEFORE_MS_WRAP);
     }
     /* fault <point> <nth> */
     if (nwords != 3 || *faults == FUZZ_FAULT_SLOTS)

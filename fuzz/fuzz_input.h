@@ -1,8 +1,14 @@
 /* The fuzz input format. Every byte string is a valid program:
  *
  *   header (7 bytes; missing bytes read as 0)
- *     [0]    tick start: b < 0x80 -> b * 10007; else 0xFFFFFFFF - (b - 0x80) * 4
- *            (the upper half starts at most 508 ticks before wrap-around)
+ *     [0]    tick start (tick_t is 64-bit):
+ *              0x00-0x7F  b * 10007
+ *              0x80-0xBF  2^32 - 1 - (b - 0x80) * 4: just below 2^32 ticks, where
+ *                         a driver keeping ticks in 32 bits wraps
+ *              0xC0-0xDF  FUZZ_TICK_BEFORE_MS_WRAP - (b - 0xC0) * 4: aos_now_ms()
+ *                         just below 2^32 ms, where a driver keeping
+ *                         milliseconds in 32 bits wraps
+ *              0xE0-0xFF  2^64 - 1 - (b - 0xE0) * 4: just below the tick wrap
  *     [1..6] three fault slots (point, nth): point % 4 = none, heap, pool,
  *            timerq; the (nth + 1)-th call of that point after boot fails
  *   ops, each an opcode byte (taken modulo the harness's op count) and a
@@ -25,6 +31,9 @@
 #define FUZZ_FAULT_SLOTS 3
 #define FUZZ_MAX_OPS 512
 #define FUZZ_MAX_ARGS 4
+/* The last tick at which krhino_sys_time_get() (and aos_now_ms()) is still
+ * below 2^32 ms. */
+#define FUZZ_TICK_BEFORE_MS_WRAP ((tick_t)((((uint64_t)1 << 32) * RHINO_CONFIG_TICKS_PER_SECOND - 1u) / 1000u))
 
 typedef enum { HARNESS_MM, HARNESS_TIMER, HARNESS_SYSTEM, HARNESS_COUNT } harness_kind_t;
 
@@ -43,7 +52,7 @@ typedef enum {
     ARG_TSLOT,  /* timer slot 0..7 (create: 0..3, dyn_create: 4..7) */
     ARG_SIZE_HI, ARG_SIZE_LO, /* a size, two bytes (fuzz_op_size) */
     ARG_COUNT,  /* 1..16 */
-    ARG_FIRST,  /* timer first/round: 0, 1..239, 1000..15000, 0x80000000 */
+    ARG_FIRST,  /* timer first/round: 0, 1..239, 1000..15000, K_TIMER_TICKS_MAX + 1 (invalid) */
     ARG_ROUND,
     ARG_AUTO,   /* auto_run: b & 1 */
     ARG_VALUE,  /* any byte */
@@ -83,7 +92,7 @@ bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op);
 
 /* Semantic values of an op's arguments. */
 const char *fuzz_op_name(op_code_t code);
-uint32_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op); /* sizes: see fuzz_op_size */
+uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op); /* sizes: see fuzz_op_size */
 size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
 
 /* "malloc slot=3 size=40" */

@@ -496,7 +496,7 @@ static void run_op(unsigned step, const fuzz_op_t *op)
     case OP_TICK:
     case OP_TICKS: op_ticks(step, fuzz_arg_value(op->code, 0, op)); break;
     case OP_TASK_RUN: run_task_in_lockstep(step, false); break;
-    case OP_SLEEP: op_ticks(step, k_timer_ms_to_ticks(fuzz_arg_value(op->code, 0, op))); break;
+    case OP_SLEEP: op_ticks(step, krhino_ms_to_ticks(fuzz_arg_value(op->code, 0, op))); break;
     case OP_CONNECT: op_connect(step); break;
     case OP_SUSPEND: op_suspend(step); break;
     case OP_AP:
@@ -546,8 +546,8 @@ static void show_op(k_print_fn out, unsigned step, const fuzz_op_t *op)
 static void show_model_view(k_print_fn out)
 {
     k_mm_stats_t st = stats();
-    out("    heap UsedSz 0x%05zx (peak 0x%05zx), pool UsedSz 0x%04zx, tick %u\n", st.used, st.maxused, st.pool_used,
-        (unsigned)krhino_sys_tick_get());
+    out("    heap UsedSz 0x%05zx (peak 0x%05zx), pool UsedSz 0x%04zx, tick %llu\n", st.used, st.maxused, st.pool_used,
+        (unsigned long long)krhino_sys_tick_get());
     for (int i = 0; i < MODEL_OBJS; i++)
         if (vm.obj[i].live)
             out("    slot %-2d %6zu bytes %s at 0x%08lx\n", i, vm.obj[i].size,
@@ -555,8 +555,9 @@ static void show_model_view(k_print_fn out)
     for (int s = 0; vm.h == HARNESS_TIMER && s < MODEL_TIMERS; s++) {
         const model_timer_t *t = &vm.tm.t[s];
         if (t->created)
-            out("    timer %d %s first %u round %u match %u, fired %u\n", s, t->active ? "ACTIVE  " : "DEACTIVE",
-                (unsigned)t->first, (unsigned)t->round, (unsigned)t->match, (unsigned)t->fires);
+            out("    timer %d %s first %llu round %llu match %llu, fired %u\n", s,
+                t->active ? "ACTIVE  " : "DEACTIVE", (unsigned long long)t->first, (unsigned long long)t->round,
+                (unsigned long long)t->match, (unsigned)t->fires);
     }
 }
 

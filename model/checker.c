@@ -339,9 +339,9 @@ static void check_timer_state(const check_view_t *v)
         bool active = k->timer_state == TIMER_ACTIVE;
         if (active != m->active || (active && k->match != m->match) || k->timer_cb_arg != (void *)(uintptr_t)m->arg)
             finding(ORACLE_TIMERS, v->step, NULL, 0, "every timer in the state the model predicts",
-                    "slot %d: kernel %s match %u arg %lu, model %s match %u arg %u", s,
-                    active ? "ACTIVE" : "DEACTIVE", (unsigned)k->match, (unsigned long)(uintptr_t)k->timer_cb_arg,
-                    m->active ? "ACTIVE" : "DEACTIVE", (unsigned)m->match, (unsigned)m->arg);
+                    "slot %d: kernel %s match %llu arg %lu, model %s match %llu arg %u", s,
+                    active ? "ACTIVE" : "DEACTIVE", (unsigned long long)k->match, (unsigned long)(uintptr_t)k->timer_cb_arg,
+                    m->active ? "ACTIVE" : "DEACTIVE", (unsigned long long)m->match, (unsigned)m->arg);
     }
 }
 
@@ -398,13 +398,13 @@ void check_firings(unsigned step, const model_timers_t *m, const model_firing_t 
             continue;
         char expect[128];
         if (w)
-            snprintf(expect, sizeof expect, "firing %zu: slot %d arg %u at tick %u, its call -> %s", i, w->slot,
-                     w->arg, (unsigned)w->tick, k_err_name(w->action));
+            snprintf(expect, sizeof expect, "firing %zu: slot %d arg %u at tick %llu, its call -> %s", i, w->slot,
+                     w->arg, (unsigned long long)w->tick, k_err_name(w->action));
         else
-            snprintf(expect, sizeof expect, "no firing %zu at tick %u", i, (unsigned)m->tick);
+            snprintf(expect, sizeof expect, "no firing %zu at tick %llu", i, (unsigned long long)m->tick);
         if (g)
-            finding(ORACLE_TIMERS, step, NULL, 0, expect, "slot %d arg %u at tick %u, its call -> %s", g->slot,
-                    g->arg, (unsigned)g->tick, k_err_name(g->action));
+            finding(ORACLE_TIMERS, step, NULL, 0, expect, "slot %d arg %u at tick %llu, its call -> %s", g->slot,
+                    g->arg, (unsigned long long)g->tick, k_err_name(g->action));
         else
             finding(ORACLE_TIMERS, step, NULL, 0, expect, "no such firing");
     }

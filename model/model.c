@@ -148,10 +148,10 @@ static int first_due(const model_timers_t *m)
     int best = -1;
     for (int s = 0; s < MODEL_TIMERS; s++) {
         const model_timer_t *t = &m->t[s];
-        int32_t left = (int32_t)(t->match - m->tick);
+        tick_i_t left = (tick_i_t)(t->match - m->tick);
         if (!t->created || !t->active || left > 0)
             continue;
-        int32_t best_left = best < 0 ? 0 : (int32_t)(m->t[best].match - m->tick);
+        tick_i_t best_left = best < 0 ? 0 : (tick_i_t)(m->t[best].match - m->tick);
         if (best < 0 || left < best_left || (left == best_left && t->armed_seq < m->t[best].armed_seq))
             best = s;
     }
@@ -203,7 +203,7 @@ tick_t model_timer_idle_ticks(const model_timers_t *m, tick_t n)
     tick_t idle = n;
     for (int s = 0; s < MODEL_TIMERS; s++) {
         const model_timer_t *t = &m->t[s];
-        int32_t d = (int32_t)(t->match - m->tick);
+        tick_i_t d = (tick_i_t)(t->match - m->tick);
         if (t->created && t->active && (tick_t)(d > 1 ? d - 1 : 0) < idle)
             idle = d > 1 ? (tick_t)(d - 1) : 0;
     }

@@ -43,8 +43,8 @@ static void expect_log(const want_t *want, size_t n)
     cr_expect_eq(nfired, n, "fired %zu times, expected %zu", nfired, n);
     for (size_t i = 0; i < n && i < nfired; i++) {
         cr_expect_eq(fired[i].timer, want[i].timer, "firing %zu: wrong timer", i);
-        cr_expect_eq(fired[i].tick, want[i].tick, "firing %zu at tick 0x%08x, expected 0x%08x", i,
-                     (unsigned)fired[i].tick, (unsigned)want[i].tick);
+        cr_expect_eq(fired[i].tick, want[i].tick, "firing %zu at tick 0x%08llx, expected 0x%08llx", i,
+                     (unsigned long long)fired[i].tick, (unsigned long long)want[i].tick);
     }
 }
 #define EXPECT_LOG(...) expect_log((want_t[]){__VA_ARGS__}, ARRAY_LEN(((want_t[]){__VA_ARGS__})))
@@ -469,31 +469,34 @@ Test(timer, callback_sleeping_delays_other_timers)
 
 /* ---- ordering and wrap-around ---------------------------------------------- */
 
+/* 16 ticks before the 64-bit tick wraps. */
+#define NEAR_WRAP ((tick_t)-16)
+
 Test(timer, wrap_around_timers_straddle_zero)
 {
-    k_timer_init(0xFFFFFFF0u);
+    k_timer_init(NEAR_WRAP);
     ktimer_t once = {0}, every = {0};
     cr_assert_eq(krhino_timer_create(&once, "once", note_firing, 0x20, 0, NULL, 1), RHINO_SUCCESS);
     cr_assert_eq(krhino_timer_create(&every, "every", note_firing, 5, 7, NULL, 1), RHINO_SUCCESS);
     krhino_timer_task_run();
     run_ticks(0x22);
     cr_expect_eq(krhino_sys_tick_get(), 0x12);
-    EXPECT_LOG({&every, 0xFFFFFFF5u}, {&every, 0xFFFFFFFCu}, {&every, 0x3}, {&every, 0xA}, {&once, 0x10},
+    EXPECT_LOG({&every, NEAR_WRAP + 5}, {&every, NEAR_WRAP + 0xC}, {&every, 0x3}, {&every, 0xA}, {&once, 0x10},
                {&every, 0x11});
 }
 
 Test(timer, wrap_around_orders_by_signed_distance)
 {
-    k_timer_init(0xFFFFFFF0u);
+    k_timer_init(NEAR_WRAP);
     ktimer_t after_wrap = {0}, before_wrap = {0}, far = {0};
     cr_assert_eq(krhino_timer_create(&after_wrap, "a", note_firing, 0x14, 0, NULL, 1), RHINO_SUCCESS);
     cr_assert_eq(krhino_timer_create(&before_wrap, "b", note_firing, 0xE, 0, NULL, 1), RHINO_SUCCESS);
     cr_assert_eq(krhino_timer_create(&far, "far", note_firing, K_TIMER_TICKS_MAX, 0, NULL, 1),
                  RHINO_SUCCESS);
     krhino_timer_task_run();
-    cr_expect_eq(far.match, 0xFFFFFFF0u + K_TIMER_TICKS_MAX);
+    cr_expect_eq(far.match, NEAR_WRAP + K_TIMER_TICKS_MAX);
     run_ticks(0x100);
-    EXPECT_LOG({&before_wrap, 0xFFFFFFFEu}, {&after_wrap, 0x4});
+    EXPECT_LOG({&before_wrap, NEAR_WRAP + 0xE}, {&after_wrap, 0x4});
     cr_expect_eq(far.timer_state, TIMER_ACTIVE, "the longest delay is not mistaken for a past one");
 }
 
@@ -681,10 +684,41 @@ Test(timer, msleep_advances_ms_times_tick_rate)
     cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND);
     EXPECT_LOG({&t, T0 + 1 + 50});
     aos_msleep(15);
-    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 1, "rounded down");
-    aos_msleep(9);
-    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 1);
-    cr_expect_eq(k_timer_ms_to_ticks(UINT32_MAX), (tick_t)((uint64_t)UINT32_MAX * RHINO_CONFIG_TICKS_PER_SECOND / 1000u));
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 2, "rounded up, as rhino");
+    aos_msleep(0);
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 2);
+    aos_msleep(1);
+    cr_expect_eq(krhino_sys_tick_get(), T0 + RHINO_CONFIG_TICKS_PER_SECOND + 3, "1 ms is a whole tick");
+}
+
+Test(timer, ms_tick_conversions_follow_rhino)
+{
+    cr_expect_eq(krhino_ms_to_ticks(0), 0);
+    cr_expect_eq(krhino_ms_to_ticks(10), 1);
+    cr_expect_eq(krhino_ms_to_ticks(11), 2);
+    cr_expect_eq(krhino_ms_to_ticks(UINT32_MAX), ((tick_t)UINT32_MAX + 9u) / 10u, "no 32-bit overflow");
+    cr_expect_eq(krhino_ticks_to_ms(7), 70);
+    cr_expect_eq(krhino_ticks_to_ms((tick_t)1 << 40), ((sys_time_t)1 << 40) * 10u);
+    k_timer_init(429496729u);
+    cr_expect_eq(krhino_sys_time_get(), 4294967290u, "just below 2^32 ms");
+    run_ticks(1);
+    cr_expect_eq(krhino_sys_time_get(), (sys_time_t)4294967300u, "past 2^32 ms without wrapping");
+}
+
+Test(timer, arg_change_auto_restarts_with_the_new_arg)
+{
+    ktimer_t t = {0};
+    cr_assert_eq(krhino_timer_create(&t, "t", note_firing, 5, 0, (void *)1, 1), RHINO_SUCCESS);
+    krhino_timer_task_run();
+    run_ticks(2);
+    cr_assert_eq(krhino_timer_arg_change_auto(&t, (void *)2), RHINO_SUCCESS);
+    run_ticks(1); /* applied at T0 + 3: stop, new arg, start for T0 + 8 */
+    cr_expect_eq(t.timer_state, TIMER_ACTIVE);
+    cr_expect_eq(t.match, T0 + 3 + 5);
+    run_ticks(5);
+    cr_assert_eq(nfired, 1);
+    cr_expect_eq(fired[0].arg, (void *)2);
+    cr_expect_eq(krhino_timer_arg_change_auto(NULL, NULL), RHINO_NULL_PTR);
 }
 
 static size_t nobserved;
@@ -874,11 +908,11 @@ static void expect_same_firings(run_t *run)
         if (i >= ngot || i >= m.nwant || !same_firing(&got[i], &m.want[i])) {
             const model_firing_t *g = i < ngot ? &got[i] : NULL, *w = i < m.nwant ? &m.want[i] : NULL;
             cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): firing %zu is %s slot %d arg %lu tick "
-                           "0x%08x action %s, model expects %s slot %d arg %lu tick 0x%08x action %s",
+                           "0x%08llx action %s, model expects %s slot %d arg %lu tick 0x%08llx action %s",
                            run->seed, run->op, run->what, i, g ? "" : "(none)", g ? g->slot : -1,
-                           g ? (unsigned long)g->arg : 0ul, g ? (unsigned)g->tick : 0u,
+                           g ? (unsigned long)g->arg : 0ul, g ? (unsigned long long)g->tick : 0ull,
                            g ? k_err_name(g->action) : "-", w ? "" : "(none)", w ? w->slot : -1,
-                           w ? (unsigned long)w->arg : 0ul, w ? (unsigned)w->tick : 0u,
+                           w ? (unsigned long)w->arg : 0ul, w ? (unsigned long long)w->tick : 0ull,
                            w ? k_err_name(w->action) : "-");
         }
     }
@@ -912,7 +946,8 @@ static void step(run_t *run)
     uintptr_t arg = rnd(1000);
     if (model_slot_is_dyn(s) && t == NULL) {
         bool auto_run = rnd(2);
-        snprintf(run->what, sizeof run->what, "dyn_create slot %d (%u, %u, auto %d)", s, first, round, auto_run);
+        snprintf(run->what, sizeof run->what, "dyn_create slot %d (%llu, %llu, auto %d)", s, (unsigned long long)first,
+                 (unsigned long long)round, auto_run);
         ktimer_t *made = NULL;
         kstat_t k = krhino_timer_dyn_create(&made, "dyn", model_cb, first, round, (void *)arg, auto_run);
         expect_same_status(run, k, model_timer_dyn_create(&m, s, first, round, (uint32_t)arg, auto_run, false));
@@ -923,7 +958,8 @@ static void step(run_t *run)
     switch (rnd(7)) {
     case 0: {
         bool auto_run = rnd(2);
-        snprintf(run->what, sizeof run->what, "create slot %d (%u, %u, auto %d)", s, first, round, auto_run);
+        snprintf(run->what, sizeof run->what, "create slot %d (%llu, %llu, auto %d)", s, (unsigned long long)first,
+                 (unsigned long long)round, auto_run);
         /* on a live dynamic slot: the "already created" check */
         k = krhino_timer_create(t, "st", model_cb, first, round, (void *)arg, auto_run);
         want = model_timer_create(&m, s, first, round, (uint32_t)arg, auto_run);
@@ -948,7 +984,8 @@ static void step(run_t *run)
         want = model_timer_call(&m, TCMD_STOP, s, 0, 0, 0, false);
         break;
     case 5:
-        snprintf(run->what, sizeof run->what, "change slot %d (%u, %u)", s, first, round);
+        snprintf(run->what, sizeof run->what, "change slot %d (%llu, %llu)", s, (unsigned long long)first,
+                 (unsigned long long)round);
         k = krhino_timer_change(t, first, round);
         want = model_timer_call(&m, TCMD_CHANGE, s, first, round, 0, false);
         break;
@@ -981,21 +1018,23 @@ static void expect_same_timers(const run_t *run, size_t heap_blocks_at_start)
                     kt->init_count == mt->first && kt->round_ticks == mt->round &&
                     (uintptr_t)kt->timer_cb_arg == mt->arg && (!mt->active || kt->match == mt->match);
         if (!same)
-            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): slot %d is %s match 0x%08x (%u, %u) arg "
-                           "%lu, model %s match 0x%08x (%u, %u) arg %lu",
+            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): slot %d is %s match 0x%08llx (%llu, %llu) arg "
+                           "%lu, model %s match 0x%08llx (%llu, %llu) arg %lu",
                            run->seed, run->op, run->what, s, kt->timer_state ? "active" : "stopped",
-                           (unsigned)kt->match, kt->init_count, kt->round_ticks,
+                           (unsigned long long)kt->match, (unsigned long long)kt->init_count,
+                           (unsigned long long)kt->round_ticks,
                            (unsigned long)(uintptr_t)kt->timer_cb_arg, mt->active ? "active" : "stopped",
-                           (unsigned)mt->match, mt->first, mt->round, (unsigned long)mt->arg);
+                           (unsigned long long)mt->match, (unsigned long long)mt->first,
+                           (unsigned long long)mt->round, (unsigned long)mt->arg);
     }
     k_timer_walk(count_walked, &walked);
     k_mm_stats_t st = heap_stats();
     if (walked != created || k_timer_queued() != (size_t)m.nq || krhino_sys_tick_get() != m.tick ||
         st.used_blocks != heap_blocks_at_start + (size_t)dyn_live)
-        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel has %d timers, %zu queued, tick 0x%08x, "
-                       "%zu heap blocks; model %d, %d, 0x%08x, %zu",
-                       run->seed, run->op, run->what, walked, k_timer_queued(), (unsigned)krhino_sys_tick_get(),
-                       st.used_blocks, created, m.nq, (unsigned)m.tick, heap_blocks_at_start + (size_t)dyn_live);
+        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel has %d timers, %zu queued, tick 0x%08llx, "
+                       "%zu heap blocks; model %d, %d, 0x%08llx, %zu",
+                       run->seed, run->op, run->what, walked, k_timer_queued(), (unsigned long long)krhino_sys_tick_get(),
+                       st.used_blocks, created, m.nq, (unsigned long long)m.tick, heap_blocks_at_start + (size_t)dyn_live);
 }
 
 /* Forgets the slots whose timer the model says is gone, so a freed dynamic
@@ -1037,9 +1076,10 @@ Test(timer_model, random_sequence)
         uint32_t tick_share;
     } programs[] = {
         {0x2545F491u, 0, 25},
-        {0x9E3779B9u, 0xFFFFFF00u, 25}, /* wraps a few hundred ticks in */
-        {0x12345678u, 0x7FFFFF80u, 25}, /* crosses the signed boundary of the tick */
-        {0xC0FFEE11u, 0xFFFFFFF0u, 3},  /* rare ticks: the queue fills up */
+        {0x9E3779B9u, (tick_t)-256, 25},            /* wraps a few hundred ticks in */
+        {0x12345678u, ((tick_t)1 << 63) - 128, 25}, /* crosses the signed boundary of the tick */
+        {0x0BADF00Du, 0xFFFFFF00u, 25},             /* past 2^32 ticks: no 32-bit wrap */
+        {0xC0FFEE11u, (tick_t)-16, 3},              /* rare ticks: the queue fills up */
     };
     run_t run = {0};
     for (size_t i = 0; i < ARRAY_LEN(programs); i++) {

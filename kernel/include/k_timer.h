@@ -14,7 +14,8 @@
  *     are CHANGE, ARG_CHANGE, DEL and DYN_DEL of an ACTIVE timer: a dynamic
  *     timer deleted while it runs is never freed and keeps firing.
  *   - Timers due at the same tick fire in the order they were armed.
- *   - Ticks are 32 bits and wrap; all comparisons use signed differences.
+ *   - Ticks are 64 bits (tick_t, as rhino declares it) and wrap; all
+ *     comparisons use signed differences.
  */
 #ifndef K_TIMER_H
 #define K_TIMER_H
@@ -26,11 +27,18 @@
 #include "k_config.h"
 #include "k_err.h"
 
-typedef uint32_t tick_t;
+/* rhino's scalar types (k_types.h): ticks and milliseconds are 64-bit,
+ * object names are plain chars. */
+typedef uint64_t tick_t;
+typedef int64_t tick_i_t;   /* a signed tick difference */
+typedef uint64_t sys_time_t; /* milliseconds */
+typedef char name_t;
 
-/* Longest first or round delay: keeps every pending expiry within half the
- * tick range of the current tick, where signed differences order it. */
-#define K_TIMER_TICKS_MAX ((tick_t)-1 / 2u)
+/* Longest first or round delay (rhino's RHINO_MAX_TICKS): keeps every
+ * pending expiry within half the tick range of the current tick, where
+ * signed differences order it. */
+#define RHINO_MAX_TICKS ((tick_t)-1 / 2u)
+#define K_TIMER_TICKS_MAX RHINO_MAX_TICKS
 
 typedef void (*timer_cb_t)(void *timer, void *arg);
 
@@ -52,7 +60,7 @@ typedef struct klist_s {
 typedef struct {
     uint32_t obj_type;    /* K_OBJ_TYPE_TIMER while created, else anything */
     uint32_t generation;  /* service generation at create; k_timer_init bumps it */
-    const char *name;
+    const name_t *name;
     timer_cb_t cb;
     void *timer_cb_arg;
     tick_t init_count;    /* first: ticks from START to the first firing */
@@ -60,6 +68,7 @@ typedef struct {
     tick_t match;         /* tick of the next firing; meaningful while ACTIVE */
     uint8_t timer_state;  /* k_timer_state_t */
     uint8_t mm_alloc_flag; /* K_OBJ_STATIC_ALLOC or K_OBJ_DYN_ALLOC */
+    void *priv;           /* the owner's own use (rhino's work queue keeps its work here) */
     klist_t timer_list;   /* place in the active list, ordered by match */
     klist_t timer_item;   /* place in the list of created timers */
 } ktimer_t;
@@ -80,14 +89,14 @@ typedef struct {
  * must not be NULL. Creating a timer that is already created returns
  * RHINO_TIMER_STATE_INV. With auto_run, a failed START post undoes the
  * create and returns RHINO_TIMER_MSG_FULL. */
-kstat_t krhino_timer_create(ktimer_t *timer, const char *name, timer_cb_t cb,
+kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
                             tick_t first, tick_t round, void *arg, uint8_t auto_run);
 /* Posts DEL; the task ignores it while the timer is ACTIVE. */
 kstat_t krhino_timer_del(ktimer_t *timer);
 /* As create, on the default heap (kind K_MM_KIND_TIMER, owner = the caller).
  * RHINO_NO_MEM when the heap is exhausted. On any error *timer is left
  * untouched and nothing stays allocated. */
-kstat_t krhino_timer_dyn_create(ktimer_t **timer, const char *name, timer_cb_t cb,
+kstat_t krhino_timer_dyn_create(ktimer_t **timer, const name_t *name, timer_cb_t cb,
                                 tick_t first, tick_t round, void *arg, uint8_t auto_run);
 /* Posts DYN_DEL; the task frees the timer unless it is ACTIVE. */
 kstat_t krhino_timer_dyn_del(ktimer_t *timer);
@@ -97,12 +106,25 @@ kstat_t krhino_timer_stop(ktimer_t *timer);
 kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round);
 /* Posts ARG_CHANGE; applied only if the timer is DEACTIVE when processed. */
 kstat_t krhino_timer_arg_change(ktimer_t *timer, void *arg);
+/* Posts ARG_CHANGE_AUTO: the task applies STOP, ARG_CHANGE and START as one
+ * command, so the timer restarts (now + first) with the new arg whatever
+ * its state (rhino kernel/rhino/k_timer.c, timer_cmd_proc). */
+kstat_t krhino_timer_arg_change_auto(ktimer_t *timer, void *arg);
 
 /* ---- simulated time ----------------------------------------------------- */
 /* Forgets every timer, queued command and the observer; the tick becomes
  * start_tick. Dynamic timers are not freed: reset the heap too. */
 void k_timer_init(tick_t start_tick);
 tick_t krhino_sys_tick_get(void);
+/* Milliseconds since tick 0: tick * 1000 / RHINO_CONFIG_TICKS_PER_SECOND in
+ * tick_t arithmetic, overflow included (rhino kernel/rhino/k_time.c). */
+sys_time_t krhino_sys_time_get(void);
+/* ms -> ticks rounded up to whole ticks: (ms + 1000/TPS - 1) * TPS / 1000
+ * (rhino kernel/rhino/k_time.c); 15 ms is 2 ticks at 100 ticks/s. */
+tick_t krhino_ms_to_ticks(sys_time_t ms);
+/* ticks -> ms: ticks * 1000 / TPS (rounded up only when TPS > 1000), as
+ * rhino kernel/rhino/k_time.c. */
+sys_time_t krhino_ticks_to_ms(tick_t ticks);
 /* Advances the tick by one, then runs the timer task. Called from a timer
  * callback it only advances the tick (the running task is not re-entered;
  * timers that came due meanwhile fire, late, in the next task run). */
@@ -113,9 +135,8 @@ void krhino_timer_task_run(void);
 /* Advances n ticks exactly as n calls of krhino_tick_proc() would, but
  * passes the ticks at which the task has nothing to do in one step
  * (tickless idle). aos_msleep(ms) (aos/kernel.h) advances
- * k_timer_ms_to_ticks(ms) ticks this way. */
+ * krhino_ms_to_ticks(ms) ticks this way. */
 void k_timer_advance(tick_t n);
-tick_t k_timer_ms_to_ticks(uint32_t ms);
 /* Ticks until the earliest active timer is due (0: due now or late), or
  * K_TIMER_NONE_DUE when no timer is active. */
 #define K_TIMER_NONE_DUE ((tick_t)-1)

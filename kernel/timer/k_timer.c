@@ -18,6 +18,7 @@ typedef enum {
     CMD_ARG_CHANGE,
     CMD_DEL,
     CMD_DYN_DEL,
+    CMD_ARG_CHANGE_AUTO,
     CMD_DROPPED, /* its timer was deleted by an earlier command */
 } timer_cmd_t;
 
@@ -75,7 +76,7 @@ static void list_remove(klist_t *node)
 
 /* Signed distance from now to match, right across the wrap as long as the two
  * are less than half the tick range apart (K_TIMER_TICKS_MAX sees to it). */
-static int32_t ticks_until(tick_t match, tick_t now) { return (int32_t)(match - now); }
+static tick_i_t ticks_until(tick_t match, tick_t now) { return (tick_i_t)(match - now); }
 
 static bool ticks_are_valid(tick_t first, tick_t round)
 {
@@ -84,11 +85,19 @@ static bool ticks_are_valid(tick_t first, tick_t round)
 
 tick_t krhino_sys_tick_get(void) { return svc.tick; }
 
-tick_t k_timer_ms_to_ticks(uint32_t ms)
+sys_time_t krhino_sys_time_get(void) { return (sys_time_t)(svc.tick * 1000u / RHINO_CONFIG_TICKS_PER_SECOND); }
+
+/* Round up to whole ticks: the wait is never shorter than asked. */
+tick_t krhino_ms_to_ticks(sys_time_t ms)
 {
-    /* ms * TPS / 1000, rounded down, without a 64-bit product. */
-    return (tick_t)(ms / 1000u * RHINO_CONFIG_TICKS_PER_SECOND +
-                    ms % 1000u * RHINO_CONFIG_TICKS_PER_SECOND / 1000u);
+    const tick_t padding = 1000u / RHINO_CONFIG_TICKS_PER_SECOND > 0 ? 1000u / RHINO_CONFIG_TICKS_PER_SECOND - 1u : 0u;
+    return (tick_t)((ms + padding) * RHINO_CONFIG_TICKS_PER_SECOND / 1000u);
+}
+
+sys_time_t krhino_ticks_to_ms(tick_t ticks)
+{
+    const sys_time_t padding = RHINO_CONFIG_TICKS_PER_SECOND / 1000u > 0 ? RHINO_CONFIG_TICKS_PER_SECOND / 1000u - 1u : 0u;
+    return (sys_time_t)((ticks + padding) * 1000u / RHINO_CONFIG_TICKS_PER_SECOND);
 }
 
 /* ---- timer objects -------------------------------------------------------- */
@@ -107,14 +116,14 @@ static kstat_t check_timer(const ktimer_t *t)
     return timer_is_created(t) ? RHINO_SUCCESS : RHINO_KOBJ_TYPE_ERR;
 }
 
-static kstat_t check_create_args(const char *name, timer_cb_t cb, tick_t first, tick_t round)
+static kstat_t check_create_args(const name_t *name, timer_cb_t cb, tick_t first, tick_t round)
 {
     if (name == NULL || cb == NULL)
         return RHINO_NULL_PTR;
     return ticks_are_valid(first, round) ? RHINO_SUCCESS : RHINO_INV_PARAM;
 }
 
-static void timer_init(ktimer_t *t, const char *name, timer_cb_t cb, tick_t first,
+static void timer_init(ktimer_t *t, const name_t *name, timer_cb_t cb, tick_t first,
                        tick_t round, void *arg, uint8_t alloc_flag)
 {
     t->obj_type = K_OBJ_TYPE_TIMER;
@@ -127,6 +136,7 @@ static void timer_init(ktimer_t *t, const char *name, timer_cb_t cb, tick_t firs
     t->match = 0;
     t->timer_state = TIMER_DEACTIVE;
     t->mm_alloc_flag = alloc_flag;
+    t->priv = NULL;
     list_init(&t->timer_list);
     list_insert_after(svc.created.prev, &t->timer_item);
 }
@@ -178,7 +188,7 @@ static void forget_timer(ktimer_t *t)
  * the back is short for the common case: a re-armed periodic timer. */
 static void insert_by_match(ktimer_t *t)
 {
-    int32_t due_in = ticks_until(t->match, svc.task_now);
+    tick_i_t due_in = ticks_until(t->match, svc.task_now);
     klist_t *pos = svc.active.prev;
     while (pos != &svc.active && ticks_until(timer_of(pos, timer_list)->match, svc.task_now) > due_in)
         pos = pos->prev;
@@ -245,6 +255,12 @@ static void apply(const timer_msg_t *msg)
             k_mm_free(g_kmm_head, t);
         }
         break;
+    case CMD_ARG_CHANGE_AUTO:
+        if (timer_is_active(t))
+            disarm(t);
+        t->timer_cb_arg = msg->arg;
+        arm(t, svc.task_now + t->init_count);
+        break;
     case CMD_DROPPED:
         break;
     }
@@ -304,7 +320,7 @@ tick_t k_timer_ticks_to_next_due(void)
 {
     if (list_is_empty(&svc.active))
         return K_TIMER_NONE_DUE;
-    int32_t d = ticks_until(timer_of(svc.active.next, timer_list)->match, svc.tick);
+    tick_i_t d = ticks_until(timer_of(svc.active.next, timer_list)->match, svc.tick);
     return d > 0 ? (tick_t)d : 0;
 }
 
@@ -334,7 +350,7 @@ void k_timer_advance(tick_t n)
     }
 }
 
-void aos_msleep(uint32_t ms) { k_timer_advance(k_timer_ms_to_ticks(ms)); }
+void aos_msleep(uint32_t ms) { k_timer_advance(krhino_ms_to_ticks(ms)); }
 
 void k_timer_init(tick_t start_tick)
 {
@@ -351,7 +367,7 @@ void k_timer_init(tick_t start_tick)
 
 /* ---- API ------------------------------------------------------------------ */
 
-kstat_t krhino_timer_create(ktimer_t *timer, const char *name, timer_cb_t cb,
+kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
                             tick_t first, tick_t round, void *arg, uint8_t auto_run)
 {
     if (timer == NULL)
@@ -368,7 +384,7 @@ kstat_t krhino_timer_create(ktimer_t *timer, const char *name, timer_cb_t cb,
 }
 
 /* noinline: the return address must be the caller's, who owns the timer. */
-__attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, const char *name,
+__attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, const name_t *name,
                                                           timer_cb_t cb, tick_t first, tick_t round,
                                                           void *arg, uint8_t auto_run)
 {
@@ -431,6 +447,12 @@ kstat_t krhino_timer_arg_change(ktimer_t *timer, void *arg)
 {
     kstat_t err = check_timer(timer);
     return err != RHINO_SUCCESS ? err : post(CMD_ARG_CHANGE, timer, 0, 0, arg);
+}
+
+kstat_t krhino_timer_arg_change_auto(ktimer_t *timer, void *arg)
+{
+    kstat_t err = check_timer(timer);
+    return err != RHINO_SUCCESS ? err : post(CMD_ARG_CHANGE_AUTO, timer, 0, 0, arg);
 }
 
 /* ---- introspection -------------------------------------------------------- */
