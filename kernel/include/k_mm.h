@@ -36,6 +36,11 @@ typedef enum {
     K_MM_KIND_TIMER,    /* krhino_timer_dyn_create */
     K_MM_KIND_POOL,     /* the fixed-block pool's slab */
     K_MM_KIND_REGION,   /* a region's start sentinel */
+    K_MM_KIND_MUTEX,    /* aos_mutex_new */
+    K_MM_KIND_SEM,      /* aos_sem_new */
+    K_MM_KIND_QUEUE,    /* aos_queue_new */
+    K_MM_KIND_DELAYED_ACTION, /* aos_post_delayed_action (yloop) */
+    K_MM_KIND_WORK,     /* aos_work_init */
     K_MM_KIND_COUNT
 } k_mm_kind_t;
 
@@ -78,6 +83,10 @@ extern k_mm_head *g_kmm_head;
 void *k_mm_alloc(k_mm_head *mmhead, size_t size, uintptr_t owner, k_mm_kind_t kind);
 void k_mm_free(k_mm_head *mmhead, void *ptr);
 void *k_mm_realloc(k_mm_head *mmhead, void *oldmem, size_t new_size, uintptr_t owner);
+/* Makes owner the owner of the live allocation ptr (aos_alloc_trace). A
+ * ptr that is no live allocation is reported as misuse, as k_mm_free
+ * reports it, and changes nothing. */
+void k_mm_set_owner(k_mm_head *mmhead, void *ptr, uintptr_t owner);
 
 /* ---- allocation on the default heap (owner = the caller) -------------- */
 void *krhino_mm_alloc(size_t size);

@@ -4,6 +4,7 @@
 
 #include "aos/kernel.h"
 #include "k_mm.h"
+#include "k_owned.h"
 
 #define CALLER() ((uintptr_t)__builtin_return_address(0))
 
@@ -19,10 +20,9 @@ __attribute__((noinline)) void *krhino_mm_realloc(void *oldmem, size_t newsize)
     return k_mm_realloc(g_kmm_head, oldmem, newsize, CALLER());
 }
 
-__attribute__((noinline)) void *aos_malloc(size_t size)
-{
-    return k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA);
-}
+void *k_owned_malloc(size_t size, uintptr_t owner) { return k_mm_alloc(g_kmm_head, size, owner, K_MM_KIND_DATA); }
+
+__attribute__((noinline)) void *aos_malloc(size_t size) { return k_owned_malloc(size, CALLER()); }
 
 static void *zeroed(void *p, size_t size)
 {
@@ -31,10 +31,9 @@ static void *zeroed(void *p, size_t size)
     return p;
 }
 
-__attribute__((noinline)) void *aos_zalloc(size_t size)
-{
-    return zeroed(k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA), size);
-}
+void *k_owned_zalloc(size_t size, uintptr_t owner) { return zeroed(k_owned_malloc(size, owner), size); }
+
+__attribute__((noinline)) void *aos_zalloc(size_t size) { return k_owned_zalloc(size, CALLER()); }
 
 __attribute__((noinline)) void *aos_calloc(size_t nitems, size_t size)
 {

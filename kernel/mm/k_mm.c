@@ -354,6 +354,21 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
     return old;
 }
 
+void k_mm_set_owner(k_mm_head *h, void *p, uintptr_t owner)
+{
+    if (!h || !p)
+        return;
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, p)) {
+        mm_pool_set_owner(&h->pool, p, owner);
+        return;
+    }
+#endif
+    k_mm_blk_t *b = live_block_of(h, p);
+    if (b)
+        blk_set_owner(b, owner);
+}
+
 /* ---- regions ---------------------------------------------------------- */
 /* Smallest region: start sentinel with its record, one minimal free block,
  * end sentinel. */

@@ -7,7 +7,12 @@
 #define RHINO_CONFIG_MM_DUMP_OWNERS 64 /* distinct owners the dump summary can group */
 #endif
 
-static const char *const kind_names[K_MM_KIND_COUNT] = {"data", "timer", "pool", "region"};
+/* One word each: tools/mmdump reads the kind as [a-z-]{1,11}. */
+static const char *const kind_names[K_MM_KIND_COUNT] = {
+    [K_MM_KIND_DATA] = "data",   [K_MM_KIND_TIMER] = "timer", [K_MM_KIND_POOL] = "pool",
+    [K_MM_KIND_REGION] = "region", [K_MM_KIND_MUTEX] = "mutex", [K_MM_KIND_SEM] = "sem",
+    [K_MM_KIND_QUEUE] = "queue", [K_MM_KIND_DELAYED_ACTION] = "dly-action", [K_MM_KIND_WORK] = "work",
+};
 
 const char *k_mm_kind_name(k_mm_kind_t kind)
 {

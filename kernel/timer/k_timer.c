@@ -5,7 +5,9 @@
 #include <assert.h>
 
 #include "aos/kernel.h"
+#include "k_loop.h"
 #include "k_mm.h"
+#include "k_owned.h"
 #include "k_port.h"
 
 #define QUEUE_LEN ((size_t)RHINO_CONFIG_TIMER_MSG_NUM)
@@ -307,8 +309,12 @@ void krhino_timer_task_run(void)
         fire(t);
         apply_queued_commands();
     }
+    k_loop_run();
+    apply_queued_commands();
     svc.task_running = false;
 }
+
+bool k_timer_in_task(void) { return svc.task_running; }
 
 void krhino_tick_proc(void)
 {
@@ -316,12 +322,18 @@ void krhino_tick_proc(void)
     krhino_timer_task_run();
 }
 
-tick_t k_timer_ticks_to_next_due(void)
+static tick_t ticks_to_next_timer(void)
 {
     if (list_is_empty(&svc.active))
         return K_TIMER_NONE_DUE;
     tick_i_t d = ticks_until(timer_of(svc.active.next, timer_list)->match, svc.tick);
     return d > 0 ? (tick_t)d : 0;
+}
+
+tick_t k_timer_ticks_to_next_due(void)
+{
+    tick_t timer = ticks_to_next_timer(), loop = k_loop_ticks_to_next_due();
+    return timer < loop ? timer : loop;
 }
 
 /* Ticks from now at which a task run would find nothing to do. */
@@ -363,6 +375,7 @@ void k_timer_init(tick_t start_tick)
     list_init(&svc.created);
     svc.observer = NULL;
     svc.observer_ctx = NULL;
+    k_loop_init();
 }
 
 /* ---- API ------------------------------------------------------------------ */
@@ -383,12 +396,9 @@ kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
     return err;
 }
 
-/* noinline: the return address must be the caller's, who owns the timer. */
-__attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, const name_t *name,
-                                                          timer_cb_t cb, tick_t first, tick_t round,
-                                                          void *arg, uint8_t auto_run)
+kstat_t k_owned_timer_dyn_create(ktimer_t **timer, const name_t *name, timer_cb_t cb, tick_t first, tick_t round,
+                                 void *arg, uint8_t auto_run, uintptr_t owner)
 {
-    uintptr_t owner = (uintptr_t)__builtin_return_address(0);
     if (timer == NULL)
         return RHINO_NULL_PTR;
     kstat_t err = check_create_args(name, cb, first, round);
@@ -407,6 +417,15 @@ __attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, cons
     }
     *timer = t;
     return RHINO_SUCCESS;
+}
+
+/* noinline: the return address must be the caller's, who owns the timer. */
+__attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, const name_t *name,
+                                                          timer_cb_t cb, tick_t first, tick_t round,
+                                                          void *arg, uint8_t auto_run)
+{
+    return k_owned_timer_dyn_create(timer, name, cb, first, round, arg, auto_run,
+                                    (uintptr_t)__builtin_return_address(0));
 }
 
 static kstat_t post_delete(ktimer_t *timer, uint8_t alloc_flag, timer_cmd_t cmd)
