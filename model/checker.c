@@ -179,6 +179,7 @@ typedef struct {
     bool matched_timer[MODEL_TIMERS];
     size_t heap_cost;        /* header + payload of every used heap block not the kernel's */
     size_t pool_blocks;
+    long delayed_actions;    /* delayed-action records, when the model tracks them */
     finding_obj_t stray;     /* first block nobody owns */
     bool has_stray;
 } census_t;
@@ -218,6 +219,8 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
         c->matched_obj[i] = true;
     else if (s >= 0)
         c->matched_timer[s] = true;
+    else if (b->kind == K_MM_KIND_DELAYED_ACTION && c->v->delayed_actions >= 0)
+        c->delayed_actions++;
     else if (b->owner != 0 && !c->v->driver_may_hold_blocks && !c->has_stray) {
         c->stray = object_of(b);
         c->has_stray = true;
@@ -246,6 +249,9 @@ static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_
         if (v->timers->t[s].created && !c->matched_timer[s])
             finding(ORACLE_LIVE_SET, v->step, NULL, 0, "every dynamic timer of the model has its heap block",
                     "timer slot %d has none", s);
+    if (v->delayed_actions >= 0 && c->delayed_actions != v->delayed_actions)
+        finding(ORACLE_LIVE_SET, v->step, NULL, 0, "a delayed-action record for each pending action of the model",
+                "%ld records, the model has %ld pending", c->delayed_actions, v->delayed_actions);
 }
 
 static size_t model_pool_objects(const check_view_t *v)
@@ -416,6 +422,15 @@ void check_status(unsigned step, const char *call, kstat_t want, kstat_t got)
         char expect[128];
         snprintf(expect, sizeof expect, "%s returns %s", call, k_err_name(want));
         finding(ORACLE_ERROR_CONTRACT, step, NULL, 0, expect, "%s", k_err_name(got));
+    }
+}
+
+void check_errno(unsigned step, const char *call, int want, int got)
+{
+    if (want != got) {
+        char expect[128];
+        snprintf(expect, sizeof expect, "%s returns %d", call, want);
+        finding(ORACLE_ERROR_CONTRACT, step, NULL, 0, expect, "%d", got);
     }
 }
 
