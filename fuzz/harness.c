@@ -456,6 +456,9 @@ static void op_ticks(unsigned step, tick_t n)
 /* ---- the driver ---------------------------------------------------------------- */
 static void settle_and_check_quiescence(unsigned step)
 {
+    /* A misuse inside the call comes first, before what it leaves behind. */
+    check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
+    vm.reports = 0;
     drv_settle(RTOSFUZZ_SETTLE_TICKS);
     check_view_t v = view(step);
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
