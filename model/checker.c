@@ -86,7 +86,7 @@ static void print_stack(const char *title, const uintptr_t *frames)
 {
     if (!frames || !frames[0])
         return;
-    g_report.out("    %-13s", title);
+    g_report.out("    %-14s", title);
     for (int i = 0; i < K_TRACE_FRAMES && frames[i]; i++) {
         char where[256];
         symbolize_owner(frames[i], where, sizeof where);
