@@ -10,12 +10,32 @@
 /* A driver without hal_wifi_init has an empty baseline. */
 __attribute__((weak)) int hal_wifi_init(void) { return 0; }
 
-int drv_boot(tick_t start_tick)
+/* Active timers of the settled post-init state: settling waits for no more. */
+static size_t g_baseline_active;
+
+void drv_kernel_reset(tick_t start_tick)
 {
     k_fault_reset();
     k_mm_init();
+    k_mm_set_quarantine(g_kmm_head, RHINO_CONFIG_MM_QUARANTINE);
     k_timer_init(start_tick);
-    return hal_wifi_init();
+    g_baseline_active = 0;
+}
+
+static size_t active_timers(void);
+
+int drv_init(void)
+{
+    int rc = hal_wifi_init();
+    krhino_timer_task_run(); /* what init queued takes effect: its periodic timers run */
+    g_baseline_active = active_timers();
+    return rc;
+}
+
+int drv_boot(tick_t start_tick)
+{
+    drv_kernel_reset(start_tick);
+    return drv_init();
 }
 
 static bool count_timer(const ktimer_t *t, void *ctx)
@@ -37,12 +57,14 @@ void drv_footprint(drv_footprint_t *fp)
     k_timer_walk(count_timer, fp);
 }
 
-static bool system_is_quiet(void)
+static size_t active_timers(void)
 {
     drv_footprint_t fp;
     drv_footprint(&fp);
-    return k_timer_queued() == 0 && fp.active_timers == 0;
+    return fp.active_timers;
 }
+
+static bool system_is_quiet(void) { return k_timer_queued() == 0 && active_timers() <= g_baseline_active; }
 
 uint32_t drv_settle(uint32_t max_ticks)
 {

@@ -550,6 +550,9 @@ static void op_ticks(unsigned step, tick_t n)
 /* ---- the driver ---------------------------------------------------------------- */
 static void settle_and_check_quiescence(unsigned step)
 {
+    /* A misuse inside the call comes first, before what it leaves behind. */
+    check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
+    vm.reports = 0;
     drv_settle(RTOSFUZZ_SETTLE_TICKS);
     check_view_t v = view(step);
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
@@ -617,14 +620,12 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     vm.hdr = *hdr;
     k_print_set(opts && opts->show ? opts->show : silent);
     k_err_hook_set(record_report);
-    k_fault_reset();
-    k_mm_init();
+    drv_kernel_reset(vm.hdr.start_tick);
     vm.kernel_used = stats().used;
     vm.peak = stats().maxused;
-    k_timer_init(vm.hdr.start_tick);
     model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);
     if (h == HARNESS_SYSTEM) {
-        hal_wifi_init();
+        drv_init();
         if (wifi_sim_ap_power)
             wifi_sim_ap_power(true);
     }

@@ -110,7 +110,8 @@ typedef struct {
     int nq;
     tick_t tick;
     uint32_t seq;
-    model_post_fault_fn post_faults;
+    model_post_fault_fn post_faults; /* asked for posts outside callbacks only */
+    bool in_callback;
     void *post_faults_ctx;
     model_firing_t want[MODEL_MAX_FIRINGS]; /* firings predicted by the last task run */
     size_t nwant;

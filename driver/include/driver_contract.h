@@ -23,12 +23,18 @@ typedef struct {
     size_t active_timers;
 } drv_footprint_t;
 
-/* Fresh kernel (heap, timers, no fault schedule), tick at start_tick, then
- * hal_wifi_init(). Returns what init returned. */
+/* Fresh kernel: default heap (with its quarantine of freed blocks), timers
+ * at start_tick, no fault schedule. */
+void drv_kernel_reset(tick_t start_tick);
+/* hal_wifi_init(), then one timer task run so that what init queued is
+ * applied (its periodic timers active): that settled state is the
+ * driver's baseline. Returns what init returned. */
+int drv_init(void);
+/* drv_kernel_reset then drv_init. */
 int drv_boot(tick_t start_tick);
 void drv_footprint(drv_footprint_t *fp);
-/* Ticks until the timer queue is empty and no timer is active, at most
- * max_ticks. Returns the ticks run. */
+/* Ticks until the timer queue is empty and no more timers are active than
+ * in the baseline, at most max_ticks. Returns the ticks run. */
 uint32_t drv_settle(uint32_t max_ticks);
 /* Describes how now differs from base ("heap UsedSz +0x70 (+1 blocks),
  * timers +1 (1 active)") in buf; false when they are equal. */

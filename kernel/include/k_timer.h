@@ -71,6 +71,8 @@ typedef struct {
     void *priv;           /* the owner's own use (rhino's work queue keeps its work here) */
     klist_t timer_list;   /* place in the active list, ordered by match */
     klist_t timer_item;   /* place in the list of created timers */
+    uintptr_t owner;      /* who created it: first frame past allocation wrappers (k_trace.h) */
+    uint32_t trace;       /* its trace record (creation stack), 0 = none */
 } ktimer_t;
 
 #define K_OBJ_TYPE_TIMER 0x544D5231u /* "TMR1" */
@@ -148,6 +150,9 @@ typedef void (*k_timer_fire_fn)(ktimer_t *timer, tick_t now, void *ctx);
 void k_timer_observe(k_timer_fire_fn fn, void *ctx); /* NULL turns it off */
 /* Commands posted and not yet processed. */
 size_t k_timer_queued(void);
+/* A created timer whose storage lies in [p, p + len), or NULL: memory that
+ * must not be freed yet (a DEL still queued leaves the timer created). */
+const ktimer_t *k_timer_stored_in(const void *p, size_t len);
 /* Calls fn for every created timer, oldest create first; stops early (and
  * returns false) when fn returns false. fn must not call the timer API. */
 typedef bool (*k_timer_walk_fn)(const ktimer_t *timer, void *ctx);
