@@ -37,3 +37,5 @@ for t in empty mm timer system; do
   rate[$t]=$(execs_per_sec "$bin" "$seeds")
   printf '  %-16s %12s %9.1f%%\n' "$t" "${rate[$t]}" "$(awk -v a="${rate[$t]}" -v b="${rate[empty]}" 'BEGIN {print 100*a/b}')"
 done
+bash bench/bench_check_cost.sh "$build" "$replay"
+bash bench/bench_after_finding.sh "$build" build/afl "$replay"

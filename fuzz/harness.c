@@ -547,6 +547,11 @@ static void op_ticks(unsigned step, tick_t n)
     }
 }
 
+/* Whether the oracles run. Without them (RTOSFUZZ_UNCHECKED set) the
+ * same ops still reach the same kernel and driver, settle included: the
+ * floor `./rtosfuzz bench fuzz` measures the checked harness against. */
+static bool g_checking = true;
+
 /* ---- the driver ---------------------------------------------------------------- */
 static void settle_and_check_quiescence(unsigned step)
 {
@@ -554,6 +559,8 @@ static void settle_and_check_quiescence(unsigned step)
     check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
     vm.reports = 0;
     drv_settle(RTOSFUZZ_SETTLE_TICKS);
+    if (!g_checking)
+        return;
     check_view_t v = view(step);
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
 }
@@ -635,7 +642,8 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
             k_fault_fail_at((k_fault_point_t)vm.hdr.fault[i].point, vm.hdr.fault[i].nth);
     checker_set_listing(print_listing, NULL);
     check_view_t v = view(0);
-    vm.driver_base = checker_baseline_take(&v);
+    if (g_checking)
+        vm.driver_base = checker_baseline_take(&v);
 }
 
 static void show_op(k_print_fn out, unsigned step, const fuzz_op_t *op)
@@ -666,15 +674,21 @@ static void show_model_view(k_print_fn out)
             vm.tm.action[i].timeout_ms);
 }
 
-/* $RTOSFUZZ_SUPPRESS names a file of known signatures (a campaign's). */
-static void load_suppressions_once(void)
+/* $RTOSFUZZ_SUPPRESS names a file of known signatures (a campaign's);
+ * $RTOSFUZZ_UNCHECKED turns the oracles off (a benchmark's floor only). */
+static void read_environment_once(void)
 {
-    static bool loaded;
-    const char *path = getenv("RTOSFUZZ_SUPPRESS");
-    if (loaded || !path)
+    static bool read;
+    if (read)
         return;
-    loaded = true;
-    checker_suppress_file(path);
+    read = true;
+    const char *path = getenv("RTOSFUZZ_SUPPRESS");
+    if (path)
+        checker_suppress_file(path);
+    if (getenv("RTOSFUZZ_UNCHECKED")) {
+        g_checking = false;
+        fprintf(stderr, "rtosfuzz: RTOSFUZZ_UNCHECKED is set: no oracle runs, no bug can be found\n");
+    }
 }
 
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts)
@@ -685,7 +699,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     fuzz_read_header(&r, &hdr);
     bool keep_going = opts && (opts->show || opts->report_only);
     checker_set_output(opts && opts->show ? opts->show : opts && opts->quiet ? silent : NULL, !keep_going);
-    load_suppressions_once();
+    read_environment_once();
     boot(h, &hdr, opts);
     vm.data = data;
     vm.size = size;
@@ -698,10 +712,11 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         if (opts && opts->show)
             show_op(opts->show, step, &op);
         run_op(step, &op);
-        if (op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
+        if (g_checking && op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
             check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
         check_view_t v = view(step);
-        check_step(&v);
+        if (g_checking)
+            check_step(&v);
         if (opts && opts->show)
             show_model_view(opts->show);
         if (checker_findings())
