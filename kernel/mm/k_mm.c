@@ -626,7 +626,7 @@ void k_mm_set_owner(k_mm_head *h, void *p, uintptr_t owner)
         return;
     }
 #endif
-    k_mm_blk_t *b = live_block_of(h, p);
+    k_mm_blk_t *b = live_block_of(h, p, owner);
     if (b)
         blk_set_owner(b, owner);
 }
