@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "driver_contract.h"
+#include "k_loop.h"
 #include "k_port.h"
 
 /* A driver without hal_wifi_init has an empty baseline. */
@@ -26,6 +27,14 @@ static bool count_timer(const ktimer_t *t, void *ctx)
     return true;
 }
 
+static bool count_object(const k_mm_blk_info_t *b, void *ctx)
+{
+    drv_footprint_t *fp = ctx;
+    if (b->used && b->kind < K_MM_KIND_COUNT)
+        fp->objects[b->kind]++;
+    return true;
+}
+
 void drv_footprint(drv_footprint_t *fp)
 {
     k_mm_stats_t st;
@@ -35,13 +44,15 @@ void drv_footprint(drv_footprint_t *fp)
     fp->pool_used = st.pool_used;
     fp->used_blocks = st.used_blocks;
     k_timer_walk(count_timer, fp);
+    k_mm_walk(g_kmm_head, count_object, fp);
+    fp->pending = k_loop_pending();
 }
 
 static bool system_is_quiet(void)
 {
     drv_footprint_t fp;
     drv_footprint(&fp);
-    return k_timer_queued() == 0 && fp.active_timers == 0;
+    return k_timer_queued() == 0 && fp.active_timers == 0 && fp.pending == 0;
 }
 
 uint32_t drv_settle(uint32_t max_ticks)
@@ -49,7 +60,7 @@ uint32_t drv_settle(uint32_t max_ticks)
     uint32_t n = 0;
     while (n < max_ticks && !system_is_quiet()) {
         /* straight to the next thing the timer task has to do */
-        tick_t due = k_timer_queued() ? 1 : k_timer_ticks_to_next_due();
+        tick_t due = k_timer_ticks_to_next_due();
         tick_t step = due == 0 ? 1 : due < max_ticks - n ? due : max_ticks - n;
         k_timer_advance(step);
         n += step;
@@ -63,9 +74,20 @@ bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *ba
     long dpool = (long)now->pool_used - (long)base->pool_used;
     long dblocks = (long)now->used_blocks - (long)base->used_blocks;
     long dtimers = (long)now->timers - (long)base->timers;
-    snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active)",
-             dheap, dblocks, dpool, dtimers, now->active_timers);
-    return dheap || dpool || dblocks || dtimers || now->active_timers != base->active_timers;
+    int n = snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active)",
+                     dheap, dblocks, dpool, dtimers, now->active_timers);
+    bool objects_differ = false;
+    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
+        long d = (long)now->objects[k] - (long)base->objects[k];
+        if (!d)
+            continue;
+        if (n >= 0 && (size_t)n < len)
+            n += snprintf(buf + n, len - (size_t)n, "%s %s %+ld", objects_differ ? "," : ", objects:",
+                          k_mm_kind_name((k_mm_kind_t)k), d);
+        objects_differ = true;
+    }
+    return dheap || dpool || dblocks || dtimers || objects_differ || now->active_timers != base->active_timers ||
+           now->pending != base->pending;
 }
 
 /* ---- block snapshots ---------------------------------------------------- */

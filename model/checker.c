@@ -459,6 +459,7 @@ void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const v
 struct checker_baseline {
     drv_blocks_t *blocks; /* the driver's */
     size_t timers, active_timers;
+    size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind: timer, mutex, sem, queue, ... */
 };
 
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
@@ -486,7 +487,25 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     k_timer_walk(count_driver_timer, counts);
     b->timers = counts[0];
     b->active_timers = counts[1];
+    for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
+        b->kinds[drv_blocks_at(b->blocks, i)->kind]++;
     return b;
+}
+
+/* "+1 mutex, -1 timer": how the driver's objects of each kind moved. */
+static bool describe_kinds_moved(const checker_baseline_t *now, const checker_baseline_t *base, char *buf,
+                                 size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
+        long d = (long)now->kinds[k] - (long)base->kinds[k];
+        int n = d && at < len ? snprintf(buf + at, len - at, "%s%+ld %s", at ? ", " : "", d,
+                                         k_mm_kind_name((k_mm_kind_t)k))
+                              : 0;
+        at += n > 0 ? (size_t)n : 0;
+    }
+    return at > 0;
 }
 
 void checker_baseline_release(checker_baseline_t *b)
@@ -514,7 +533,9 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
     long more_timers = (long)now->timers - (long)base->timers;
     size_t active = now->active_timers;
-    bool quiet = !nleaked && !more_blocks && !more_timers && active == base->active_timers;
+    char kinds[160];
+    bool kinds_moved = describe_kinds_moved(now, base, kinds, sizeof kinds);
+    bool quiet = !nleaked && !more_blocks && !more_timers && !kinds_moved && active == base->active_timers;
     checker_baseline_release(now);
     if (quiet)
         return;
@@ -522,6 +543,6 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
              (unsigned)settle_ticks);
     finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
-            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active)", more_blocks, unlisted,
-            more_timers, active);
+            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
+            more_blocks, unlisted, more_timers, active, kinds_moved ? kinds : "none moved");
 }

@@ -14,24 +14,29 @@
 #define RTOSFUZZ_SETTLE_TICKS (10u * RHINO_CONFIG_TICKS_PER_SECOND) /* 10 s */
 #endif
 
-/* What is alive: heap and pool accounting, heap blocks, timers. */
+/* What is alive: heap and pool accounting, heap blocks, timers, kernel
+ * objects by kind, and deferred work not yet run. */
 typedef struct {
     size_t heap_used;
     size_t pool_used;
     size_t used_blocks;
     size_t timers;
     size_t active_timers;
+    size_t objects[K_MM_KIND_COUNT]; /* used heap and pool blocks of each kind */
+    size_t pending;                  /* k_loop_pending(): work, scheduled calls, delayed actions */
 } drv_footprint_t;
 
 /* Fresh kernel (heap, timers, no fault schedule), tick at start_tick, then
  * hal_wifi_init(). Returns what init returned. */
 int drv_boot(tick_t start_tick);
 void drv_footprint(drv_footprint_t *fp);
-/* Ticks until the timer queue is empty and no timer is active, at most
- * max_ticks. Returns the ticks run. */
+/* Ticks until the timer queue is empty, no timer is active and no work,
+ * scheduled call or delayed action is pending, at most max_ticks. Returns
+ * the ticks run. */
 uint32_t drv_settle(uint32_t max_ticks);
-/* Describes how now differs from base ("heap UsedSz +0x70 (+1 blocks),
- * timers +1 (1 active)") in buf; false when they are equal. */
+/* Describes how now differs from base ("heap UsedSz +112 bytes (+1
+ * blocks), pool UsedSz +0 bytes, timers +1 (1 active), objects: timer +1")
+ * in buf; false when they are equal. */
 bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len);
 
 /* The used heap and pool blocks at one moment (those keep accepts, or all
