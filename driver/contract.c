@@ -27,11 +27,31 @@ static bool count_timer(const ktimer_t *t, void *ctx)
     return true;
 }
 
+void drv_count_kind(size_t kinds[K_MM_KIND_COUNT], const k_mm_blk_info_t *blk)
+{
+    if (blk->used && (unsigned)blk->kind < K_MM_KIND_COUNT)
+        kinds[blk->kind]++;
+}
+
+size_t drv_describe_kinds(const size_t now[K_MM_KIND_COUNT], const size_t base[K_MM_KIND_COUNT],
+                          char buf[DRV_KINDS_TEXT_MAX])
+{
+    size_t moved = 0, at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
+        long d = (long)now[k] - (long)base[k];
+        if (d == 0)
+            continue;
+        /* at most 2 + 20 + 1 + 11 bytes each: DRV_KINDS_TEXT_MAX holds them all */
+        at += (size_t)snprintf(buf + at, DRV_KINDS_TEXT_MAX - at, "%s%+ld %s", moved++ ? ", " : "", d,
+                               k_mm_kind_name((k_mm_kind_t)k));
+    }
+    return moved;
+}
+
 static bool count_object(const k_mm_blk_info_t *b, void *ctx)
 {
-    drv_footprint_t *fp = ctx;
-    if (b->used && b->kind < K_MM_KIND_COUNT)
-        fp->objects[b->kind]++;
+    drv_count_kind(((drv_footprint_t *)ctx)->objects, b);
     return true;
 }
 
@@ -74,19 +94,11 @@ bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *ba
     long dpool = (long)now->pool_used - (long)base->pool_used;
     long dblocks = (long)now->used_blocks - (long)base->used_blocks;
     long dtimers = (long)now->timers - (long)base->timers;
-    int n = snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active)",
-                     dheap, dblocks, dpool, dtimers, now->active_timers);
-    bool objects_differ = false;
-    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
-        long d = (long)now->objects[k] - (long)base->objects[k];
-        if (!d)
-            continue;
-        if (n >= 0 && (size_t)n < len)
-            n += snprintf(buf + n, len - (size_t)n, "%s %s %+ld", objects_differ ? "," : ", objects:",
-                          k_mm_kind_name((k_mm_kind_t)k), d);
-        objects_differ = true;
-    }
-    return dheap || dpool || dblocks || dtimers || objects_differ || now->active_timers != base->active_timers ||
+    char kinds[DRV_KINDS_TEXT_MAX];
+    size_t moved = drv_describe_kinds(now->objects, base->objects, kinds);
+    snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active); objects: %s",
+             dheap, dblocks, dpool, dtimers, now->active_timers, moved ? kinds : "none moved");
+    return dheap || dpool || dblocks || dtimers || moved || now->active_timers != base->active_timers ||
            now->pending != base->pending;
 }
 

@@ -187,7 +187,6 @@ kstat_t wifi_sim_start_beacon_monitor(ktimer_t **t)
 }
 
 static int error_of(kstat_t st) { return st == RHINO_NO_MEM ? WIFI_ERR_NOMEM : WIFI_ERR_BUSY; }
-static int error_of_errno(aos_status_t st) { return st == -ENOMEM ? WIFI_ERR_NOMEM : WIFI_ERR_BUSY; }
 
 static int station_create_timers(station_t *sta)
 {
@@ -196,14 +195,13 @@ static int station_create_timers(station_t *sta)
         (st = krhino_timer_dyn_create(&sta->auth, "wifi_auth", auth_done, WIFI_AUTH_TICKS, 0, &g_wifi, 0)) ||
         (st = krhino_timer_dyn_create(&sta->assoc, "wifi_assoc", assoc_done, WIFI_ASSOC_TICKS, 0, &g_wifi, 0)))
         return error_of(st);
-    aos_status_t err = aos_timer_create(&sta->dhcp, dhcp_retry, &g_wifi, WIFI_DHCP_RETRY_TICKS * MS_PER_TICK,
-                                        AOS_TIMER_REPEAT);
-    if (err) {
+    /* Without AOS_TIMER_AUTORUN nothing is posted: only the allocation can fail. */
+    if (aos_timer_create(&sta->dhcp, dhcp_retry, &g_wifi, WIFI_DHCP_RETRY_TICKS * MS_PER_TICK, AOS_TIMER_REPEAT)) {
 #if WIFI_SIM_BUGS & WIFI_BUG_ERROR_PATH_LEAK
         /* VENDOR BUG: this error path forgets the rx descriptor. */
         sta->rx_desc = NULL;
 #endif
-        return error_of_errno(err);
+        return WIFI_ERR_NOMEM;
     }
     st = wifi_sim_start_beacon_monitor(&sta->beacon);
     return st ? error_of(st) : 0;

@@ -488,24 +488,8 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     b->timers = counts[0];
     b->active_timers = counts[1];
     for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
-        b->kinds[drv_blocks_at(b->blocks, i)->kind]++;
+        drv_count_kind(b->kinds, drv_blocks_at(b->blocks, i));
     return b;
-}
-
-/* "+1 mutex, -1 timer": how the driver's objects of each kind moved. */
-static bool describe_kinds_moved(const checker_baseline_t *now, const checker_baseline_t *base, char *buf,
-                                 size_t len)
-{
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
-        long d = (long)now->kinds[k] - (long)base->kinds[k];
-        int n = d && at < len ? snprintf(buf + at, len - at, "%s%+ld %s", at ? ", " : "", d,
-                                         k_mm_kind_name((k_mm_kind_t)k))
-                              : 0;
-        at += n > 0 ? (size_t)n : 0;
-    }
-    return at > 0;
 }
 
 void checker_baseline_release(checker_baseline_t *b)
@@ -533,8 +517,8 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
     long more_timers = (long)now->timers - (long)base->timers;
     size_t active = now->active_timers;
-    char kinds[160];
-    bool kinds_moved = describe_kinds_moved(now, base, kinds, sizeof kinds);
+    char kinds[DRV_KINDS_TEXT_MAX];
+    bool kinds_moved = drv_describe_kinds(now->kinds, base->kinds, kinds) > 0;
     bool quiet = !nleaked && !more_blocks && !more_timers && !kinds_moved && active == base->active_timers;
     checker_baseline_release(now);
     if (quiet)

@@ -511,7 +511,38 @@ Test(aos_time, alloc_trace_names_the_real_allocator)
 {
     void *p = wrapper_caller();
     cr_expect(unit_owner_is_in(block_at(p).owner, (const void *)wrapper_caller));
+    void *small = aos_malloc(8); /* a pool block */
+    aos_alloc_trace(small, 0x08004321u);
+    cr_expect_eq(block_at(small).owner, 0x08004321u);
+    aos_alloc_trace(NULL, 0x08004321u);
+    cr_expect_eq(g_err_record.count, 0, "NULL is ignored");
+    static uint64_t not_heap[4];
+    aos_alloc_trace(&not_heap[2], 0x08004321u);
+    cr_expect_eq(g_err_record.last_err, RHINO_MM_FREE_ADDR_ERR, "a foreign pointer is reported as misuse");
     aos_free(p);
+    aos_free(small);
+}
+
+Test(aos_time, every_new_status_has_its_rhino_name)
+{
+    static const struct {
+        kstat_t st;
+        const char *name;
+    } names[] = {
+        {RHINO_NO_PEND_WAIT, "RHINO_NO_PEND_WAIT"},
+        {RHINO_WAIT_NEVER_RETURNS, "RHINO_WAIT_NEVER_RETURNS"},
+        {RHINO_BLK_TIMEOUT, "RHINO_BLK_TIMEOUT"},
+        {RHINO_SEM_OVF, "RHINO_SEM_OVF"},
+        {RHINO_MUTEX_NOT_RELEASED_BY_OWNER, "RHINO_MUTEX_NOT_RELEASED_BY_OWNER"},
+        {RHINO_MUTEX_OWNER_NESTED, "RHINO_MUTEX_OWNER_NESTED"},
+        {RHINO_BUF_QUEUE_FULL, "RHINO_BUF_QUEUE_FULL"},
+        {RHINO_BUF_QUEUE_MSG_SIZE_OVERFLOW, "RHINO_BUF_QUEUE_MSG_SIZE_OVERFLOW"},
+        {RHINO_BUF_QUEUE_SIZE_ZERO, "RHINO_BUF_QUEUE_SIZE_ZERO"},
+        {RHINO_WORKQUEUE_WORK_EXIST, "RHINO_WORKQUEUE_WORK_EXIST"},
+        {RHINO_WORKQUEUE_WORK_RUNNING, "RHINO_WORKQUEUE_WORK_RUNNING"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_expect_str_eq(k_err_name(names[i].st), names[i].name);
 }
 
 Test(aos_time, explicit_owner_entry_points_record_the_given_owner)

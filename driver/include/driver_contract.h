@@ -34,8 +34,17 @@ void drv_footprint(drv_footprint_t *fp);
  * scheduled call or delayed action is pending, at most max_ticks. Returns
  * the ticks run. */
 uint32_t drv_settle(uint32_t max_ticks);
+/* Counts blk (if used) in kinds[blk->kind]; a kind out of range (a
+ * corrupted header) is not counted. */
+void drv_count_kind(size_t kinds[K_MM_KIND_COUNT], const k_mm_blk_info_t *blk);
+/* Room drv_describe_kinds needs: each kind's "+N kind, " in the worst case. */
+#define DRV_KINDS_TEXT_MAX (K_MM_KIND_COUNT * 40)
+/* Writes how the counts per kind moved from base to now ("+1 mutex, -1
+ * timer", "" when none did) and returns how many kinds moved. */
+size_t drv_describe_kinds(const size_t now[K_MM_KIND_COUNT], const size_t base[K_MM_KIND_COUNT],
+                          char buf[DRV_KINDS_TEXT_MAX]);
 /* Describes how now differs from base ("heap UsedSz +112 bytes (+1
- * blocks), pool UsedSz +0 bytes, timers +1 (1 active), objects: timer +1")
+ * blocks), pool UsedSz +0 bytes, timers +1 (1 active); objects: +1 timer")
  * in buf; false when they are equal. */
 bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len);
 
