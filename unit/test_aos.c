@@ -522,3 +522,20 @@ Test(aos_time, alloc_trace_names_the_real_allocator)
     aos_free(p);
     aos_free(small);
 }
+
+Test(aos_time, explicit_owner_entry_points_record_the_given_owner)
+{
+    aos_hdl_t t = NULL, m = NULL, s = NULL, q = NULL, w = NULL;
+    const uintptr_t site = 0x08001234u;
+    cr_assert_eq(k_owned_timer_create(&t, note, NULL, 10, 0, site), 0);
+    cr_assert_eq(k_owned_mutex_new(&m, site), 0);
+    cr_assert_eq(k_owned_sem_new(&s, 1, site), 0);
+    cr_assert_eq(k_owned_queue_new(&q, NULL, 32, 8, site), 0);
+    cr_assert_eq(k_owned_work_init(&w, count_run, NULL, 0, site), 0);
+    cr_assert_eq(k_owned_post_delayed_action(10, note_call, NULL, site), 0);
+    void *d = k_owned_malloc(48, site);
+    const void *all[] = {t, m, s, q, w, d};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        cr_expect_eq(block_at(all[i]).owner, site, "object %zu", i);
+    cr_expect_eq(blocks_of_kind(K_MM_KIND_DELAYED_ACTION), 1);
+}
