@@ -14,7 +14,7 @@
 # the C++ one. The
 # source lists below mirror kernel/, driver/, model/, fuzz/ and tools/
 # CMakeLists.txt; the kernel's directories are globbed like CMake globs
-# kernel/timer.
+# kernel/timer and kernel/aos.
 #
 # $OUT gets (each fixed-driver target must run clean; see fuzz/oss-fuzz/README.md):
 #   fuzz_mm_fixed       the heap and pool (mm harness)

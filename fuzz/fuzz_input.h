@@ -16,7 +16,7 @@
  *   the program, and so does the MAX_OPS-th op.
  *
  * The same program prints as a listing and is written as text in that form
- * (corpus/README.md); fuzz_text_compile turns text back into bytes. */
+ * (README.md, "Fuzzing"); fuzz_text_compile turns text back into bytes. */
 #ifndef FUZZ_INPUT_H
 #define FUZZ_INPUT_H
 

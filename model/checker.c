@@ -625,6 +625,7 @@ struct checker_baseline {
     const ktimer_t *static_timer[BASELINE_STATIC_TIMERS];
     uint32_t static_trace[BASELINE_STATIC_TIMERS];
     size_t nstatic;
+    size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind: timer, mutex, sem, queue, ... */
 };
 
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
@@ -676,6 +677,8 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
         abort();
     b->blocks = drv_blocks_take(is_driver_block, (void *)v);
     k_timer_walk(count_driver_timer, b);
+    for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
+        drv_count_kind(b->kinds, drv_blocks_at(b->blocks, i));
     return b;
 }
 
@@ -705,7 +708,9 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
     long more_timers = (long)now->timers - (long)base->timers;
     size_t active = now->active_timers;
-    bool quiet = !nleaked && !more_blocks && !more_timers && active == base->active_timers;
+    char kinds[DRV_KINDS_TEXT_MAX];
+    bool kinds_moved = drv_describe_kinds(now->kinds, base->kinds, kinds) > 0;
+    bool quiet = !nleaked && !more_blocks && !more_timers && !kinds_moved && active == base->active_timers;
     checker_baseline_release(now);
     if (quiet)
         return;
@@ -713,6 +718,6 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
              (unsigned)settle_ticks);
     finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
-            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active)", more_blocks, unlisted,
-            more_timers, active);
+            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
+            more_blocks, unlisted, more_timers, active, kinds_moved ? kinds : "none moved");
 }

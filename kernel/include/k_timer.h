@@ -139,8 +139,10 @@ void krhino_timer_task_run(void);
  * (tickless idle). aos_msleep(ms) (aos/kernel.h) advances
  * krhino_ms_to_ticks(ms) ticks this way. */
 void k_timer_advance(tick_t n);
-/* Ticks until the earliest active timer is due (0: due now or late), or
- * K_TIMER_NONE_DUE when no timer is active. */
+/* Ticks until the timer task next has something to do: 0 when commands
+ * are queued or a timer (or work, a scheduled call, a delayed action:
+ * k_loop.h) is due now or late, else the ticks to the earliest of them;
+ * K_TIMER_NONE_DUE when nothing is pending. */
 #define K_TIMER_NONE_DUE ((tick_t)-1)
 tick_t k_timer_ticks_to_next_due(void);
 

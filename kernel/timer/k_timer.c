@@ -334,6 +334,8 @@ static tick_t ticks_to_next_timer(void)
 
 tick_t k_timer_ticks_to_next_due(void)
 {
+    if (svc.count > 0)
+        return 0; /* the next task run applies them */
     tick_t timer = ticks_to_next_timer(), loop = k_loop_ticks_to_next_due();
     return timer < loop ? timer : loop;
 }
