@@ -344,14 +344,18 @@ static bool note_boot_banner(scan_t *s)
     return start_boot(s, (mm_boot_t){.first_line = s->line->no, .cause = MM_BOOT_BANNER_SEEN});
 }
 
-/* Within a boot TotalSz stays and MinFreeSz, a low-water mark, only falls. */
-static mm_boot_t reset_between(const heap_info_t *prev, const heap_info_t *next)
+/* Within a boot TotalSz stays and MinFreeSz, a low-water mark, only falls:
+ * when next breaks either, the boot it opens is described in *boot. */
+static bool heap_was_reset(const heap_info_t *prev, const heap_info_t *next, mm_boot_t *boot)
 {
     if (next->total != prev->total)
-        return (mm_boot_t){.cause = MM_BOOT_TOTAL_CHANGED, .before = prev->total, .after = next->total};
-    if (next->min_free > prev->min_free)
-        return (mm_boot_t){.cause = MM_BOOT_MIN_FREE_ROSE, .before = prev->min_free, .after = next->min_free};
-    return (mm_boot_t){.cause = MM_BOOT_LOG_START};
+        *boot = (mm_boot_t){.cause = MM_BOOT_TOTAL_CHANGED, .before = prev->total, .after = next->total};
+    else if (next->min_free > prev->min_free)
+        *boot = (mm_boot_t){.cause = MM_BOOT_MIN_FREE_ROSE, .before = prev->min_free, .after = next->min_free};
+    else
+        return false;
+    boot->first_line = next->line;
+    return true;
 }
 
 static bool pool_was_reset(const heap_info_t *prev, const heap_info_t *next)
@@ -382,7 +386,7 @@ static bool skip_table(scan_t *s, span_t t, const char *why)
     span_quote_squeezed(t, header, sizeof header);
     snprintf(what, sizeof what, "table \"%s\", a layout not read (%s)", header, why);
     note_skipped(s, what);
-    if (span_starts_with(t, "[HEAP]") && s->where != OUTSIDE_DUMP)
+    if (span_starts_with(t, "[HEAP]"))
         s->where = OUTSIDE_DUMP;
     s->pool_for = POOL_FOR_NONE;
     return true;
@@ -404,12 +408,10 @@ static bool start_heap_info(scan_t *s, span_t t)
 static bool add_cycle_table(scan_t *s, const heap_info_t *info)
 {
     mm_log_t *log = s->log;
-    if (current_boot(s)->ntables > 0) {
-        mm_boot_t reset = reset_between(&log->tables[log->ntables - 1], info);
-        reset.first_line = info->line;
-        if (reset.cause != MM_BOOT_LOG_START && !start_boot(s, reset))
-            return false;
-    }
+    mm_boot_t next;
+    if (current_boot(s)->ntables > 0 && heap_was_reset(&log->tables[log->ntables - 1], info, &next) &&
+        !start_boot(s, next))
+        return false;
     heap_info_t *tables = with_room_for_one_more(log->tables, &log->tables_cap, log->ntables, sizeof *tables);
     if (!tables)
         return fail(log, s->line->no, "out of memory");

@@ -13,6 +13,9 @@
 
 enum { EXIT_NO_LEAK = 0, EXIT_LEAK = 1 };
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 static const char usage_text[] =
     "usage: mmtrend LOG [--plot OUT.svg] [--threshold BYTES] [--skip N] [--cycles N]\n"
     "Reads the Heap Info tables LOG prints outside dumps (one per cycle), splits\n"
@@ -26,8 +29,8 @@ static const char usage_text[] =
     "  --cycles N          fit only N cycles of each boot (after --skip); the rest is\n"
     "                      still drawn\n"
     "Exit status: 0 no leak above the threshold; 1 a leak above it; 2 bad usage\n"
-    "or input (the message names the line); 3 no verdict: no boot has the 7\n"
-    "cycles a fit needs.\n";
+    "or input (the message names the line); 3 no verdict: no boot has the\n"
+    "cycles a fit needs (" STRINGIFY(TREND_MIN_CYCLES) ").\n";
 
 typedef struct {
     const char *log_path;

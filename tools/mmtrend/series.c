@@ -29,7 +29,7 @@ static void take_figures(const heap_info_t *h, series_kind_t kind, double *free,
 int series_of_boot(const mm_log_t *log, size_t boot, series_kind_t kind, series_t *s)
 {
     const mm_boot_t *b = &log->boots[boot];
-    const heap_info_t *tables = &log->tables[b->first_table];
+    const heap_info_t *tables = b->ntables ? &log->tables[b->first_table] : NULL; /* a log may have none */
     *s = (series_t){.kind = kind};
     if (kind == SERIES_POOL && !boot_prints_pool(tables, b->ntables))
         return 1;

@@ -262,10 +262,13 @@ Test(mmdump_cli, a_malformed_row_is_bad_input_naming_its_line)
     assert_output_has(g_run, "malformed_row.log:4: error: block row");
 }
 
+/* The fixture's owner is a made-up address that the soak's ELF may or may
+ * not cover, depending on the build: read against an ELF that covers it in
+ * none, the exit status is the same everywhere. */
 Test(mmdump_cli, a_truncated_dump_is_read_up_to_the_cut)
 {
-    g_run = run_tool("%s %s/truncated_dump.log %s", MMDUMP_BIN, FIXTURES, SOAK_ELF);
-    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    g_run = run_tool("%s %s/truncated_dump.log %s", MMDUMP_BIN, FIXTURES, OTHER_ELF);
+    cr_assert_eq(g_run.status, 3, "%s", g_run.output);
     assert_output_has(g_run, "truncated_dump.log:7: warning: truncated last line ignored");
     assert_output_has(g_run, "live: 3 blocks");
     assert_output_has(g_run, "no Heap Info table");
