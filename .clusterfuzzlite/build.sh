@@ -14,7 +14,7 @@
 # the C++ one. The
 # source lists below mirror kernel/, driver/, model/, fuzz/ and tools/
 # CMakeLists.txt; the kernel's directories are globbed like CMake globs
-# kernel/timer.
+# kernel/timer and kernel/aos.
 #
 # $OUT gets (each fixed-driver target must run clean; see fuzz/oss-fuzz/README.md):
 #   fuzz_mm_fixed       the heap and pool (mm harness)
@@ -102,7 +102,7 @@ command -v "$AR" >/dev/null || AR=llvm-ar
 archive() { local lib=$B/lib/$1; shift; (cd "$B/obj" && "$AR" rcs "$lib" "$@"); }
 
 kernel_objs=()
-for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.c; do
+for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.c "$ROOT"/kernel/aos/*.c; do
   rel=${src#"$ROOT"/}
   obj=kernel_$(basename "$src" .c).o
   case $rel in
