@@ -197,6 +197,7 @@ static void blk_trim(k_mm_head *h, k_mm_blk_t *b, size_t need)
     blk_set_size(b, need);
     blk_link_next(rest);
     blk_mark_free(rest);
+    mm_asan_poison(h, rest, K_MM_HDR_SIZE + blk_size(rest));
     k_mm_blk_t *after = blk_next_phys(rest);
     if (blk_is_listed_free(after) && freelist_remove(h, after))
         blk_absorb_next(h, rest);
@@ -434,6 +435,34 @@ static void heap_free(k_mm_head *h, k_mm_blk_t *b)
 }
 #endif
 
+/* ---- ASan: headers and free memory poisoned, live payloads not --------- */
+/* A heap block handed out: its payload opens, its header stays shut. */
+static void asan_open_payload(k_mm_head *h, k_mm_blk_t *b)
+{
+    mm_asan_unpoison(blk_payload(b), blk_size(b));
+    mm_asan_poison(h, b, K_MM_HDR_SIZE);
+}
+
+#ifdef K_MM_ASAN_POISON
+static bool poison_blk(const k_mm_blk_info_t *info, void *ctx)
+{
+    k_mm_head *h = ctx;
+    if (!info->in_pool)
+        mm_asan_poison(h, (void *)info->hdr_addr, K_MM_HDR_SIZE + (info->used ? 0 : info->size));
+    return true;
+}
+
+void k_mm_set_asan_poison(k_mm_head *h, bool on)
+{
+    for (const k_mm_region_t *r = h->regions; r; r = r->next)
+        mm_asan_unpoison((void *)r->start, r->end - r->start);
+    h->asan_poison = on;
+    k_mm_walk(h, poison_blk, h);
+}
+#else
+void k_mm_set_asan_poison(k_mm_head *h, bool on) {}
+#endif
+
 /* ---- trace records ------------------------------------------------------ */
 /* Starts p's trace record and sets its owner to the first frame past any
  * allocation wrapper. */
@@ -500,8 +529,13 @@ void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
         return NULL;
     }
     void *p = alloc_untraced(h, size, owner, kind);
-    if (p)
-        note_creation(h, p, size, kind, owner);
+    if (!p)
+        return NULL;
+#if RHINO_CONFIG_MM_BLK
+    if (!mm_pool_owns(&h->pool, p))
+#endif
+        asan_open_payload(h, blk_from_payload(p));
+    note_creation(h, p, size, kind, owner);
     return p;
 }
 
@@ -534,7 +568,9 @@ void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
     if (!b || holds_live_timer(b, site))
         return;
     k_trace_freed(blk_trace(b), site);
+    size_t n = blk_size(b);
     heap_free(h, b);
+    mm_asan_poison(h, ptr, n);
 }
 
 __attribute__((noinline)) void k_mm_free(k_mm_head *h, void *ptr) { k_mm_free_at(h, ptr, CALLER()); }
@@ -612,6 +648,7 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
         return move_to_new_block(h, old, blk_size(b), new_size, owner, blk_kind(b));
     }
     blk_set_owner(b, owner);
+    asan_open_payload(h, b);
     note_creation(h, old, new_size, blk_kind(b), owner);
     return old;
 }
@@ -683,6 +720,7 @@ kstat_t krhino_add_mm_region(k_mm_head *h, void *addr, size_t len)
     for (const k_mm_region_t *r = h->regions; r; r = r->next)
         if (spans_overlap(a, len, r->start, r->end - r->start))
             return RHINO_INV_PARAM;
+    mm_asan_unpoison(addr, len);
     region_build(h, a, len);
     note_peak(h);
     return RHINO_SUCCESS;
@@ -694,6 +732,7 @@ kstat_t krhino_init_mm_head(k_mm_head **pp, void *addr, size_t len)
         return RHINO_NULL_PTR;
     if (!trim_to_alignment(&addr, &len) || len < align_up(sizeof(k_mm_head)) + K_MM_REGION_MIN)
         return RHINO_MM_POOL_SIZE_ERR;
+    mm_asan_unpoison(addr, len); /* what an earlier heap here poisoned */
     k_mm_head *h = addr;
     memset(h, 0, sizeof *h);
     h->magic = K_MM_HEAD_MAGIC;

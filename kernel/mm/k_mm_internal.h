@@ -91,6 +91,7 @@ struct k_mm_head {
     k_mm_blk_t *quarantine[RHINO_CONFIG_MM_QUARANTINE]; /* oldest at q_first */
     unsigned q_first, q_count, q_depth;
 #endif
+    bool asan_poison; /* headers and free payloads are poisoned for ASan */
 };
 
 /* ---- block helpers ---------------------------------------------------- */
@@ -141,6 +142,24 @@ static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) { b->trace = id; }
 #else
 static inline uint32_t blk_trace(const k_mm_blk_t *b) { return 0; }
 static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) {}
+#endif
+
+/* ---- ASan (sanitizer builds define K_MM_ASAN_POISON) -------------------
+ * The allocator's own files are built without ASan instrumentation: they
+ * read headers and free blocks, which are poisoned for everyone else. */
+#ifdef K_MM_ASAN_POISON
+/* The functions, not the ASAN_*_MEMORY_REGION macros: those are empty in
+ * uninstrumented files. */
+#include <sanitizer/asan_interface.h>
+static inline void mm_asan_poison(const k_mm_head *h, const void *p, size_t n)
+{
+    if (h->asan_poison)
+        __asan_poison_memory_region(p, n);
+}
+static inline void mm_asan_unpoison(const void *p, size_t n) { __asan_unpoison_memory_region(p, n); }
+#else
+static inline void mm_asan_poison(const k_mm_head *h, const void *p, size_t n) {}
+static inline void mm_asan_unpoison(const void *p, size_t n) {}
 #endif
 
 /* ---- region helpers: bounds checks that never trust a header ---------- */
