@@ -98,6 +98,10 @@ Test(quarantine, a_damaged_free_list_link_is_never_followed)
     aos_free(a);
     a[0] = (void *)(uintptr_t)0x12345678; /* its free-list next link */
     a[1] = (void *)(uintptr_t)0x9abcdef0;
+    k_mm_check_t c;
+    cr_assert_not(k_mm_validate(g_kmm_head, &c));
+    cr_assert_str_eq(c.blame.label, "use-after-free", "the validator names the block too");
+    cr_assert_eq(c.blame.blk, (uintptr_t)a);
     void *p = aos_malloc(200);
     cr_assert_null(p, "the allocator refuses rather than follow the link");
     cr_assert_eq(g_err_record.count, 1);

@@ -101,6 +101,8 @@ static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
 {
     if (links_are_sound(h, b))
         return false;
+    if (h->broken)
+        return true; /* reported once */
     h->broken = true;
     k_mm_blame_t blame = mm_blame_blk("use-after-free", b);
     mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "free block's list links overwritten (write after free)",

@@ -57,6 +57,15 @@ static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
     return mm_link_in_heap(h, t) ? t : NULL;
 }
 
+/* A free block's links live in its payload: only a write into free memory
+ * breaks them. */
+static bool fail_links(walk_t *w, const k_mm_blk_t *b, size_t offset, const char *what)
+{
+    w->res->blame = mm_blame_blk("use-after-free", b);
+    w->res->blame.offset = offset;
+    return fail(w->res, b, "%s", what);
+}
+
 static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
 {
     const k_mm_links_t *l = blk_links(b);
@@ -64,12 +73,12 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     if (l->next) {
         const k_mm_blk_t *n = link_target(w->h, l->next);
         if (!n || !blk_is_listed_free(n) || blk_links(n)->prev != b)
-            return fail(w->res, b, "free block's next link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, next), "free block's next link is broken");
     }
     if (l->prev) {
         const k_mm_blk_t *p = link_target(w->h, l->prev);
         if (!p || !blk_is_listed_free(p) || blk_links(p)->next != b)
-            return fail(w->res, b, "free block's prev link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, prev), "free block's prev link is broken");
     } else if (w->h->freelist[idx] != b) {
         return fail(w->res, b, "free block of class %u is not on its list", idx);
     }
