@@ -30,10 +30,23 @@ void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_m
     k_err_proc(err, addr);
 }
 
+/* A free block's header keeps no trustworthy owner (a split leaves whatever
+ * was there): what it is named by is the last record at its address. */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b)
 {
-    return (k_mm_blame_t){.label = label, .blk = (uintptr_t)blk_payload(b), .trace = blk_trace(b),
-                          .owner = blk_owner(b), .size = blk_size(b), .kind = blk_kind(b)};
+    uintptr_t p = (uintptr_t)blk_payload(b);
+    k_mm_blame_t blame = {.label = label, .blk = p, .size = blk_size(b), .kind = blk_kind(b)};
+    const k_trace_t *t = k_trace_get(blk_trace(b));
+    if (!t || t->addr != p)
+        t = k_trace_last_at(p, 0);
+    if (t) {
+        blame.trace = t->id;
+        blame.owner = t->alloc[0];
+        blame.kind = (k_mm_kind_t)t->kind;
+    } else if (!blk_is_free(b)) {
+        blame.owner = blk_owner(b);
+    }
+    return blame;
 }
 
 /* Blame on the block at the faulting call's site. */
@@ -231,7 +244,9 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr)
     return NULL;
 }
 
-const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
+/* The block just before b in its region, found by walking from the start
+ * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
+static const k_mm_blk_t *blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
 {
     const k_mm_blk_t *prev = region_first_blk(r);
     for (const k_mm_blk_t *n = region_next_blk(r, prev); n && n != b && !blk_is_sentinel_end(n);
@@ -244,7 +259,7 @@ const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
  * block before it: name that block when it is a used one. */
 static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
 {
-    const k_mm_blk_t *prev = mm_blk_before(r, b);
+    const k_mm_blk_t *prev = blk_before(r, b);
     if (prev && !blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
         return mm_blame_blk("overflow", prev);
     return (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};

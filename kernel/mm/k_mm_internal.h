@@ -200,9 +200,6 @@ bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
 void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
 /* Blame on a heap block b (label, its owner, kind, size and trace). */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b);
-/* The block just before b in its region, found by walking from the start
- * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
-const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b);
 /* Offset of the first byte of a quarantined block's payload that lost its
  * poison, or the payload size when all is intact. */
 size_t mm_poison_damage(const k_mm_blk_t *b);
