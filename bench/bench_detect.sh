@@ -53,8 +53,8 @@ exec_per_sec() { # driver secs [env...]
   local corpus
   corpus=$(mktemp -d -p "$work")
   cp "$work"/seeds/* "$corpus"/
-  env "${@:3}" "$(fuzzer_of "$1")" "$corpus" -seed=1 -max_total_time="$2" -print_final_stats=1 \
-    -artifact_prefix="$corpus/" 2>&1 | awk '/stat::average_exec_per_sec/ {print $2}'
+  { env "${@:3}" "$(fuzzer_of "$1")" "$corpus" -seed=1 -max_total_time="$2" -print_final_stats=1 \
+    -artifact_prefix="$corpus/" 2>&1 || true; } | awk '/stat::average_exec_per_sec/ {print $2}'
 }
 
 # Fuzzes until a finding, adds its signature to the known ones, again (as a
@@ -68,8 +68,8 @@ learn_signatures() { # bug known-file
     RTOSFUZZ_SUPPRESS=$2 "$(fuzzer_of "$1")" "$corpus" -seed=1 -max_total_time="$limit" \
       -artifact_prefix="$corpus/" >/dev/null 2>&1 && break
     crash=$(find "$corpus" -name 'crash-*' | head -1)
-    sig=$([ -n "$crash" ] && RTOSFUZZ_SUPPRESS=$2 "$(fuzzer_of "$1")" "$crash" 2>&1 |
-      grep -a -m1 '^signature: ' | cut -d' ' -f2)
+    sig=$([ -n "$crash" ] && { RTOSFUZZ_SUPPRESS=$2 "$(fuzzer_of "$1")" "$crash" 2>&1 || true; } |
+      awk '/^signature: / {print $2; exit}')
     [ -n "$sig" ] || break
     printf '%s\n' "$sig" >>"$2"
     first=${first:-$sig}
