@@ -211,3 +211,242 @@ Test(quarantine, a_post_from_a_callback_is_no_fault_point)
     cr_assert_eq(k_fault_calls(K_FAULT_TIMER_QUEUE), 1, "and is not counted at the fault point");
     cr_assert_eq(krhino_timer_start(&t), RHINO_KOBJ_TYPE_ERR, "the delete took effect");
 }
+
+/* ---- damage the allocator must refuse to follow, case by case ---------- */
+TestSuite(damage, .init = unit_fresh_kernel); /* no quarantine: frees go to the lists */
+
+typedef struct {
+    k_mm_links_t *a, *c, *d; /* free, one class: the list is d -> c -> a */
+    void *guard;             /* a used block */
+} listed_t;
+
+/* d is 136 bytes so that a 200-byte request passes it and looks at c. */
+static listed_t three_listed_blocks(void)
+{
+    listed_t l;
+    void *a = aos_malloc(200), *g1 = aos_malloc(40), *c = aos_malloc(200), *g2 = aos_malloc(40);
+    void *d = aos_malloc(136), *g3 = aos_malloc(40);
+    aos_free(a);
+    aos_free(c);
+    aos_free(d);
+    l = (listed_t){a, c, d, g1};
+    (void)g2;
+    (void)g3;
+    return l;
+}
+
+static void *hdr_of(void *p) { return (char *)p - k_mm_hdr_size(); }
+
+static void assert_refused_naming(const void *blk)
+{
+    cr_assert_null(aos_malloc(200), "the allocation is refused");
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_eq(g_err_record.last_err, RHINO_MM_CORRUPT_ERR);
+    cr_assert_str_eq(last_blame()->label, "use-after-free");
+    cr_assert_eq(last_blame()->blk, (uintptr_t)blk);
+}
+
+Test(damage, a_next_link_out_of_the_heap)
+{
+    listed_t l = three_listed_blocks();
+    l.d->next = (k_mm_blk_t *)(uintptr_t)0x10;
+    assert_refused_naming(l.d);
+}
+
+Test(damage, a_next_link_to_a_used_block)
+{
+    listed_t l = three_listed_blocks();
+    l.d->next = hdr_of(l.guard);
+    assert_refused_naming(l.d);
+}
+
+Test(damage, a_next_link_to_a_free_block_that_does_not_point_back)
+{
+    listed_t l = three_listed_blocks();
+    l.d->next = hdr_of(l.a);
+    assert_refused_naming(l.d);
+}
+
+Test(damage, a_prev_link_to_a_used_block)
+{
+    listed_t l = three_listed_blocks();
+    l.c->prev = hdr_of(l.guard);
+    assert_refused_naming(l.d); /* d's next (c) no longer points back */
+}
+
+Test(damage, a_block_claiming_to_head_its_list)
+{
+    listed_t l = three_listed_blocks();
+    l.c->next = NULL;
+    l.a->prev = NULL; /* a is cut off the list, yet claims to head it */
+    aos_free(l.guard); /* a lies just before the guard: a merge would unlink it */
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_eq(last_blame()->blk, (uintptr_t)l.a);
+}
+
+Test(damage, a_list_head_with_its_dye_overwritten)
+{
+    listed_t l = three_listed_blocks();
+    ((k_mm_blk_t *)hdr_of(l.d))->dye = 0;
+    assert_refused_naming(l.d);
+}
+
+Test(damage, a_free_neighbour_with_broken_links_is_not_merged)
+{
+    listed_t l = three_listed_blocks();
+    void *g1 = l.guard;
+    l.a->next = (k_mm_blk_t *)(uintptr_t)0x10; /* a lies just before g1 */
+    aos_free(g1);
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_eq(last_blame()->blk, (uintptr_t)l.a);
+}
+
+Test(damage, a_realloc_meeting_a_broken_free_successor)
+{
+    void *p = aos_malloc(200);
+    k_mm_links_t *next = aos_malloc(300);
+    void *guard = aos_malloc(40);
+    aos_free(next);
+    next->prev = (k_mm_blk_t *)(uintptr_t)0x10;
+    cr_assert_null(aos_realloc(p, 400), "it cannot grow into the damaged block, nor move");
+    cr_assert_eq(g_err_record.count, 1);
+    aos_realloc(p, 64); /* a shrink leaves the damaged successor alone */
+    cr_assert_eq(g_err_record.count, 1);
+    (void)guard;
+}
+
+Test(damage, a_freed_header_with_its_dye_overwritten_is_an_invalid_free)
+{
+    unsigned char *p = aos_malloc(100);
+    void *guard = aos_malloc(100);
+    k_mm_blk_t *b = hdr_of(p);
+    b->size |= K_MM_FREE;
+    b->dye = 0x12345678u;
+    aos_free(p);
+    cr_assert_eq(g_err_record.last_err, RHINO_MM_CORRUPT_ERR);
+    cr_assert_str_eq(last_blame()->label, "invalid-free");
+    (void)guard;
+}
+
+Test(damage, a_neighbour_dye_overwritten_blames_the_block_before_it)
+{
+    unsigned char *p = aos_malloc(100), *q = aos_malloc(100);
+    void *guard = aos_malloc(100);
+    ((k_mm_blk_t *)hdr_of(q))->dye = 0;
+    aos_free(p); /* its successor's dye is gone: p overflowed */
+    cr_assert_str_eq(last_blame()->label, "overflow");
+    cr_assert_eq(last_blame()->blk, (uintptr_t)p);
+    ((k_mm_blk_t *)hdr_of(q))->dye = K_MM_DYE_USED;
+    ((k_mm_blk_t *)hdr_of(p))->dye = 0;
+    aos_free(q); /* its predecessor's dye is gone */
+    cr_assert_eq(g_err_record.count, 2);
+    cr_assert_str_eq(last_blame()->label, "corrupt-block");
+    (void)guard;
+}
+
+Test(damage, a_live_block_trace_and_none_once_freed)
+{
+    void *heap = aos_malloc(100), *pool = aos_malloc(8);
+    cr_assert_neq(k_mm_blk_trace(g_kmm_head, heap), 0);
+    cr_assert_neq(k_mm_blk_trace(g_kmm_head, pool), 0);
+    aos_free(heap);
+    aos_free(pool);
+    cr_assert_eq(k_mm_blk_trace(g_kmm_head, heap), 0);
+    cr_assert_eq(k_mm_blk_trace(g_kmm_head, pool), 0);
+}
+
+/* A quarantined block whose header is overwritten (dye, size, or a size
+ * that leads to a block not pointing back) stays out of the lists. */
+static void damage_quarantined_header(void (*damage)(k_mm_blk_t *))
+{
+    k_mm_set_quarantine(g_kmm_head, 1);
+    unsigned char *p = aos_malloc(100);
+    void *guard = aos_malloc(100), *other = aos_malloc(100);
+    aos_free(p);
+    damage(hdr_of(p));
+    aos_free(other); /* pushes p out */
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_str_eq(k_mm_last_misuse()->what, "quarantined block's header overwritten");
+    (void)guard;
+}
+
+static void overwrite_dye(k_mm_blk_t *b) { b->dye = 0; }
+static void overwrite_size_huge(k_mm_blk_t *b) { b->size = (size_t)-1 & ~(size_t)K_MM_PREVFREE; }
+static void overwrite_size_by_8(k_mm_blk_t *b) { b->size += 8; }
+
+Test(damage, a_quarantined_header_overwritten)
+{
+    damage_quarantined_header(overwrite_dye);
+}
+
+Test(damage, a_quarantined_size_out_of_the_region)
+{
+    damage_quarantined_header(overwrite_size_huge);
+}
+
+Test(damage, a_quarantined_size_off_by_eight)
+{
+    damage_quarantined_header(overwrite_size_by_8);
+}
+
+Test(damage, quarantine_depth_is_capped_and_the_count_checked)
+{
+    k_mm_set_quarantine(g_kmm_head, 1000);
+    for (int i = 0; i < 2 * RHINO_CONFIG_MM_QUARANTINE; i++)
+        aos_free(aos_malloc(64));
+    cr_assert_eq(g_kmm_head->q_count, RHINO_CONFIG_MM_QUARANTINE);
+    g_kmm_head->q_count--;
+    k_mm_check_t c;
+    cr_assert_not(k_mm_validate(g_kmm_head, &c));
+    cr_assert(strstr(c.what, "wait in quarantine"), "%s", c.what);
+    g_kmm_head->q_count++;
+}
+
+Test(damage, a_free_successor_with_broken_links_is_not_merged)
+{
+    listed_t l = three_listed_blocks();
+    void *g2 = (char *)l.c + 200 + k_mm_hdr_size(); /* between c and d */
+    l.d->next = (k_mm_blk_t *)(uintptr_t)0x10;
+    aos_free(g2);
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_eq(last_blame()->blk, (uintptr_t)l.d);
+}
+
+/* A header forged inside a live block's payload, with a plausible
+ * successor: what a wild pointer into the middle of a block looks like. */
+typedef struct {
+    k_mm_blk_t fake;
+    uint8_t payload[32];
+    k_mm_blk_t next;
+} forged_t;
+
+static void free_forged(void (*forge)(forged_t *))
+{
+    forged_t *f = aos_malloc(sizeof(forged_t) + 64);
+    void *guard = aos_malloc(40);
+    memset(f, 0, sizeof *f);
+    f->fake = (k_mm_blk_t){.prev_phys = (k_mm_blk_t *)(uintptr_t)0x10, .size = sizeof f->payload,
+                           .dye = K_MM_DYE_USED};
+    f->next = (k_mm_blk_t){.prev_phys = &f->fake, .size = 8, .dye = K_MM_DYE_USED};
+    forge(f);
+    aos_free(f->payload);
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_eq(g_err_record.last_err, RHINO_MM_CORRUPT_ERR);
+    (void)guard;
+}
+
+static void keep_forged(forged_t *f) {}
+static void mark_forged_prevfree(forged_t *f) { f->next.size |= K_MM_PREVFREE; }
+
+Test(damage, a_forged_header_no_walk_reaches_is_corrupt_not_an_overflow)
+{
+    free_forged(keep_forged);
+    cr_assert_str_eq(k_mm_last_misuse()->what, "block header predecessor link corrupt");
+    cr_assert_str_eq(last_blame()->label, "corrupt-block");
+}
+
+Test(damage, a_forged_successor_marking_it_free)
+{
+    free_forged(mark_forged_prevfree);
+    cr_assert_str_eq(k_mm_last_misuse()->what, "block header size or successor link corrupt");
+}

@@ -25,8 +25,7 @@ void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_m
     k_printf("WARNING, %s: " K_ADDR_FMT "\n", what, K_ADDR(addr));
     g_last_misuse = (k_mm_misuse_t){.err = err, .addr = (uintptr_t)addr};
     snprintf(g_last_misuse.what, sizeof g_last_misuse.what, "%s", what);
-    if (blame)
-        g_last_misuse.blame = *blame;
+    g_last_misuse.blame = *blame;
     k_err_proc(err, addr);
 }
 
@@ -97,15 +96,20 @@ bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t)
     return r && a % K_MM_ALIGN == 0 && region_holds(r, a, K_MM_MIN_BLOCK);
 }
 
+/* t, a link of b's, names a listed free block whose own link (back) names b. */
+static bool link_points_back(const k_mm_head *h, const k_mm_blk_t *t, const k_mm_blk_t *b, bool back_is_prev)
+{
+    if (!mm_link_in_heap(h, t) || !blk_is_listed_free(t))
+        return false;
+    return (back_is_prev ? blk_links(t)->prev : blk_links(t)->next) == b;
+}
+
 static bool links_are_sound(const k_mm_head *h, const k_mm_blk_t *b)
 {
     const k_mm_links_t *l = blk_links(b);
-    if (!blk_is_listed_free(b) || !blk_dye_ok(b))
-        return false;
-    if (l->prev ? !mm_link_in_heap(h, l->prev) || !blk_is_listed_free(l->prev) || blk_links(l->prev)->next != b
-                : h->freelist[size_class(blk_size(b))] != b)
-        return false;
-    return !l->next || (mm_link_in_heap(h, l->next) && blk_is_listed_free(l->next) && blk_links(l->next)->prev == b);
+    bool prev_ok = l->prev ? link_points_back(h, l->prev, b, false) : h->freelist[size_class(blk_size(b))] == b;
+    bool next_ok = !l->next || link_points_back(h, l->next, b, true);
+    return blk_is_listed_free(b) && prev_ok && next_ok;
 }
 
 /* Free-list damage: the heap refuses further allocations rather than
@@ -123,10 +127,9 @@ static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
     return true;
 }
 
-static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+/* Takes b, whose links were just checked, off its list. */
+static void freelist_unlink(k_mm_head *h, k_mm_blk_t *b)
 {
-    if (heap_refuses_broken_links(h, b))
-        return false;
     unsigned idx = size_class(blk_size(b));
     k_mm_links_t *l = blk_links(b);
     if (l->prev)
@@ -139,6 +142,13 @@ static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
         h->bitmap &= ~((size_t)1 << idx);
     h->free_blocks--;
     h->free -= K_MM_HDR_SIZE + blk_size(b);
+}
+
+static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+{
+    if (heap_refuses_broken_links(h, b))
+        return false;
+    freelist_unlink(h, b);
     return true;
 }
 
@@ -248,21 +258,22 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr)
  * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
 static const k_mm_blk_t *blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
 {
-    const k_mm_blk_t *prev = region_first_blk(r);
-    for (const k_mm_blk_t *n = region_next_blk(r, prev); n && n != b && !blk_is_sentinel_end(n);
-         n = region_next_blk(r, n))
+    const k_mm_blk_t *prev = region_first_blk(r), *n;
+    while ((n = region_next_blk(r, prev)) && n != b)
         prev = n;
-    return region_next_blk(r, prev) == b ? prev : NULL;
+    return n ? prev : NULL;
 }
 
-/* b's own header is damaged, most likely by a write past the end of the
- * block before it: name that block when it is a used one. */
-static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
+k_mm_blame_t mm_blame_header(const k_mm_blk_t *prev, const k_mm_blk_t *b)
 {
-    const k_mm_blk_t *prev = blk_before(r, b);
     if (prev && !blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
         return mm_blame_blk("overflow", prev);
     return (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+}
+
+static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
+{
+    return mm_blame_header(blk_before(r, b), b);
 }
 
 static bool header_is_freed(const k_mm_blk_t *b)
@@ -333,9 +344,10 @@ static void report_alloc_failure(k_mm_head *h, size_t size)
 static void *heap_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
 {
     size_t need = request_to_payload(size);
-    k_mm_blk_t *b = find_free_block(h, need);
-    if (!b || !freelist_remove(h, b))
+    k_mm_blk_t *b = find_free_block(h, need); /* its links are checked */
+    if (!b)
         return NULL;
+    freelist_unlink(h, b);
     blk_mark_used(b, owner, kind);
     blk_trim(h, b, need);
     h->used_blocks++;

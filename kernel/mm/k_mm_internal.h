@@ -133,8 +133,13 @@ static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return K_MM_KIND_DATA;
 static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return 0; }
 #endif
 
-/* A free block on the free lists (not one waiting in quarantine). */
-static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b) && !blk_is_quarantined(b); }
+/* A free block on the free lists (not one waiting in quarantine, nor one
+ * whose dye is damaged). */
+#if RHINO_CONFIG_MM_DEBUG
+static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b) && b->dye == K_MM_DYE_FREE; }
+#else
+static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b); }
+#endif
 
 #if RHINO_CONFIG_MM_TRACE
 static inline uint32_t blk_trace(const k_mm_blk_t *b) { return b->trace; }
@@ -200,6 +205,9 @@ bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
 void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
 /* Blame on a heap block b (label, its owner, kind, size and trace). */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b);
+/* Damage to b's header: a write past the end of the used block before it
+ * (prev, NULL when unknown) is the likely cause, and that block is named. */
+k_mm_blame_t mm_blame_header(const k_mm_blk_t *prev, const k_mm_blk_t *b);
 /* Offset of the first byte of a quarantined block's payload that lost its
  * poison, or the payload size when all is intact. */
 size_t mm_poison_damage(const k_mm_blk_t *b);
