@@ -628,6 +628,7 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     k_print_set(opts && opts->show ? opts->show : silent);
     k_err_hook_set(record_report);
     drv_kernel_reset(vm.hdr.start_tick);
+    k_mm_set_asan_poison(g_kmm_head, true); /* sanitizer builds: ASan stops at a driver's bad write */
     vm.kernel_used = stats().used;
     vm.peak = stats().maxused;
     model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);

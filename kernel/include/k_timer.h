@@ -84,7 +84,8 @@ typedef struct {
  * (never created, deleted, or from before k_timer_init) ->
  * RHINO_KOBJ_TYPE_ERR; first == 0 or first/round > K_TIMER_TICKS_MAX ->
  * RHINO_INV_PARAM; del of a dynamic / dyn_del of a static timer ->
- * RHINO_KOBJ_DEL_ERR; queue full or fault point K_FAULT_TIMER_QUEUE ->
+ * RHINO_KOBJ_DEL_ERR; queue full or fault point K_FAULT_TIMER_QUEUE (not
+ * consulted from a callback, which meets a drained queue) ->
  * RHINO_TIMER_MSG_FULL. A call that fails changes nothing. */
 
 /* Initialises *timer (DEACTIVE) and, with auto_run, posts START. name and cb

@@ -27,14 +27,9 @@ static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
     return false;
 }
 
-/* Damage to b's header: a write past the end of the used block before it
- * is the likely cause, and that block is named. */
 static bool fail_header(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b, const char *what)
 {
-    if (!blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
-        w->res->blame = mm_blame_blk("overflow", prev);
-    else
-        w->res->blame = (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+    w->res->blame = mm_blame_header(prev, b);
     return fail(w->res, b, "%s", what);
 }
 
@@ -57,6 +52,15 @@ static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
     return mm_link_in_heap(h, t) ? t : NULL;
 }
 
+/* A free block's links live in its payload: only a write into free memory
+ * breaks them. */
+static bool fail_links(walk_t *w, const k_mm_blk_t *b, size_t offset, const char *what)
+{
+    w->res->blame = mm_blame_blk("use-after-free", b);
+    w->res->blame.offset = offset;
+    return fail(w->res, b, "%s", what);
+}
+
 static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
 {
     const k_mm_links_t *l = blk_links(b);
@@ -64,12 +68,12 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     if (l->next) {
         const k_mm_blk_t *n = link_target(w->h, l->next);
         if (!n || !blk_is_listed_free(n) || blk_links(n)->prev != b)
-            return fail(w->res, b, "free block's next link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, next), "free block's next link is broken");
     }
     if (l->prev) {
         const k_mm_blk_t *p = link_target(w->h, l->prev);
         if (!p || !blk_is_listed_free(p) || blk_links(p)->next != b)
-            return fail(w->res, b, "free block's prev link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, prev), "free block's prev link is broken");
     } else if (w->h->freelist[idx] != b) {
         return fail(w->res, b, "free block of class %u is not on its list", idx);
     }
@@ -135,7 +139,7 @@ static bool check_freelists(walk_t *w)
             return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
         const k_mm_blk_t *prev = NULL;
         for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
-            if (!link_target(h, b) || !blk_is_listed_free(b) || !blk_dye_ok(b))
+            if (!link_target(h, b) || !blk_is_listed_free(b)) /* listed: free, and its dye says so */
                 return fail(w->res, b, "free list %u holds something that is not a free block", i);
             if (size_class(blk_size(b)) != i || blk_links(b)->prev != prev)
                 return fail(w->res, b, "free list %u entry has the wrong class or back link", i);
