@@ -37,12 +37,8 @@ void drv_footprint(drv_footprint_t *fp)
     k_timer_walk(count_timer, fp);
 }
 
-static bool system_is_quiet(void)
-{
-    drv_footprint_t fp;
-    drv_footprint(&fp);
-    return k_timer_queued() == 0 && fp.active_timers == 0;
-}
+/* No command queued and no timer active (the active list is empty). */
+static bool system_is_quiet(void) { return k_timer_queued() == 0 && k_timer_ticks_to_next_due() == K_TIMER_NONE_DUE; }
 
 uint32_t drv_settle(uint32_t max_ticks)
 {
