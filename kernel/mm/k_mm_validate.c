@@ -11,6 +11,8 @@ typedef struct {
     const k_mm_head *h;
     k_mm_check_t *res;
     size_t free_blocks, free_bytes, used_blocks, region_bytes;
+    k_mm_walk_fn each_used; /* NULL: validation only */
+    void *each_used_ctx;
 } walk_t;
 
 static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
@@ -57,6 +59,15 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     return true;
 }
 
+static bool visit_used(walk_t *w, const k_mm_blk_t *b)
+{
+    if (!w->each_used)
+        return true;
+    k_mm_blk_info_t info;
+    describe_heap_blk(b, &info);
+    return w->each_used(&info, w->each_used_ctx);
+}
+
 static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
 {
     if (b->prev_phys != prev)
@@ -71,7 +82,7 @@ static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
         return fail(w->res, b, "size %lu is not a valid payload size", (unsigned long)blk_size(b));
     if (!blk_is_free(b)) {
         w->used_blocks++;
-        return true;
+        return visit_used(w, b);
     }
     if (blk_is_free(prev))
         return fail(w->res, b, "two adjacent free blocks");
@@ -101,14 +112,25 @@ static bool check_region(walk_t *w, const k_mm_region_t *r)
     return true;
 }
 
+/* Bit i set <=> free list i is not empty: what the bitmap should be. */
+static size_t nonempty_lists(const k_mm_head *h)
+{
+    size_t lists = 0;
+    for (unsigned i = 0; i < K_MM_CLASSES; i++)
+        lists |= (size_t)(h->freelist[i] != NULL) << i;
+    return lists;
+}
+
 static bool check_freelists(walk_t *w)
 {
     const k_mm_head *h = w->h;
-    size_t listed = 0;
-    for (unsigned i = 0; i < K_MM_CLASSES; i++) {
-        bool bit = (h->bitmap >> i) & 1u;
-        if (bit != (h->freelist[i] != NULL))
-            return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
+    size_t listed = 0, lists = nonempty_lists(h);
+    if (lists != h->bitmap) {
+        unsigned i = (unsigned)__builtin_ctzll((unsigned long long)(lists ^ h->bitmap));
+        return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
+    }
+    for (size_t todo = lists; todo; todo &= todo - 1) { /* the non-empty lists only */
+        unsigned i = (unsigned)__builtin_ctzll((unsigned long long)todo);
         const k_mm_blk_t *prev = NULL;
         for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
             if (!link_target(h, b) || !blk_is_free(b) || !blk_dye_ok(b))
@@ -154,16 +176,18 @@ static bool check_pool(walk_t *w)
     if (!r || blk_is_free(slab) || blk_kind(slab) != K_MM_KIND_POOL ||
         blk_size(slab) < pool->nblocks * pool->blk_size)
         return fail(w->res, slab, "pool slab is not a used heap block of kind pool");
-    return true;
+    return !w->each_used || walk_pool(pool, w->each_used, w->each_used_ctx);
 }
 #endif
 
-bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res)
+bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res) { return k_mm_validate_walk(h, res, NULL, NULL); }
+
+bool k_mm_validate_walk(const k_mm_head *h, k_mm_check_t *res, k_mm_walk_fn each_used, void *ctx)
 {
     res->ok = true;
     res->where = 0;
     res->what[0] = '\0';
-    walk_t w = {.h = h, .res = res};
+    walk_t w = {.h = h, .res = res, .each_used = each_used, .each_used_ctx = ctx};
     if (h->magic != K_MM_HEAD_MAGIC)
         return fail(res, h, "heap head magic overwritten");
     for (const k_mm_region_t *r = h->regions; r; r = r->next)
