@@ -42,6 +42,7 @@ static struct {
     unsigned findings;
     char suppressed[MAX_SUPPRESSED][160]; /* signatures that end an input quietly */
     unsigned nsuppressed;
+    char suppress_path[4096]; /* where they came from; a new one is added there before an abort */
     char first_signature[160]; /* of the first finding since checker_set_output */
 } g_report = {.out = print_to_stderr, .abort_on_finding = true};
 
@@ -99,14 +100,26 @@ int checker_suppress_file(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
+    snprintf(g_report.suppress_path, sizeof g_report.suppress_path, "%s", path);
     char line[sizeof g_report.suppressed[0]];
     while (g_report.nsuppressed < MAX_SUPPRESSED && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0])
+        if (line[0] && !is_suppressed(line))
             strcpy(g_report.suppressed[g_report.nsuppressed++], line);
     }
     fclose(f);
     return 0;
+}
+
+/* The process is about to die on sig: the engine's next process (a fork
+ * job, AFL++'s next child) reads it as known and fuzzes on at full speed. */
+static void add_to_suppress_file(const char *sig)
+{
+    FILE *f = g_report.suppress_path[0] ? fopen(g_report.suppress_path, "a") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "%s\n", sig); /* one short append: atomic next to other writers */
+    fclose(f);
 }
 
 static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
@@ -115,18 +128,18 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
 static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
                     const char *fmt, ...)
 {
-    char actual[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(actual, sizeof actual, fmt, ap);
-    va_end(ap);
-    k_print_fn out = g_report.out;
     char sig[sizeof g_report.suppressed[0]];
     signature_of(o, objs, nobjs, sig, sizeof sig);
     if (g_report.findings++ == 0)
         strcpy(g_report.first_signature, sig);
     if (is_suppressed(sig))
         return; /* a known bug: the input ends here, quietly */
+    char actual[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(actual, sizeof actual, fmt, ap);
+    va_end(ap);
+    k_print_fn out = g_report.out;
     out("==== rtosfuzz finding ====\n");
     out("oracle:   %d %s\n", (int)o, oracle_name(o));
     out("step:     %u\n", step);
@@ -147,6 +160,7 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     out("signature: %s\n", sig);
     out("==== end finding ====\n");
     if (g_report.abort_on_finding) {
+        add_to_suppress_file(sig);
         fflush(NULL);
         abort();
     }
