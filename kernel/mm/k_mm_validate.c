@@ -112,24 +112,39 @@ static bool check_region(walk_t *w, const k_mm_region_t *r)
     return true;
 }
 
-/* Bit i set <=> free list i is not empty: what the bitmap should be. */
-static size_t nonempty_lists(const k_mm_head *h)
+/* Bit i set <=> free list i is not empty. The bitmap agrees with the lists
+ * when every list of a set bit is non-empty and as many lists are non-empty
+ * as bits are set: a count (no shifts) over all classes, the set bits only
+ * one by one. */
+static bool bitmap_agrees_with_lists(const k_mm_head *h)
 {
-    size_t lists = 0;
+    size_t nonempty = 0;
     for (unsigned i = 0; i < K_MM_CLASSES; i++)
-        lists |= (size_t)(h->freelist[i] != NULL) << i;
-    return lists;
+        nonempty += h->freelist[i] != NULL;
+    for (size_t bits = h->bitmap; bits; bits &= bits - 1)
+        if (!h->freelist[__builtin_ctzll((unsigned long long)bits)])
+            return false;
+    return nonempty == (size_t)__builtin_popcountll((unsigned long long)h->bitmap);
+}
+
+/* The first class whose bit and list disagree (the bitmap does not agree). */
+static unsigned first_bitmap_mismatch(const k_mm_head *h)
+{
+    unsigned i = 0;
+    while (i < K_MM_CLASSES - 1 && ((h->bitmap >> i) & 1u) == (h->freelist[i] != NULL))
+        i++;
+    return i;
 }
 
 static bool check_freelists(walk_t *w)
 {
     const k_mm_head *h = w->h;
-    size_t listed = 0, lists = nonempty_lists(h);
-    if (lists != h->bitmap) {
-        unsigned i = (unsigned)__builtin_ctzll((unsigned long long)(lists ^ h->bitmap));
+    size_t listed = 0;
+    if (!bitmap_agrees_with_lists(h)) {
+        unsigned i = first_bitmap_mismatch(h);
         return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
     }
-    for (size_t todo = lists; todo; todo &= todo - 1) { /* the non-empty lists only */
+    for (size_t todo = h->bitmap; todo; todo &= todo - 1) { /* the non-empty lists only */
         unsigned i = (unsigned)__builtin_ctzll((unsigned long long)todo);
         const k_mm_blk_t *prev = NULL;
         for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
