@@ -191,7 +191,8 @@ typedef struct {
 
 _Static_assert(MODEL_OBJS + MODEL_TIMERS <= INDEX_SIZE / 2, "the index stays at most half full");
 
-static size_t index_home(uintptr_t addr) { return (size_t)(((addr >> 3) * 0x9E3779B97F4A7C15ull) >> 58); }
+/* Payloads are 8-byte aligned and at least 16 bytes apart. */
+static size_t index_home(uintptr_t addr) { return (size_t)(addr >> 3) % INDEX_SIZE; }
 
 static void index_add(addr_index_t *ix, uintptr_t addr, int what)
 {
