@@ -500,14 +500,9 @@ static bool op_is_noop(const fuzz_op_t *op)
     }
 }
 
-/* Whether an op may change what the step checks read: heap, pool, timers,
- * object contents. A fault op only schedules a failure for a later call. */
-static bool op_may_change_system(const fuzz_op_t *op) { return op->code != OP_FAULT && !op_is_noop(op); }
-
+/* Runs an op that is not a no-op. */
 static void run_op(unsigned step, const fuzz_op_t *op)
 {
-    if (op_is_noop(op))
-        return;
     switch (op->code) {
     case OP_MALLOC:
     case OP_CALLOC: op_alloc(step, op); break;
@@ -630,8 +625,12 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         vm.reports = 0;
         if (opts && opts->show)
             show_op(opts->show, step, &op);
-        vm.unchecked_change |= op_may_change_system(&op);
-        run_op(step, &op);
+        bool noop = op_is_noop(&op);
+        if (!noop)
+            run_op(step, &op);
+        /* a fault op only schedules a failure for a later call: it changes
+         * nothing the step checks read (heap, pool, timers, contents) */
+        vm.unchecked_change |= !noop && op.code != OP_FAULT;
         if (g_checking && vm.unchecked_change) {
             if (op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
                 check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
