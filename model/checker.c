@@ -212,7 +212,7 @@ static int index_find(const addr_index_t *ix, uintptr_t addr)
     return -1;
 }
 
-/* The harness's live objects (their slots); returns how many. */
+/* The slots of the harness's live objects. */
 typedef struct {
     int slot[MODEL_OBJS];
     int n;
@@ -234,6 +234,13 @@ static void index_harness(const check_view_t *v, const live_slots_t *live, addr_
     for (int s = MODEL_STATIC_TIMERS; v->timers && s < MODEL_TIMERS; s++)
         if (v->timers->t[s].created)
             index_add(ix, (uintptr_t)v->tptr[s], INDEX_TIMER(s));
+}
+
+static void index_view(const check_view_t *v, addr_index_t *ix)
+{
+    live_slots_t live;
+    list_live_slots(v, &live);
+    index_harness(v, &live, ix);
 }
 
 /* ---- oracles 2 and 4: every used block is accounted for --------------------- */
@@ -345,7 +352,7 @@ static void check_accounting(const check_view_t *v, const census_t *c, const k_m
 static const uint8_t *pattern_at(uint32_t id, size_t i)
 {
     static uint8_t pattern[PATTERN_PERIOD + CONTENT_CHECK_BYTES];
-    if (!pattern[1])
+    if (!pattern[1]) /* not filled yet (once filled it holds 167) */
         for (size_t j = 0; j < sizeof pattern; j++)
             pattern[j] = (uint8_t)((j % PATTERN_PERIOD) * 167u); /* 167 is odd: a permutation of the bytes */
     return pattern + (id * 31u + i) % PATTERN_PERIOD;
@@ -543,9 +550,7 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     if (!b)
         abort();
     addr_index_t harness = {.addr = {0}};
-    live_slots_t live;
-    list_live_slots(v, &live);
-    index_harness(v, &live, &harness);
+    index_view(v, &harness);
     b->blocks = drv_blocks_take(is_driver_block, &harness);
     size_t counts[2] = {0, 0};
     k_timer_walk(count_driver_timer, counts);
@@ -588,9 +593,7 @@ static bool compare_driver_block(const k_mm_blk_info_t *b, void *ctx)
 void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks)
 {
     driver_census_t d = {.base = base->blocks};
-    live_slots_t live;
-    list_live_slots(v, &live);
-    index_harness(v, &live, &d.harness);
+    index_view(v, &d.harness);
     k_mm_walk(g_kmm_head, compare_driver_block, &d);
     size_t timers[2] = {0, 0}; /* created, active */
     k_timer_walk(count_driver_timer, timers);
