@@ -186,6 +186,25 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr);
 /* Whether t could be a block header: aligned and wholly inside a region. */
 bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t);
 
+/* ---- walking ------------------------------------------------------------ */
+/* inline: the validator's census calls it for every used block */
+static inline void describe_heap_blk(const k_mm_blk_t *b, k_mm_blk_info_t *info)
+{
+    info->hdr_addr = (uintptr_t)b;
+    info->addr = (uintptr_t)blk_payload(b);
+    info->size = blk_size(b);
+    info->used = !blk_is_free(b);
+    info->in_pool = false;
+    info->dye_ok = blk_dye_ok(b);
+    info->owner = info->used ? blk_owner(b) : 0;
+    info->kind = blk_kind(b);
+}
+/* k_mm_debug.c */
+#if RHINO_CONFIG_MM_BLK
+/* Calls fn for every used pool block; false if fn stopped it. */
+bool walk_pool(const k_mm_pool_t *pool, k_mm_walk_fn fn, void *ctx);
+#endif
+
 /* ---- pool (k_mm_pool.c) ------------------------------------------------ */
 #if RHINO_CONFIG_MM_BLK
 void mm_pool_init(k_mm_pool_t *pool, void *slab);
