@@ -33,6 +33,7 @@
 # Owner names in reports come from elfutils libdw. The runner image has no
 # libdw, so libdw and what it needs are linked statically (libdw-dev ships
 # libdw.a; the Dockerfile installs it); system libraries stay dynamic.
+# Finding records are written with libjansson, linked the same way.
 
 # ---- where things are ------------------------------------------------------
 for v in CC CXX CFLAGS CXXFLAGS LIB_FUZZING_ENGINE OUT WORK; do
@@ -111,7 +112,7 @@ for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.
   esac
   kernel_objs+=("$obj")
 done
-for m in model checker symbolize; do
+for m in model checker symbolize finding_record; do
   compile model_$m.o model/$m.c "${NOFEEDBACK[@]}" -DRTOSFUZZ_SOURCE_DIR="\"$ROOT/\""
 done
 compile contract.o driver/contract.c
@@ -152,7 +153,7 @@ spawn "$CC" -O1 -w -I"$ROOT/kernel/include" -I"$ROOT/fuzz" "$ROOT/fuzz/oss-fuzz/
 drain
 
 archive libkernel.a "${kernel_objs[@]}"
-archive libmodel.a model_model.o model_checker.o model_symbolize.o
+archive libmodel.a model_model.o model_checker.o model_symbolize.o model_finding_record.o
 archive libfuzzcore.a fuzz_input.o harness.o contract.o
 for d in "${drivers[@]}"; do
   if [ "$d" = custom ] && [ -n "$custom_lib" ]; then cp "$custom_lib" "$B/lib/libdriver_custom.a"
@@ -163,11 +164,11 @@ archive libmmlog.a "${mmlog_objs[@]}"
 archive libmmdump.a mmdump_owners.o mmdump_symbolize.o mmdump_report.o
 archive libmmtrend.a mmtrend_series.o mmtrend_trend.o mmtrend_svg.o
 
-# ---- libdw, statically --------------------------------------------------------
+# ---- libdw and libjansson, statically ------------------------------------------
 # pkg-config's static list, each library as its .a where there is one. The C
 # library's own parts (pthread, dl, m, rt) stay dynamic: they are on every
 # runner, and a static libpthread in a dynamic program breaks it.
-dw_flags=$(pkg-config --static --libs libdw 2>/dev/null || echo "-ldw -lelf -lz -lbz2 -llzma -pthread")
+dw_flags=$(pkg-config --static --libs libdw jansson 2>/dev/null || echo "-ldw -lelf -lz -lbz2 -llzma -ljansson -pthread")
 DWLIBS=()
 for f in $dw_flags; do
   case $f in

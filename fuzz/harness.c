@@ -547,7 +547,7 @@ static void op_ticks(unsigned step, tick_t n)
 static bool g_checking = true;
 
 /* ---- the driver ---------------------------------------------------------------- */
-static void settle_and_check_quiescence(unsigned step)
+static void settle_and_check_quiescence(unsigned step, const char *after)
 {
     /* A misuse inside the call comes first, before what it leaves behind. */
     check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
@@ -556,20 +556,21 @@ static void settle_and_check_quiescence(unsigned step)
     if (!g_checking)
         return;
     check_view_t v = view(step);
+    v.settled_after = after;
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
 }
 
 static void op_connect(unsigned step)
 {
     if (netmgr_reconnect_wifi() != 0) /* a failed connect must leave nothing behind */
-        settle_and_check_quiescence(step);
+        settle_and_check_quiescence(step, "a failed connect");
 }
 
 static void op_suspend(unsigned step)
 {
     check_status(step, "hal_wifi_suspend_station", RHINO_SUCCESS,
                  hal_wifi_suspend_station(NULL) == 0 ? RHINO_SUCCESS : RHINO_INV_PARAM);
-    settle_and_check_quiescence(step);
+    settle_and_check_quiescence(step, "suspend");
 }
 
 /* ---- the machine ------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 
 #include "checker.h"
 #include "driver_contract.h"
+#include "finding_record.h"
 #include "k_mm_validate.h"
 #include "symbolize.h"
 
@@ -44,6 +45,8 @@ static struct {
     unsigned nsuppressed;
     char suppress_path[4096]; /* where they came from; a new one is added there before an abort */
     char first_signature[160]; /* of the first finding since checker_set_output */
+    const char *settled_after;  /* of the quiescence check under way: what the driver was told */
+    uint32_t settle_ticks;      /* and how long it then had */
 } g_report = {.out = print_to_stderr, .abort_on_finding = true};
 
 void checker_set_listing(checker_listing_fn fn, void *ctx)
@@ -188,11 +191,93 @@ static bool is_known_finding(const char *sig)
     return is_suppressed(sig);
 }
 
+/* ---- the summary line: what happened, in a firmware engineer's words ------- */
+static const char *const oracle_words[] = {
+    [ORACLE_CONSERVATION] = "heap figures disagree", [ORACLE_ACCOUNTING] = "accounting off",
+    [ORACLE_STRUCTURE] = "heap damaged",              [ORACLE_LIVE_SET] = "heap blocks differ from the program's",
+    [ORACLE_CONTENTS] = "memory overwritten",         [ORACLE_TIMERS] = "timer misbehaved",
+    [ORACLE_QUIESCENCE] = "leak",                     [ORACLE_ERROR_CONTRACT] = "failed call",
+    [ORACLE_MISUSE] = "misuse",
+};
+
+static const char *object_kind(const finding_obj_t *o)
+{
+    return o->home == OBJ_STATIC_TIMER ? "static timer" : k_mm_kind_name(o->kind);
+}
+
+static bool same_kind_and_owner(const finding_obj_t *a, const finding_obj_t *b)
+{
+    return a->home == b->home && a->kind == b->kind && a->owner == b->owner;
+}
+
+/* "1 timer (80 B) created in fn (file:line)": the first object and those
+ * like it; then how many others there are. */
+static void describe_objects(const finding_obj_t *objs, size_t n, char *buf, size_t len)
+{
+    size_t alike = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (same_kind_and_owner(&objs[i], &objs[0])) {
+            alike++;
+            bytes += objs[i].size;
+        }
+    char where[256];
+    symbolize_owner(objs[0].owner, where, sizeof where);
+    const char *kind = object_kind(&objs[0]);
+    bool blocks = !strcmp(kind, "data");
+    int w = snprintf(buf, len, "%zu %s%s%s (%zu B) created in %s", alike, kind, blocks ? " block" : "",
+                     alike > 1 ? "s" : "", bytes, where);
+    if (n > alike && w > 0 && (size_t)w < len)
+        snprintf(buf + w, len - (size_t)w, ", and %zu other object%s", n - alike, n - alike > 1 ? "s" : "");
+}
+
+/* The summary: a leak says what is still alive and for how long after the
+ * driver was stopped; a misuse leads with the kernel's label (its "how" is
+ * in actual); the others say what disagreed. */
+static void summarize(oracle_t o, const finding_obj_t *objs, size_t nobjs, const blame_t *blame, const char *actual,
+                      char *buf, size_t len)
+{
+    char what[512] = "";
+    if (nobjs)
+        describe_objects(objs, nobjs, what, sizeof what);
+    if (o == ORACLE_QUIESCENCE && nobjs)
+        snprintf(buf, len, "leak: %s, still alive %u s after %s", what,
+                 (unsigned)(g_report.settle_ticks / RHINO_CONFIG_TICKS_PER_SECOND), g_report.settled_after);
+    else if (blame && blame->label)
+        snprintf(buf, len, "%s%s%s", actual, nobjs ? "; block: " : "", what);
+    else
+        snprintf(buf, len, "%s: %s%s%s", oracle_words[o], actual, nobjs ? "; " : "", what);
+}
+
+static void write_record(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
+                         const char *expected, const char *actual, const char *sig, const char *summary)
+{
+    const char *path = getenv("RTOSFUZZ_FINDING_RECORD");
+    if (!path || !path[0])
+        return;
+    record_obj_t robj[16];
+    size_t n = nobjs < 16 ? nobjs : 16;
+    for (size_t i = 0; i < n; i++) {
+        const k_trace_t *t = k_trace_get(objs[i].trace);
+        bool traced = t && t->addr == objs[i].addr;
+        robj[i] = (record_obj_t){objs[i].role, object_kind(&objs[i]), home_names[objs[i].home], objs[i].size,
+                                 objs[i].addr, objs[i].owner, traced ? t->alloc : NULL,
+                                 traced && t->freed[0] ? t->freed : NULL};
+    }
+    finding_record_t rec = {oracle_name(o), (int)o, summary, step, sig, expected, actual,
+                            blame ? blame->site : NULL, robj, n, g_report.listing, g_report.listing_ctx};
+    if (finding_record_append(path, &rec) != 0)
+        g_report.out("rtosfuzz: cannot write the finding record to %s\n", path);
+}
+
 static void print_report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
                          const char *expected, const char *actual, const char *sig)
 {
     k_print_fn out = g_report.out;
+    char summary[1024];
+    summarize(o, objs, nobjs, blame, actual, summary, sizeof summary);
+    write_record(o, step, objs, nobjs, blame, expected, actual, sig, summary);
     out("==== rtosfuzz finding ====\n");
+    out("summary:  %s\n", summary);
     out("oracle:   %d %s\n", (int)o, oracle_name(o));
     out("step:     %u\n", step);
     out("expected: %s\n", expected);
@@ -838,6 +923,8 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     char expect[160];
     snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
              (unsigned)settle_ticks);
+    g_report.settled_after = v->settled_after ? v->settled_after : "the driver was stopped";
+    g_report.settle_ticks = settle_ticks;
     finding(ORACLE_QUIESCENCE, v->step, d.leaked, d.nleaked, expect,
             "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
             more_blocks, d.unlisted, more_timers, now.active_timers, kinds_moved ? kinds : "none moved");

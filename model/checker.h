@@ -1,6 +1,6 @@
 /* The step checker: compares the kernel with the reference model and, on
  * the first disagreement, prints a finding report and aborts (so fuzzers
- * keep the input). One function per oracle of DESIGN.md. */
+ * keep the input). One function per oracle (docs/DESIGN.md, "The model and the oracles"). */
 #ifndef CHECKER_H
 #define CHECKER_H
 
@@ -37,6 +37,7 @@ typedef struct {
     bool driver_may_hold_blocks;     /* system harness */
     size_t kernel_used;              /* heap UsedSz of the kernel's own blocks (head, sentinels, slab) */
     size_t peak_used;                /* the model's peak UsedSz, 0 = not tracked */
+    const char *settled_after;       /* quiescence: what the driver was told ("suspend"), NULL = unsaid */
 } check_view_t;
 
 /* Prints the program up to the failing step; the harness supplies it. */

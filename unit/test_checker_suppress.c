@@ -18,15 +18,6 @@
 static void fail_one_check(void) { check_status(1, "krhino_mm_alloc", RHINO_SUCCESS, RHINO_NO_MEM); }
 static void fail_misuse_check(void) { check_misuse(1, RHINO_SUCCESS, 1, RHINO_MM_DOUBLE_FREE, NULL); }
 
-static void read_file(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    cr_assert(f, "cannot read %s", path);
-    size_t n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 /* In a child, as an engine runs the harness: known signatures from path,
  * abort on a new finding, then one failing check. Returns how it ended. */
 static int run_aborting_child(const char *path, void (*failing_check)(void))
@@ -56,12 +47,12 @@ Test(known_signatures, an_aborting_finding_is_recorded_once_and_then_ends_inputs
     int first = run_aborting_child(path, fail_one_check);
     cr_assert(WIFSIGNALED(first) && WTERMSIG(first) == SIGABRT, "a new finding must abort (status 0x%x)", first);
     char text[256];
-    read_file(path, text, sizeof text);
+    cr_assert(unit_read_text(path, text, sizeof text), "cannot read %s", path);
     cr_assert_str_eq(text, SIG "\n");
 
     int second = run_aborting_child(path, fail_one_check);
     cr_assert(WIFEXITED(second) && WEXITSTATUS(second) == 0, "a known finding must not abort (status 0x%x)", second);
-    read_file(path, text, sizeof text);
+    cr_assert(unit_read_text(path, text, sizeof text), "cannot read %s", path);
     cr_assert_str_eq(text, SIG "\n", "a known finding is not recorded again");
 
     /* and in this process: counted, signed, quiet */

@@ -18,10 +18,20 @@ done
 triage_new_crashes final
 minimize_new_findings
 fail() { echo "test_triage: FAIL: $*"; exit 1; }
+ops_in_listing() { grep -cvE '^(harness |start_tick |fault [a-z]+ [0-9]+$|#|$)' "$1"; }
+field() { python3 "$src/fuzz/findings.py" field "$@"; }
 [ "$(finding_count)" -eq 2 ] || fail "expected 2 findings, got $(finding_count)"
 f=$dir/findings/quiescence-wifi_sim_start_beacon_monitor-timer
 [ -f "$f/input" ] && [ -f "$f/minimized" ] && [ -s "$f/listing.ops" ] || fail "finding files missing in $f"
 grep -q 'owner wifi_sim_start_beacon_monitor (driver/wifi_sim.c:' "$f/report.txt" || fail "report without owner"
+[ "$(field "$f/finding.json" signature)" = quiescence/wifi_sim_start_beacon_monitor/timer ] ||
+  fail "the record's signature is not the finding's"
+[[ "$(field "$f/finding.json" owner)" == "wifi_sim_start_beacon_monitor (driver/wifi_sim.c:"* ]] ||
+  fail "the record does not name the owner"
+grep -qE '^summary: +leak: 1 timer \([0-9]+ B\) created in wifi_sim_start_beacon_monitor \(driver/wifi_sim\.c:[0-9]+\), still alive 10 s after suspend$' "$f/report.txt" ||
+  fail "the report's summary does not say what leaked, where, and for how long"
+[ "$(field "$dir/findings/quiescence-station_create-data/finding.json" faults)" = "heap call 6" ] ||
+  fail "the error-path record does not name the fault it needs"
 [ "$(wc -l <"$f/duplicates")" -eq 1 ] || fail "the second seed leak is not a duplicate"
 [ -d "$dir/findings/quiescence-station_create-data" ] || fail "error-path finding missing"
 grep -qx "$dir/crashes/not-a-crash" "$dir/crashes/.unreproduced" || fail "a clean input must be listed as unreproduced"
@@ -35,4 +45,14 @@ printf '%s\n' "$listed"
 grep -qE '#1 .*wifi_sim_start_beacon_monitor.*faults: none' <<<"$listed" &&
   grep -qE '#2 .*station_create.*faults: heap call 6' <<<"$listed" ||
   fail "findings that need no injected fault come first, each with the faults it needs"
+python3 - "$dir/findings.sarif" <<'PY' || fail "findings.sarif: one result per signature at the owner's file:line"
+import json, sys
+log = json.load(open(sys.argv[1]))
+assert log["version"] == "2.1.0", log["version"]
+res = log["runs"][0]["results"]
+assert len(res) == 2, len(res)
+loc = res[0]["locations"][0]["physicalLocation"]
+assert res[0]["ruleId"] == "quiescence" and loc["artifactLocation"]["uri"] == "driver/wifi_sim.c", res[0]
+assert loc["region"]["startLine"] > 0 and res[0]["message"]["text"].startswith("leak: 1 timer"), res[0]
+PY
 echo "test_triage: PASS"

@@ -1,5 +1,5 @@
-# Turning crashing inputs into findings; sourced by campaign.sh and by
-# `./rtosfuzz triage`. Needs: $dir (the campaign directory), $replay (the
+# Turning crashing inputs into findings; sourced by campaign.sh and by its
+# test (test_triage.sh). Needs: $dir (the campaign directory), $replay (the
 # standalone replay binary), $fuzzer (the engine binary) and $engine.
 #
 # A finding is findings/<signature>/ with: input (the first crashing input),
@@ -75,10 +75,12 @@ triage_one() { # input [final]
   describe "$fdir" input
 }
 
-# listing.ops and report.txt of a finding, from one of its inputs.
+# listing.ops, report.txt and finding.json (the checker's record) of a
+# finding, from one of its inputs.
 describe() { # finding-dir input-name
   "$replay" --list "$1/$2" >"$1/listing.ops" 2>/dev/null
-  "$replay" "$1/$2" >/dev/null 2>"$1/report.txt"
+  rm -f "$1/finding.json"
+  RTOSFUZZ_FINDING_RECORD=$1/finding.json "$replay" "$1/$2" >/dev/null 2>"$1/report.txt"
   if ! grep -q 'rtosfuzz finding' "$1/report.txt"; then
     engine_run "$1/$2" >/dev/null 2>"$1/report.txt"
   fi
@@ -103,35 +105,16 @@ triage_new_crashes() { # [final]
   done
 }
 
-ops_in_listing() { grep -cvE '^(harness |start_tick |fault [a-z]+ [0-9]+$|#|$)' "$1"; }
-
-# Finding directories, those that need no injected fault first (the
-# report's "faults:" line).
-findings_by_faults_needed() {
-  local f
-  for f in "$dir"/findings/*/; do
-    [ -f "$f/signature" ] || continue
-    if grep -aqE '^faults: +none$' "$f/report.txt"; then echo "0 $f"; else echo "1 $f"; fi
-  done | sort -s -k1,1n | cut -d' ' -f2-
-}
-
-# One line per finding: oracle, owner (function, file:line), ops, the
-# faults it needs; those needing none first.
+# One line per finding (oracle, owner, ops, the faults it needs; those
+# needing none first) and its summary, from the records; findings.sarif.
 print_findings() {
-  local f n=0
+  local findings_py
+  findings_py=$(dirname "${BASH_SOURCE[0]}")/../findings.py
   printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
   [ -s "$dir/crashes/.unreproduced" ] &&
     printf '  unreproduced %s crashing inputs the checker does not reproduce: crashes/.unreproduced\n' \
       "$(wc -l <"$dir/crashes/.unreproduced")"
-  while read -r f; do
-    n=$((n + 1))
-    local sig oracle owner ops faults
-    sig=$(cat "$f/signature")
-    oracle=${sig%%/*}
-    owner=$(grep -a -m1 -oE 'owner .*' "$f/report.txt" | sed 's/^owner //')
-    ops=$(ops_in_listing "$f/listing.ops")
-    faults=$(grep -a -m1 '^faults:' "$f/report.txt" | sed 's/^faults: *//')
-    printf '  #%d %-14s %-55s %2s ops  faults: %-12s %s\n' "$n" "$oracle" "${owner:-${sig#*/}}" "$ops" \
-      "${faults:--}" "${f%/}"
-  done < <(findings_by_faults_needed)
+  python3 "$findings_py" list "$dir"
+  python3 "$findings_py" sarif "$dir" "$dir/findings.sarif" &&
+    printf '  sarif       %s\n' "$dir/findings.sarif"
 }

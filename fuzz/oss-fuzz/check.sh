@@ -214,6 +214,10 @@ check_seeds() { # FUZZER -> sets $seeds
   if [ "$n" -gt 0 ]; then pass "$1" seeds "$n inputs in $(basename "$zip")"; else fail "$1" seeds "empty seed corpus"; return 1; fi
 }
 
+# A field of the first finding record the checker wrote to a file
+# ($RTOSFUZZ_FINDING_RECORD); nothing when there is none.
+record_field() { python3 "$ROOT/fuzz/findings.py" field "$@" 2>/dev/null; }
+
 # A finding of the harness, or a sanitizer or engine report, in a log.
 crash_in() { grep -aqE '^==== rtosfuzz finding|ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|^SUMMARY: ' "$1"; }
 
@@ -265,11 +269,12 @@ check_libfuzzer_target() { # FUZZER
   local scratch=$dir/run/$f/corpus
   mkdir -p "$scratch"
   log=$dir/logs/$f.fuzz.log
-  if "$bin" -seed=1 -max_total_time="$fuzz_time" -print_final_stats=1 "${FUZZER_ARGS[@]}" "${opts[@]}" \
+  if RTOSFUZZ_FINDING_RECORD=$dir/run/$f/findings.json "$bin" -seed=1 -max_total_time="$fuzz_time" -print_final_stats=1 "${FUZZER_ARGS[@]}" "${opts[@]}" \
        -artifact_prefix="$dir/run/$f/" "$scratch" "$seeds" >"$log" 2>&1 && ! crash_in "$log"; then
     pass "$f" fuzz "${fuzz_time}s clean: $(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') execs, corpus $(find "$scratch" -type f | wc -l) new inputs, ${opts[*]:-no options}"
   else
-    fail "$f" fuzz "a crash in ${fuzz_time}s of fuzzing, see $log ($(grep -aE '^signature:|^SUMMARY:' "$log" | head -1))"
+    fail "$f" fuzz "a crash in ${fuzz_time}s of fuzzing, see $log ($(record_field "$dir/run/$f/findings.json" summary ||
+      grep -aE '^SUMMARY:' "$log" | head -1))"
   fi
 }
 
@@ -323,8 +328,9 @@ done
 # The build that runs clean above must still find the seed's leak, and name
 # its owner with file:line (libdw, linked statically, reads the binary's
 # DWARF). Not for the coverage build, which only measures.
-SEED_LEAK='signature: quiescence/wifi_sim_start_beacon_monitor/timer'
-KNOWN_LEAKS="$SEED_LEAK|signature: quiescence/station_create/data"
+# Both read the finding records, not the report.
+SEED_LEAK=quiescence/wifi_sim_start_beacon_monitor/timer
+KNOWN_LEAKS=" $SEED_LEAK quiescence/station_create/data "
 if [ "$sanitizer" != coverage ]; then
   nc=fuzz_system_vendor
   vbin=$RTOSFUZZ_NEGATIVE_CONTROL_DIR/$nc
@@ -332,22 +338,26 @@ if [ "$sanitizer" != coverage ]; then
   if [ ! -x "$vbin" ] || ! unzip_to "$RTOSFUZZ_NEGATIVE_CONTROL_DIR/${nc}_seed_corpus.zip" "$vseeds" >/dev/null 2>&1; then
     fail "$nc" control "build.sh did not build it into $RTOSFUZZ_NEGATIVE_CONTROL_DIR"
   else
-    log=$dir/logs/$nc.seed_loop.log
-    ("$vbin" "$vseeds/seed_loop" >"$log" 2>&1) 2>/dev/null # (no "Aborted" from the shell)
+    log=$dir/logs/$nc.seed_loop.log rec=$dir/run/$nc/seed_loop.json
+    rm -f "$rec"
+    (RTOSFUZZ_FINDING_RECORD=$rec "$vbin" "$vseeds/seed_loop" >"$log" 2>&1) 2>/dev/null # (no "Aborted" from the shell)
     rc=$?
-    owner=$(grep -aoE 'owner wifi_sim_start_beacon_monitor \(driver/wifi_sim\.c:[0-9]+\)' "$log" | head -1)
-    if [ $rc -ne 0 ] && grep -aq "$SEED_LEAK" "$log" && [ -n "$owner" ]; then
-      pass "$nc" control "the seed loop reports the leak: ${owner#owner }"
+    owner=$(record_field "$rec" owner)
+    if [ $rc -ne 0 ] && [ "$(record_field "$rec" signature)" = "$SEED_LEAK" ] &&
+       [[ $owner =~ ^wifi_sim_start_beacon_monitor\ \(driver/wifi_sim\.c:[0-9]+\)$ ]]; then
+      pass "$nc" control "the seed loop reports the leak: $owner"
     else
-      fail "$nc" control "the seed loop: exit $rc, no '$SEED_LEAK' with the owner's file:line, see $log"
+      fail "$nc" control "the seed loop: exit $rc, no record of $SEED_LEAK with the owner's file:line, see $log"
     fi
+    rec=$dir/run/$nc/fuzz.json
+    rm -f "$rec"
     log=$dir/logs/$nc.fuzz.log
     mkdir -p "$dir/run/$nc/empty"
     t0=$SECONDS
     case $engine in
       libfuzzer)
         mapfile -t opts < <(libfuzzer_options "$nc")
-        "$vbin" -seed=1 -max_total_time=60 "${FUZZER_ARGS[@]}" -max_len=2567 -artifact_prefix="$dir/run/$nc/" \
+        RTOSFUZZ_FINDING_RECORD=$rec "$vbin" -seed=1 -max_total_time=60 "${FUZZER_ARGS[@]}" -max_len=2567 -artifact_prefix="$dir/run/$nc/" \
           "$dir/run/$nc/empty" >"$log" 2>&1 ;;
       afl)
         # From one harmless input (the header alone): afl-fuzz must find a
@@ -361,10 +371,11 @@ if [ "$sanitizer" != coverage ]; then
         done
         wait $apid
         c=$(find "$dir/run/$nc/afl" -path '*/crashes/id:*' | head -1)
-        [ -z "$c" ] || ("$vbin" "$c" >>"$log" 2>&1) 2>/dev/null ;;
+        [ -z "$c" ] || (RTOSFUZZ_FINDING_RECORD=$rec "$vbin" "$c" >>"$log" 2>&1) 2>/dev/null ;;
     esac
-    sig=$(grep -aoE "$KNOWN_LEAKS" "$log" | head -1)
-    if [ -n "$sig" ]; then pass "$nc" control "fuzzing from nothing finds it in $((SECONDS - t0))s: ${sig#signature: }"
+    sig=$(record_field "$rec" signature)
+    if [ -n "$sig" ] && [[ $KNOWN_LEAKS == *" $sig "* ]]; then
+      pass "$nc" control "fuzzing from nothing finds it in $((SECONDS - t0))s: $sig"
     else fail "$nc" control "fuzzing for 60s from an empty corpus found neither known leak, see $log"
     fi
   fi

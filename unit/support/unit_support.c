@@ -85,3 +85,14 @@ bool unit_owner_is_in(uintptr_t owner, const void *fn)
 {
     return owner > (uintptr_t)fn && owner < (uintptr_t)fn + 256;
 }
+
+bool unit_read_text(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, len - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return true;
+}

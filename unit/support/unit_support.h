@@ -40,6 +40,10 @@ k_mm_head *unit_private_heap(void);
  * of function fn, i.e. names a call made from fn. */
 bool unit_owner_is_in(uintptr_t owner, const void *fn);
 
+/* Reads the file at path into buf (at most len - 1 bytes, NUL-terminated).
+ * Returns false when it cannot be opened. */
+bool unit_read_text(const char *path, char *buf, size_t len);
+
 /* Count of non-overlapping occurrences of needle in the captured text. */
 int capture_count(const char *needle);
 
