@@ -1,4 +1,4 @@
-/* The driver contract (DESIGN.md, "driver/"): what every wifi driver under
+/* The driver contract (docs/DESIGN.md, "Layout"): what every wifi driver under
  * test implements, using only the public kernel API.
  *
  * After hal_wifi_suspend_station() returns and the system has settled (the
