@@ -13,13 +13,14 @@ typedef struct {
     int nargs;
     arg_kind_t kind[FUZZ_MAX_ARGS];
     const char *label[FUZZ_MAX_ARGS];
+    const char *c_call; /* the exported C reproducer's call (fuzz_op_format_c); NULL: none */
 } op_spec_t;
 
 static const op_spec_t specs[OP_COUNT] = {
-    [OP_MALLOC] = {"malloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}},
+    [OP_MALLOC] = {"malloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}, "repro_malloc"},
     [OP_CALLOC] = {"calloc", 4, {ARG_SLOT, ARG_COUNT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "n", "size"}},
-    [OP_REALLOC] = {"realloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}},
-    [OP_FREE] = {"free", 1, {ARG_SLOT}, {"slot"}},
+    [OP_REALLOC] = {"realloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}, "repro_realloc"},
+    [OP_FREE] = {"free", 1, {ARG_SLOT}, {"slot"}, "repro_free"},
     [OP_DOUBLE_FREE] = {"double_free", 1, {ARG_SLOT}, {"slot"}},
     [OP_FOREIGN_FREE] = {"foreign_free", 0, {0}, {0}},
     [OP_INTERIOR_FREE] = {"interior_free", 1, {ARG_SLOT}, {"slot"}},
@@ -32,14 +33,14 @@ static const op_spec_t specs[OP_COUNT] = {
     [OP_TARG] = {"targ", 2, {ARG_TSLOT, ARG_VALUE}, {"slot", "arg"}},
     [OP_TDEL] = {"tdel", 1, {ARG_TSLOT}, {"slot"}},
     [OP_TDYN_DEL] = {"tdyn_del", 1, {ARG_TSLOT}, {"slot"}},
-    [OP_TICK] = {"tick", 1, {ARG_TICKS}, {"n"}},
+    [OP_TICK] = {"tick", 1, {ARG_TICKS}, {"n"}, "repro_ticks"},
     [OP_TICKS] = {"ticks", 1, {ARG_TICKS}, {"n"}},
     [OP_TASK_RUN] = {"task_run", 0, {0}, {0}},
-    [OP_SLEEP] = {"sleep", 1, {ARG_TICKS}, {"ms"}},
-    [OP_CONNECT] = {"connect", 0, {0}, {0}},
-    [OP_SUSPEND] = {"suspend", 0, {0}, {0}},
-    [OP_AP] = {"ap", 1, {ARG_ONOFF}, {"on"}},
-    [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {"point", "in"}},
+    [OP_SLEEP] = {"sleep", 1, {ARG_TICKS}, {"ms"}, "aos_msleep"},
+    [OP_CONNECT] = {"connect", 0, {0}, {0}, "repro_connect"},
+    [OP_SUSPEND] = {"suspend", 0, {0}, {0}, "repro_suspend"},
+    [OP_AP] = {"ap", 1, {ARG_ONOFF}, {"on"}, "repro_ap"},
+    [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {"point", "in"}, "repro_fault_in"},
     [OP_ATIMER_CREATE] = {"atimer_create", 3, {ARG_ASLOT, ARG_MS, ARG_OPTIONS}, {"slot", "ms", "options"}},
     [OP_ATIMER_START] = {"atimer_start", 1, {ARG_ASLOT}, {"slot"}},
     [OP_ATIMER_STOP] = {"atimer_stop", 1, {ARG_ASLOT}, {"slot"}},
@@ -229,6 +230,29 @@ void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len)
         else
             at = append(buf, len, at, " %s=%llu", label, (unsigned long long)fuzz_arg_value(op->code, i, op));
     }
+}
+
+/* The op as a call of the reproducer's helper named in its spec, with the
+ * listing's values in the listing's order: "repro_malloc(3, 40);". */
+bool fuzz_op_format_c(const fuzz_op_t *op, char *buf, size_t len)
+{
+    const op_spec_t *s = &specs[op->code];
+    if (!s->c_call)
+        return false;
+    size_t at = append(buf, len, 0, "%s(", s->c_call);
+    for (int i = 0, n = 0; i < s->nargs; i++) {
+        if (s->kind[i] == ARG_SIZE_LO)
+            continue;
+        const char *sep = n++ ? ", " : "";
+        if (s->kind[i] == ARG_SIZE_HI)
+            at = append(buf, len, at, "%s%zu", sep, fuzz_op_size(op));
+        else if (s->kind[i] == ARG_POINT)
+            at = append(buf, len, at, "%s\"%s\"", sep, point_names[fuzz_arg_value(op->code, i, op)]);
+        else
+            at = append(buf, len, at, "%s%llu", sep, (unsigned long long)fuzz_arg_value(op->code, i, op));
+    }
+    append(buf, len, at, ");");
+    return true;
 }
 
 void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len)

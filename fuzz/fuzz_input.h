@@ -105,6 +105,10 @@ size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
 /* "malloc slot=3 size=40" */
 void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len);
 void fuzz_header_format(const fuzz_header_t *hdr, char *buf, size_t len);
+/* The op as one C statement on the public API, a call of a helper of the
+ * exported reproducer (fuzz/repro/): "repro_malloc(3, 40);". Returns false
+ * (buf untouched) for an op that has no such form. */
+bool fuzz_op_format_c(const fuzz_op_t *op, char *buf, size_t len);
 
 /* Prints a program as text that compiles back to the same bytes, one line
  * per header entry and op, each after indent; with mark >= 0 it stops after
