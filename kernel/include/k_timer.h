@@ -1,4 +1,7 @@
-/* Software timers, rhino style, driven by a simulated tick.
+/* Software timers, rhino style, driven by a simulated tick. The API, the
+ * types and the command rules follow AliOS Things kernel/rhino/k_timer.c
+ * (commands through the timer task's queue, cmd_proc's ignore rules),
+ * k_types.h (tick_t, sys_time_t, name_t) and k_time.c (ms <-> ticks).
  *
  * Every call except create posts a command to a bounded queue of
  * RHINO_CONFIG_TIMER_MSG_NUM entries; the timer task applies the commands in
