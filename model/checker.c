@@ -81,6 +81,7 @@ typedef struct {
 typedef struct {
     const char *label; /* replaces the oracle name in the signature; NULL = the oracle's */
     const uintptr_t *site; /* K_TRACE_FRAMES return addresses, NULL or site[0] == 0: none */
+    const char *how; /* what happened, led by the label: the summary's start */
 } blame_t;
 
 static const char *const home_names[] = {[OBJ_HEAP] = "heap", [OBJ_POOL] = "pool", [OBJ_STATIC_TIMER] = "driver storage"};
@@ -220,12 +221,15 @@ static void describe_objects(const finding_obj_t *objs, size_t n, char *buf, siz
             alike++;
             bytes += objs[i].size;
         }
-    char where[256];
+    char where[256], freed[256] = "";
     symbolize_owner(objs[0].owner, where, sizeof where);
+    const k_trace_t *t = k_trace_get(objs[0].trace);
+    if (t && t->addr == objs[0].addr && t->freed[0])
+        symbolize_owner(t->freed[0], freed, sizeof freed);
     const char *kind = object_kind(&objs[0]);
     bool blocks = !strcmp(kind, "data");
-    int w = snprintf(buf, len, "%zu %s%s%s (%zu B) created in %s", alike, kind, blocks ? " block" : "",
-                     alike > 1 ? "s" : "", bytes, where);
+    int w = snprintf(buf, len, "%zu %s%s%s (%zu B) created in %s%s%s", alike, kind, blocks ? " block" : "",
+                     alike > 1 ? "s" : "", bytes, where, freed[0] ? ", freed in " : "", freed);
     if (n > alike && w > 0 && (size_t)w < len)
         snprintf(buf + w, len - (size_t)w, ", and %zu other object%s", n - alike, n - alike > 1 ? "s" : "");
 }
@@ -242,8 +246,8 @@ static void summarize(oracle_t o, const finding_obj_t *objs, size_t nobjs, const
     if (o == ORACLE_QUIESCENCE && nobjs)
         snprintf(buf, len, "leak: %s, still alive %u s after %s", what,
                  (unsigned)(g_report.settle_ticks / RHINO_CONFIG_TICKS_PER_SECOND), g_report.settled_after);
-    else if (blame && blame->label)
-        snprintf(buf, len, "%s%s%s", actual, nobjs ? "; block: " : "", what);
+    else if (blame && blame->how)
+        snprintf(buf, len, "%s%s%s", blame->how, nobjs ? "; block: " : "", what);
     else
         snprintf(buf, len, "%s: %s%s%s", oracle_words[o], actual, nobjs ? "; " : "", what);
 }
@@ -376,6 +380,14 @@ static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
         snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
     else if (!strcmp(b->label, "overflow"))
         snprintf(buf, len, "%s: a write past the end of the block damaged the next block's header", b->label);
+    else if (!strcmp(b->label, "double-free"))
+        snprintf(buf, len, "%s: a block was freed a second time", b->label);
+    else if (!strcmp(b->label, "invalid-free"))
+        snprintf(buf, len, "%s: a pointer the heap never handed out was freed", b->label);
+    else if (!strcmp(b->label, "live-timer-freed"))
+        snprintf(buf, len, "%s: a block was freed while the timer in it was still live", b->label);
+    else if (!strcmp(b->label, "corrupt-block"))
+        snprintf(buf, len, "%s: a block's header was overwritten", b->label);
     else
         snprintf(buf, len, "%s", b->label);
     return buf;
@@ -388,7 +400,7 @@ static void blamed_finding(oracle_t o, unsigned step, const k_mm_blame_t *b, con
     size_t n = objects_blamed(b, objs);
     char actual[512], how[160];
     snprintf(actual, sizeof actual, "%s (%s); seen at step %u", blamed_how(b, how, sizeof how), what, step);
-    blame_t blame = {b->label, b->site};
+    blame_t blame = {b->label, b->site, how};
     report(o, step, objs, n, &blame, expected, actual);
 }
 
@@ -538,7 +550,7 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
     objs[0].home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
     char how[400];
     snprintf(how, sizeof how, "stale-free: %s, freed by code that does not own it", actual);
-    blame_t blame = {"stale-free", hit->freed};
+    blame_t blame = {"stale-free", hit->freed, how};
     report(ORACLE_LIVE_SET, v->step, objs, n, &blame, "every live object of the model has its block", how);
 }
 
