@@ -380,17 +380,28 @@ static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
         snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
     else if (!strcmp(b->label, "overflow"))
         snprintf(buf, len, "%s: a write past the end of the block damaged the next block's header", b->label);
-    else if (!strcmp(b->label, "double-free"))
-        snprintf(buf, len, "%s: a block was freed a second time", b->label);
-    else if (!strcmp(b->label, "invalid-free"))
-        snprintf(buf, len, "%s: a pointer the heap never handed out was freed", b->label);
-    else if (!strcmp(b->label, "live-timer-freed"))
-        snprintf(buf, len, "%s: a block was freed while the timer in it was still live", b->label);
-    else if (!strcmp(b->label, "corrupt-block"))
-        snprintf(buf, len, "%s: a block's header was overwritten", b->label);
     else
         snprintf(buf, len, "%s", b->label);
     return buf;
+}
+
+/* The summary's start: how, with the labels it leaves bare put in words. */
+static const char *blamed_in_words(const k_mm_blame_t *b, const char *how, char *buf, size_t len)
+{
+    static const struct {
+        const char *label, *words;
+    } words[] = {
+        {"double-free", "a block was freed a second time"},
+        {"invalid-free", "a pointer the heap never handed out was freed"},
+        {"live-timer-freed", "a block was freed while the timer in it was still live"},
+        {"corrupt-block", "a block's header was overwritten"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(b->label, words[i].label)) {
+            snprintf(buf, len, "%s: %s", b->label, words[i].words);
+            return buf;
+        }
+    return how;
 }
 
 /* A finding on a block the kernel named (k_mm_blame_t). */
@@ -398,9 +409,9 @@ static void blamed_finding(oracle_t o, unsigned step, const k_mm_blame_t *b, con
 {
     finding_obj_t objs[2];
     size_t n = objects_blamed(b, objs);
-    char actual[512], how[160];
+    char actual[512], how[160], said[160];
     snprintf(actual, sizeof actual, "%s (%s); seen at step %u", blamed_how(b, how, sizeof how), what, step);
-    blame_t blame = {b->label, b->site, how};
+    blame_t blame = {b->label, b->site, blamed_in_words(b, how, said, sizeof said)};
     report(o, step, objs, n, &blame, expected, actual);
 }
 

@@ -82,9 +82,6 @@ static void freelist_insert(k_mm_head *h, k_mm_blk_t *b)
     h->bitmap |= (size_t)1 << idx;
     h->free_blocks++;
     h->free += K_MM_HDR_SIZE + blk_size(b);
-#ifdef K_MM_SEEDED_BUG_FREE_ACCOUNTING /* negative control: FreeSz drifts by 8 per insert */
-    h->free -= K_MM_ALIGN;
-#endif
 }
 
 /* Safe unlinking: a free-list link is followed only when it names a free
@@ -362,10 +359,8 @@ static void release_block(k_mm_head *h, k_mm_blk_t *b)
     blk_mark_free(b);
     if (blk_is_listed_free(blk_next_phys(b)) && freelist_remove(h, blk_next_phys(b)))
         blk_absorb_next(h, b);
-#ifndef K_MM_SEEDED_BUG_NO_COALESCE_PREV /* negative control: left neighbour never merged */
     if (blk_prev_is_free(b) && blk_is_listed_free(b->prev_phys) && freelist_remove(h, b->prev_phys))
         b = blk_absorb_next(h, b->prev_phys);
-#endif
     freelist_insert(h, b);
 }
 
@@ -632,13 +627,6 @@ static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t 
     if (!p)
         return NULL;
     memcpy(p, old, old_size < new_size ? old_size : new_size);
-#ifdef K_MM_SEEDED_BUG_REALLOC_GARBLED_COPY /* negative control: the first byte moved is garbled */
-    ((uint8_t *)p)[0] ^= 0x5A;
-#endif
-#ifdef K_MM_SEEDED_BUG_POOL_REALLOC_LEAK /* negative control: a pool block moved to the heap is never released */
-    if (mm_pool_owns(&h->pool, old))
-        return p;
-#endif
     k_mm_free_at(h, old, owner);
     return p;
 }
@@ -823,9 +811,6 @@ void k_mm_stats(const k_mm_head *h, k_mm_stats_t *st)
         st->pool_size = h->pool.nblocks * h->pool.blk_size;
         st->pool_used = h->pool.used * h->pool.blk_size;
         st->pool_free = st->pool_size - st->pool_used;
-#ifdef K_MM_SEEDED_BUG_POOL_FREE_FIGURE /* negative control: FreeSz forgets the last block handed out */
-        st->pool_free += h->pool.used ? h->pool.blk_size : 0;
-#endif
         st->pool_blk = h->pool.blk_size;
     }
 #endif

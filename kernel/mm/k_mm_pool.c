@@ -76,16 +76,11 @@ bool mm_pool_free(k_mm_pool_t *pool, void *p)
         mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, p, "free of a pointer inside a pool block", &b);
         return false;
     }
-#ifndef K_MM_SEEDED_BUG_POOL_DOUBLE_FREE_UNCHECKED /* negative control: a second free goes unnoticed */
     if (!bit_is_set(pool->used_map, i)) {
         k_mm_blame_t b = blame_pool_blk(pool, "double-free", i);
         mm_report_misuse(RHINO_MM_DOUBLE_FREE, p, "double free of a pool block", &b);
         return false;
     }
-#endif
-#ifdef K_MM_SEEDED_BUG_POOL_FREE_WRONG_BLOCK /* negative control: the neighbour's block is released */
-    i = (i + 1) % pool->nblocks;
-#endif
     bit_clear(pool->used_map, i);
     pool->used--;
     return true;

@@ -217,13 +217,7 @@ static void disarm(ktimer_t *t)
 
 static tick_t next_period_match(const ktimer_t *t)
 {
-#ifdef K_TIMER_SEEDED_BUG_REARM_OFF_BY_ONE
-    /* Seeded bug: negative_control.timer_rearm_off_by_one proves that
-     * timer_model.random_sequence catches it. Never defined in a real build. */
-    return svc.task_now + t->round_ticks + 1u;
-#else
     return svc.task_now + t->round_ticks;
-#endif
 }
 
 static void apply(const timer_msg_t *msg)
@@ -419,9 +413,7 @@ kstat_t k_owned_timer_dyn_create(ktimer_t **timer, const name_t *name, timer_cb_
     t->owner = k_trace_get(t->trace) ? k_trace_get(t->trace)->alloc[0] : owner;
     if (auto_run && (err = post(CMD_START, t, 0, 0, NULL)) != RHINO_SUCCESS) {
         forget_timer(t); /* all or nothing */
-#ifndef K_TIMER_SEEDED_BUG_LEAK_ON_FAILED_START /* negative control: the error path keeps the block */
         k_mm_free(g_kmm_head, t);
-#endif
         return err;
     }
     *timer = t;
