@@ -11,6 +11,19 @@
 /* A driver without hal_wifi_init has an empty baseline. */
 __attribute__((weak)) int hal_wifi_init(void) { return 0; }
 
+/* The optional access-point hook (driver_contract.h, "Driver extensions"). */
+void wifi_sim_ap_power(bool on) __attribute__((weak));
+
+bool drv_has_ap_power(void) { return wifi_sim_ap_power != NULL; }
+
+bool drv_ap_power(bool on)
+{
+    if (!drv_has_ap_power())
+        return false;
+    wifi_sim_ap_power(on);
+    return true;
+}
+
 /* Active timers of the settled post-init state: settling waits for no more. */
 static size_t g_baseline_active;
 

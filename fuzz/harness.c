@@ -12,7 +12,6 @@
 #include "harness.h"
 
 /* Present only with the simulated wifi driver; other drivers have no AP. */
-void wifi_sim_ap_power(bool on) __attribute__((weak));
 
 typedef struct {
     uint32_t base_calls; /* timer-queue fault calls when the model began this step */
@@ -589,7 +588,8 @@ static void op_suspend(unsigned step)
 /* ---- the machine ------------------------------------------------------------------ */
 /* An op with nothing to act on calls no kernel or driver code: a malloc
  * into a taken slot, a free of an empty one, a second timer for a dynamic
- * slot, a call on a slot without a timer, the AP without a simulated one. */
+ * slot, a call on a slot without a timer, the AP on a driver without the
+ * access-point hook (a skipped driver extension, which show names). */
 static bool op_is_noop(const fuzz_op_t *op)
 {
     int slot = (int)fuzz_arg_value(op->code, 0, op);
@@ -606,7 +606,7 @@ static bool op_is_noop(const fuzz_op_t *op)
     case OP_TARG:
     case OP_TDEL:
     case OP_TDYN_DEL: return !timer_in_slot(slot);
-    case OP_AP: return !wifi_sim_ap_power;
+    case OP_AP: return !drv_has_ap_power();
     default: return false;
     }
 }
@@ -636,10 +636,7 @@ static void run_op(unsigned step, const fuzz_op_t *op)
     case OP_SLEEP: op_ticks(step, krhino_ms_to_ticks(fuzz_arg_value(op->code, 0, op))); break;
     case OP_CONNECT: op_connect(step); break;
     case OP_SUSPEND: op_suspend(step); break;
-    case OP_AP:
-        if (wifi_sim_ap_power)
-            wifi_sim_ap_power(fuzz_arg_value(op->code, 0, op));
-        break;
+    case OP_AP: drv_ap_power(fuzz_arg_value(op->code, 0, op)); break;
     case OP_FAULT: op_fault(step, op); break;
     case OP_ATIMER_CREATE: op_atimer_create(step, op); break;
     case OP_ATIMER_START:
@@ -668,8 +665,7 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);
     if (h == HARNESS_SYSTEM) {
         drv_init();
-        if (wifi_sim_ap_power)
-            wifi_sim_ap_power(true);
+        drv_ap_power(true);
     }
     k_fault_reset(); /* fault call numbers count from here */
     for (int i = 0; i < FUZZ_FAULT_SLOTS; i++)
@@ -749,6 +745,8 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         bool noop = op_is_noop(&op);
         if (!noop)
             run_op(step, &op);
+        else if (op.code == OP_AP && opts && opts->show)
+            opts->show("    skipped: the driver has no access-point power hook (driver_contract.h, \"Driver extensions\")\n");
         /* a fault op only schedules a failure for a later call: it changes
          * nothing the step checks read (heap, pool, timers, contents) */
         vm.unchecked_change |= !noop && op.code != OP_FAULT;

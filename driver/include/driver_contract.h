@@ -26,6 +26,17 @@ typedef struct {
     size_t pending;                  /* k_loop_pending(): work, scheduled calls, delayed actions */
 } drv_footprint_t;
 
+/* Driver extensions: events beyond the contract of wifi_driver.h that a
+ * driver may take. Each is asked for before it is delivered; an op whose
+ * driver lacks the hook is skipped, and `show` says so.
+ *
+ * Access-point power: a driver that models its access point defines
+ * void wifi_sim_ap_power(bool on) (driver/wifi_sim.h). */
+bool drv_has_ap_power(void);
+/* The access point's power goes off (false) or comes back (true). Returns
+ * false, doing nothing, when the driver has no such hook. */
+bool drv_ap_power(bool on);
+
 /* Fresh kernel: default heap (with its quarantine of freed blocks), timers
  * at start_tick, no fault schedule. */
 void drv_kernel_reset(tick_t start_tick);
