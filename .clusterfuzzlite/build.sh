@@ -219,15 +219,12 @@ seed_corpus() { # HARNESS DRIVER ZIP
   zip_dir "$3" "$dir"
 }
 
-# An input is a 7-byte header and at most 512 ops of at most 5 bytes: longer
-# inputs only repeat what the first 2567 bytes do. Opcodes are taken modulo
-# the op count and every byte string is a program, so a dictionary has no
-# tokens to offer these targets.
+# An input is a header and at most FUZZ_MAX_OPS ops: bytes past
+# FUZZ_MAX_INPUT_LEN (fuzz/fuzz_input.h; compile_seeds prints it) are never
+# read. Opcodes are taken modulo the op count and every byte string is a
+# program, so a dictionary has no tokens to offer these targets.
 harness_options() {
-  cat <<'EOF'
-[libfuzzer]
-max_len = 2567
-EOF
+  printf '[libfuzzer]\nmax_len = %s\n' "$("$B/compile_seeds" --max-len)"
 }
 
 # ---- the targets -------------------------------------------------------------------

@@ -31,6 +31,9 @@
 #define FUZZ_FAULT_SLOTS 3
 #define FUZZ_MAX_OPS 512
 #define FUZZ_MAX_ARGS 4
+/* The longest input that means anything: bytes past the MAX_OPS-th op are
+ * never read. Fuzzing engines get it as max_len (compile_seeds --max-len). */
+#define FUZZ_MAX_INPUT_LEN (FUZZ_HEADER_LEN + FUZZ_MAX_OPS * (1 + FUZZ_MAX_ARGS))
 /* The last tick at which krhino_sys_time_get() (and aos_now_ms()) is still
  * below 2^32 ms. */
 #define FUZZ_TICK_BEFORE_MS_WRAP ((tick_t)((((uint64_t)1 << 32) * RHINO_CONFIG_TICKS_PER_SECOND - 1u) / 1000u))

@@ -779,7 +779,6 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
 }
 
 /* ---- minimizing ----------------------------------------------------------------- */
-#define MAX_PROGRAM (FUZZ_HEADER_LEN + FUZZ_MAX_OPS * (1 + FUZZ_MAX_ARGS))
 
 /* The signature of the first finding a program gives ("" for none). */
 static const char *signature_of(harness_kind_t h, const uint8_t *data, size_t size)
@@ -805,7 +804,7 @@ static size_t op_offsets(harness_kind_t h, const uint8_t *data, size_t size, siz
 
 static bool drop_range(harness_kind_t h, uint8_t *data, size_t *size, size_t from, size_t to, const char *sig)
 {
-    static uint8_t trial[MAX_PROGRAM];
+    static uint8_t trial[FUZZ_MAX_INPUT_LEN];
     size_t n = *size - (to - from);
     memcpy(trial, data, from);
     memcpy(trial + from, data + to, *size - to);
@@ -833,7 +832,7 @@ size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size)
 {
     char sig[160];
     snprintf(sig, sizeof sig, "%s", signature_of(h, data, size));
-    if (!sig[0] || size > MAX_PROGRAM)
+    if (!sig[0] || size > FUZZ_MAX_INPUT_LEN)
         return size; /* no finding to keep */
     size_t at[FUZZ_MAX_OPS + 1];
     for (bool shrunk = true; shrunk;) {

@@ -356,8 +356,8 @@ if [ "$sanitizer" != coverage ]; then
     t0=$SECONDS
     case $engine in
       libfuzzer)
-        mapfile -t opts < <(libfuzzer_options "$nc")
-        RTOSFUZZ_FINDING_RECORD=$rec "$vbin" -seed=1 -max_total_time=60 "${FUZZER_ARGS[@]}" -max_len=2567 -artifact_prefix="$dir/run/$nc/" \
+        mapfile -t opts < <(libfuzzer_options fuzz_system_fixed) # the same harness: its max_len
+        RTOSFUZZ_FINDING_RECORD=$rec "$vbin" -seed=1 -max_total_time=60 "${FUZZER_ARGS[@]}" "${opts[@]}" -artifact_prefix="$dir/run/$nc/" \
           "$dir/run/$nc/empty" >"$log" 2>&1 ;;
       afl)
         # From one harmless input (the header alone): afl-fuzz must find a

@@ -1,4 +1,5 @@
 /* compile_seeds HARNESS OUT_DIR FILE.ops...
+ * compile_seeds --max-len   prints FUZZ_MAX_INPUT_LEN (the engines' max_len)
  *
  * Compiles text scenarios to the binary inputs a fuzzer's seed corpus holds,
  * one OUT_DIR/<name> per <name>.ops, with the same compiler as
@@ -69,8 +70,12 @@ static int compile_one(harness_kind_t want, const char *out_dir, const char *pat
 
 int main(int argc, char **argv)
 {
+    if (argc == 2 && !strcmp(argv[1], "--max-len")) {
+        printf("%d\n", (int)FUZZ_MAX_INPUT_LEN);
+        return 0;
+    }
     if (argc < 4) {
-        fprintf(stderr, "usage: compile_seeds mm|timer|system OUT_DIR FILE.ops...\n");
+        fprintf(stderr, "usage: compile_seeds mm|timer|system OUT_DIR FILE.ops... | --max-len\n");
         return 2;
     }
     int h = fuzz_harness_by_name(argv[1]);
