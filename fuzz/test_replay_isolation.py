@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""CTest: the standalone replay survives what driver code and a user's
+folder throw at it.
+
+Usage: test_replay_isolation.py REPLAY_BIN SOURCE_DIR
+
+REPLAY_BIN is replay_system_misbehaving (unit/drivers/misbehaving_driver.c).
+A mixed directory (the corpus/misbehaving/ inputs: NULL dereference, abort,
+exit, hang and a clean one; plus a README.txt, a FIFO, a dangling link and
+a timer scenario) must give one finding per misbehaving input, each naming
+the driver function, every other entry skipped with its reason, and exit
+status 1. Exit statuses 0, 2 and 130 (SIGINT during a hang) are checked too.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUDGET_MS = "300"
+
+
+def fail(msg):
+    print(f"test_replay_isolation: FAIL: {msg}")
+    sys.exit(1)
+
+
+def replay(binary, *args, timeout=60):
+    return subprocess.run([binary, "--budget-ms", BUDGET_MS, *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def mixed_directory(src, into):
+    for name in sorted(os.listdir(os.path.join(src, "corpus", "misbehaving"))):
+        shutil.copy(os.path.join(src, "corpus", "misbehaving", name), into)
+    with open(os.path.join(into, "README.txt"), "w") as f:
+        f.write("inputs of the misbehaving driver\n")
+    os.mkfifo(os.path.join(into, "pipe"))
+    os.symlink(os.path.join(into, "gone"), os.path.join(into, "dangling"))
+    shutil.copy(os.path.join(src, "corpus", "seeds", "timer", sorted(os.listdir(
+        os.path.join(src, "corpus", "seeds", "timer")))[0]), os.path.join(into, "timer_scenario.ops"))
+
+
+def check_mixed_directory(binary, src, tmp):
+    d = os.path.join(tmp, "mixed")
+    os.mkdir(d)
+    mixed_directory(src, d)
+    r = replay(binary, d)
+    out = r.stdout + r.stderr
+    if r.returncode != 1:
+        fail(f"mixed directory: exit status {r.returncode}, expected 1\n{out}")
+    for sig in ("crash/SIGSEGV/connect_dereferences_null", "crash/SIGABRT/connect_aborts",
+                "exit/connect_exits", "hang/connect_spins"):
+        if f"signature: {sig}\n" not in out:
+            fail(f"no finding {sig}\n{out}")
+    for entry, why in (("README.txt", "not an input"), ("pipe", "not a regular file"),
+                       ("dangling", "a dangling symbolic link"), ("timer_scenario.ops", "a timer scenario")):
+        if f"{entry}: skipped: {why}" not in out:
+            fail(f"{entry} not skipped with '{why}'\n{out}")
+    if "replay: 4 of 5 inputs of the system harness have findings, 4 skipped" not in out:
+        fail(f"wrong summary\n{out}")
+    if "in connect_spins (unit/drivers/misbehaving_driver.c:" not in out:
+        fail(f"the hang does not name where the driver spins\n{out}")
+
+
+def check_exit_statuses(binary, src, tmp):
+    clean = os.path.join(src, "corpus", "misbehaving", "clean.ops")
+    r = replay(binary, clean)
+    if r.returncode != 0 or "1 inputs of the system harness ran clean" not in r.stdout:
+        fail(f"clean input: exit status {r.returncode}, expected 0\n{r.stdout}{r.stderr}")
+    r = replay(binary, os.path.join(tmp, "nosuch"), clean)
+    if r.returncode != 2 or "no such file" not in r.stderr or "ran clean" not in r.stdout:
+        fail(f"missing input: exit status {r.returncode}, expected 2 after running the rest\n{r.stdout}{r.stderr}")
+    r = subprocess.run([binary, "--no-such-option"], capture_output=True, text=True)
+    if r.returncode != 2 or "usage:" not in r.stderr:
+        fail(f"bad option: exit status {r.returncode}, expected 2 with the usage")
+
+
+def check_interrupt(binary, src):
+    hang = os.path.join(src, "corpus", "misbehaving", "hang.ops")
+    p = subprocess.Popen([binary, "--budget-ms", "60000", hang], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(0.5)
+    os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
+    try:
+        p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        fail("SIGINT did not stop the replay of a hanging input")
+    if p.returncode != 130:
+        fail(f"interrupted replay: exit status {p.returncode}, expected 130")
+
+
+def main():
+    binary, src = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as tmp:
+        check_mixed_directory(binary, src, tmp)
+        check_exit_statuses(binary, src, tmp)
+        check_interrupt(binary, src)
+    print("test_replay_isolation: PASS")
+
+
+if __name__ == "__main__":
+    main()
