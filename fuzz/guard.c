@@ -118,7 +118,7 @@ static void report_and_end(const char *kind, const char *what, void *const *fram
         if (write(g_cfg.record_fd, line, (size_t)len) != len)
             fprintf(stderr, "guard: the finding record was not written\n");
     }
-    _exit(GUARD_EXIT_STATUS);
+    _exit(g_cfg.exit_status ? g_cfg.exit_status : GUARD_EXIT_STATUS);
 }
 
 const char *guard_signal_name(int signo)
@@ -147,7 +147,7 @@ static void on_exit_called(void)
 void guard_install(const guard_config_t *cfg)
 {
     g_cfg = *cfg;
-    static char altstack[1 << 16];
+    static char altstack[4 << 20]; /* libdw's line-table reader needs a deep stack */
     stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
     sigaltstack(&ss, NULL);
     struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_ONSTACK | SA_RESETHAND};

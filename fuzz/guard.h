@@ -15,15 +15,17 @@
 
 /* Time budget of one input (replay, libFuzzer -timeout, AFL++ -t) and one
  * soak cycle, in milliseconds. A normal input runs in well under 10 ms. */
-#define GUARD_INPUT_BUDGET_MS 3000u
+#define GUARD_INPUT_BUDGET_MS 1000u
 
-/* Exit status of a process the guard ended after reporting a finding. */
+/* Exit status of a process the guard ended after reporting a finding,
+ * unless its guard_config_t says otherwise. */
 #define GUARD_EXIT_STATUS 86
 
 typedef struct {
     unsigned (*step)(void); /* the step (op index, soak cycle) running now */
     const char *step_name;  /* its label in the report: "step:", "cycle:" */
     int record_fd;          /* -1, or where "<signature>\n" is written before the process ends */
+    int exit_status;        /* the process's exit status after a report; 0 = GUARD_EXIT_STATUS */
 } guard_config_t;
 
 /* Installs the signal handlers (on an alternate stack, so a stack overflow

@@ -18,6 +18,7 @@
 
 #include "aos/kernel.h"
 #include "driver_contract.h"
+#include "guard.h"
 
 #ifndef SOAK_DRIVER_NAME
 #define SOAK_DRIVER_NAME "custom"
@@ -165,6 +166,10 @@ static void say_top_holder(void)
     free(h.rows);
 }
 
+static unsigned long g_cycle; /* 0: the boot connect */
+
+static unsigned cycle_now(void) { return (unsigned)g_cycle; }
+
 int main(int argc, char **argv)
 {
     soak_opts_t o = {0};
@@ -179,6 +184,9 @@ int main(int argc, char **argv)
     }
     g_quiet = o.quiet;
     k_print_set(soak_print);
+    /* A driver that crashes, hangs in a cycle or calls exit() is a finding (exit status 1). */
+    guard_install(&(guard_config_t){.step = cycle_now, .step_name = "cycle:", .record_fd = -1, .exit_status = 1});
+    guard_arm(GUARD_INPUT_BUDGET_MS);
     /* The device came up connected; the loop then power-cycles the AP. */
     if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {
         say("soak: the driver did not come up (init or first connect failed)\n");
@@ -192,6 +200,8 @@ int main(int argc, char **argv)
     unsigned long cycle;
     int rc = 0;
     for (cycle = 1; cycle <= max; cycle++) {
+        g_cycle = cycle;
+        guard_arm(GUARD_INPUT_BUDGET_MS);
         soak_print("soak: cycle %lu\n", cycle);
         krhino_mm_overview(NULL);
         k_mm_stats(g_kmm_head, cycle == 2 ? &after_first : &now);
@@ -201,6 +211,7 @@ int main(int argc, char **argv)
         if (rc)
             break;
     }
+    guard_disarm();
     if (rc) {
         say("soak: driver %s, connect failed with %d in cycle %lu\n", SOAK_DRIVER_NAME, rc, cycle);
         if (cycle > 2)
