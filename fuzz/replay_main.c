@@ -69,6 +69,22 @@ static bool ends_with(const char *s, const char *suffix)
 /* ---- reading inputs ------------------------------------------------------- */
 enum { LOAD_UNREADABLE = -1, LOAD_OTHER_HARNESS = -2 };
 
+/* A scenario longer than FUZZ_MAX_OPS ops runs only its first ones. */
+static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h)
+{
+    fuzz_reader_t r;
+    fuzz_header_t hdr;
+    fuzz_op_t op;
+    unsigned n = 0;
+    fuzz_reader_init(&r, buf, len, h);
+    fuzz_read_header(&r, &hdr);
+    while (fuzz_next_op(&r, &op))
+        n++;
+    if (r.pos < len)
+        fprintf(stderr, "replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
+                path, n, FUZZ_MAX_OPS);
+}
+
 /* Reads path into buf (compiling *.ops); returns the byte count, or
  * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why. */
 static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if_other_harness)
@@ -101,6 +117,7 @@ static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if
         fprintf(stderr, "replay: %s: %s\n", path, err);
         return LOAD_UNREADABLE;
     }
+    warn_of_ops_never_run(path, buf, (size_t)len, h);
     if (h != fuzz_target_harness) {
         fprintf(stderr, "replay: %s: %s a %s scenario, but this is the %s harness\n", path,
                 quiet_if_other_harness ? "skipped:" : "", fuzz_harness_name(h),
