@@ -14,6 +14,7 @@
 #include "symbolize.h"
 
 #define GUARD_MAX_FRAMES 64
+#define GUARD_SIGNATURE_MAX 160 /* as the checker's signatures */
 #define GUARD_REPORT_GRACE_S 10 /* a report that takes longer is cut off by SIGALRM's default action */
 
 /* In gcc --coverage builds a process the guard ends still writes what its
@@ -69,7 +70,7 @@ bool guard_driver_frame(void *const *frames, int n, char *buf, size_t len, char 
     snprintf(fn, fn_len, "?");
     bool named = false;
     for (int i = 0; i < n; i++) {
-        char where[1024];
+        char where[SYMBOLIZE_MAX];
         symbolize_owner((uintptr_t)frames[i], where, sizeof where);
         if (is_driver_frame(where)) {
             snprintf(buf, len, "%s", where);
@@ -89,7 +90,7 @@ static void print_stack(void *const *frames, int n)
 {
     fprintf(stderr, "stack:\n");
     for (int i = 0; i < n; i++) {
-        char where[1024];
+        char where[SYMBOLIZE_MAX];
         symbolize_owner((uintptr_t)frames[i], where, sizeof where);
         if (where[0] != '?' && !is_guard_frame(where))
             fprintf(stderr, "  #%d %s\n", i, where);
@@ -101,12 +102,13 @@ static void report_and_end(const char *kind, const char *what, void *const *fram
 {
     alarm(GUARD_REPORT_GRACE_S);
     signal(SIGALRM, SIG_DFL);
-    char where[1024], fn[256], sig[320];
+    char where[SYMBOLIZE_MAX], fn[SYMBOLIZE_MAX], sig[GUARD_SIGNATURE_MAX];
     guard_driver_frame(frames, n, where, sizeof where, fn, sizeof fn);
+    /* a signature names the function by its first 100 characters: enough to tell bugs apart */
     if (!strcmp(kind, "crash"))
-        snprintf(sig, sizeof sig, "crash/%s/%s", what, fn);
+        snprintf(sig, sizeof sig, "crash/%s/%.100s", what, fn);
     else
-        snprintf(sig, sizeof sig, "%s/%s", kind, fn);
+        snprintf(sig, sizeof sig, "%s/%.100s", kind, fn);
     unsigned step = g_cfg.step ? g_cfg.step() : 0;
     fflush(stdout);
     fprintf(stderr, "==== rtosfuzz finding ====\n");

@@ -70,7 +70,7 @@ typedef struct {
 
 static void print_object(const finding_obj_t *o)
 {
-    char where[256];
+    char where[SYMBOLIZE_MAX];
     symbolize_owner(o->owner, where, sizeof where);
     g_report.out("  %s %zu bytes at 0x%08lx (%s), owner %s\n", k_mm_kind_name(o->kind), o->size,
                  (unsigned long)o->addr, o->in_pool ? "pool" : "heap", where);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ static int write_plot(const options_t *o, const mm_log_t *log, const trend_t *t)
         fprintf(stderr, "mmtrend: %s: cannot write the chart\n", o->plot_path);
         return CLI_EXIT_BAD_INPUT;
     }
-    char title[256];
+    char title[PATH_MAX + 96]; /* the log's path, however deep */
     if (t->falling)
         snprintf(title, sizeof title, "%s: leaking %.1f bytes/cycle (R\xc2\xb2 %.3f)", o->log_path,
                  trend_leak_rate(t), t->r2);

@@ -1,6 +1,7 @@
 /* mmtrend: the fit, the forecast against a soak that really ran out, the
  * negative controls (flat and fluctuating free heap), and the command line. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,7 +159,7 @@ Test(mmtrend, cli_reads_the_five_column_alios_overviews)
 
 Test(mmtrend, cli_plots_series_fit_and_forecast)
 {
-    char svg[512];
+    char svg[PATH_MAX + 32];
     snprintf(svg, sizeof svg, "%s/vendor_trend.svg", SOAK_DIR);
     remove(svg);
     g_run = run_tool("%s --cycles 50 --plot %s %s", MMTREND_BIN, svg, VENDOR_LOG);

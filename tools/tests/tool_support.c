@@ -71,14 +71,21 @@ static char *read_stream(FILE *f)
 
 run_t run_tool(const char *fmt, ...)
 {
-    char cmd[4096];
+    static const char merge_stderr[] = " 2>&1";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    strcat(cmd, " 2>&1");
     run_t r = {.status = -1};
+    char *cmd = n < 0 ? NULL : malloc((size_t)n + sizeof merge_stderr); /* paths of any depth */
+    if (!cmd)
+        return r;
+    va_start(ap, fmt);
+    vsnprintf(cmd, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    strcat(cmd, merge_stderr);
     FILE *p = popen(cmd, "r");
+    free(cmd);
     if (!p)
         return r;
     r.output = read_stream(p);
