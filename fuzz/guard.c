@@ -26,6 +26,17 @@ void __gcov_dump(void);
 #define write_coverage_counters() ((void)0)
 #endif
 
+#ifdef __SANITIZE_ADDRESS__
+/* ASan keeps SIGSEGV and the like to itself unless a program lets a
+ * handler of its own have them: the guard's report names the driver.
+ * UBSan (built with ASan) aborts after its report, so the guard names the
+ * driver function of that too. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "allow_user_segv_handler=1"; }
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void) { return "print_stacktrace=1:abort_on_error=1"; }
+#endif
+
 static guard_config_t g_cfg = {.record_fd = -1};
 static volatile sig_atomic_t g_armed;
 static unsigned g_budget_ms;

@@ -460,5 +460,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "replay: interrupted\n");
         return EXIT_INTERRUPTED;
     }
-    return g_list ? 0 : summary();
+    if (g_list)
+        return g_run.unreadable ? 2 : 0;
+    return summary();
 }

@@ -9,7 +9,9 @@ A mixed directory (the corpus/misbehaving/ inputs: NULL dereference, abort,
 exit, hang and a clean one; plus a README.txt, a FIFO, a dangling link and
 a timer scenario) must give one finding per misbehaving input, each naming
 the driver function, every other entry skipped with its reason, and exit
-status 1. Exit statuses 0, 2 and 130 (SIGINT during a hang) are checked too.
+status 1. Exit statuses 0, 2 and 130 (SIGINT during a hang) are checked too,
+and so are the scenario compiler's messages and warnings, show of a
+crashing input, and the minimizing of a hang (each trial in a child).
 """
 import os
 import shutil
@@ -93,12 +95,69 @@ def check_interrupt(binary, src):
         fail(f"interrupted replay: exit status {p.returncode}, expected 130")
 
 
+SCENARIO_MESSAGES = [  # (op line, what the error says)
+    ("malloc slot=1 slot=2 size=8", "malloc: slot= is given twice"),
+    ("malloc slot=1 size=8 size=9", "malloc: size= is given twice"),
+    ("malloc size=8 slot=1", "malloc: size= where slot= belongs: the arguments go in the order slot= size="),
+    ("malloc slot=0x10 size=8", "malloc: slot=0x10 (16) is not accepted: 0..15"),
+    ("sleep ms=150", "sleep: ms=150 is not accepted: 100..25600 in steps of 100"),
+    ("tick n=0x20", "tick: n=0x20 (32) is not accepted: 1..16"),
+    ("malloc slot=1", "malloc: size=... is missing (arguments: slot= size=)"),
+    ("malloc slot=1 bogus", "malloc: expected size=..., got 'bogus' (arguments: slot= size=)"),
+]
+
+
+def check_scenario_messages(binary, tmp):
+    path = os.path.join(tmp, "bad.ops")
+    for line, message in SCENARIO_MESSAGES:
+        with open(path, "w") as f:
+            f.write(f"harness system\n{line}\n")
+        r = subprocess.run([binary, "--list", path], capture_output=True, text=True)
+        if r.returncode != 2 or f"{path}: line 2: {message}" not in r.stderr:
+            fail(f"'{line}': exit {r.returncode}, expected 2 and '{message}', got: {r.stderr}")
+    with open(path, "w") as f:
+        f.write("harness system\n" + "tick n=1\n" * 515)
+    r = replay(binary, path)
+    if "warning: only the first 512 ops run" not in r.stderr:
+        fail(f"no warning for ops past the 512th: {r.stderr}")
+    with open(path, "wb") as f:
+        f.write(b"harness system\nconnect\n\0suspend\n")
+    r = replay(binary, path)
+    if "warning: text after the NUL byte at offset 23 is ignored" not in r.stderr:
+        fail(f"no warning for text after a NUL: {r.stderr}")
+    timer = os.path.join(tmp, "timer.ops")
+    with open(timer, "w") as f:
+        f.write("harness timer\ntick n=1\n")
+    r = replay(binary, timer)
+    if r.returncode != 2 or "a timer scenario, but this is the system harness" not in r.stderr:
+        fail(f"a scenario of another harness given by name: exit {r.returncode}, expected 2: {r.stderr}")
+
+
+def check_show_and_minimize(binary, src, tmp):
+    r = subprocess.run([binary, "--budget-ms", BUDGET_MS, "--show",
+                        os.path.join(src, "corpus", "misbehaving", "null_deref.ops")], capture_output=True, text=True)
+    if r.returncode != 1 or "signature: crash/SIGSEGV/connect_dereferences_null" not in r.stderr:
+        fail(f"show of a crashing input: exit {r.returncode}\n{r.stdout}{r.stderr}")
+    long_hang = os.path.join(tmp, "long_hang.ops")
+    with open(long_hang, "w") as f:
+        f.write("harness system\nmalloc slot=1 size=100\ntick n=4\nfree slot=1\nconnect\nsuspend\nconnect\n")
+    small = os.path.join(tmp, "small")
+    r = subprocess.run([binary, "--budget-ms", BUDGET_MS, "--minimize", long_hang, small], capture_output=True,
+                       text=True, timeout=120)
+    listing = subprocess.run([binary, "--list", small], capture_output=True, text=True).stdout.split("\n")
+    if r.returncode != 0 or [l for l in listing if l and not l.startswith(("harness", "start_tick"))] != \
+            ["tick n=4", "connect"]:
+        fail(f"a hang minimized in children must be 'tick n=4', 'connect': {listing} {r.stderr}")
+
+
 def main():
     binary, src = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as tmp:
         check_mixed_directory(binary, src, tmp)
         check_exit_statuses(binary, src, tmp)
         check_interrupt(binary, src)
+        check_scenario_messages(binary, tmp)
+        check_show_and_minimize(binary, src, tmp)
     print("test_replay_isolation: PASS")
 
 
