@@ -318,6 +318,8 @@ static size_t run_worker_from(size_t from)
     if (rec)
         fclose(rec);
     int status = 0;
+    if (g_interrupted) /* SIGTERM to this process alone: the worker goes too */
+        kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         if (g_interrupted)
             kill(pid, SIGKILL);

@@ -82,17 +82,24 @@ def check_exit_statuses(binary, src, tmp):
 
 def check_interrupt(binary, src):
     hang = os.path.join(src, "corpus", "misbehaving", "hang.ops")
-    p = subprocess.Popen([binary, "--budget-ms", "60000", hang], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(0.5)
-    os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C does: the whole process group
-    try:
-        p.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        fail("SIGINT did not stop the replay of a hanging input")
-    if p.returncode != 130:
-        fail(f"interrupted replay: exit status {p.returncode}, expected 130")
+    for name, stop in (("SIGINT to the process group (Ctrl-C)", lambda p: os.killpg(p.pid, signal.SIGINT)),
+                       ("SIGTERM to the replay alone", lambda p: p.send_signal(signal.SIGTERM))):
+        p = subprocess.Popen([binary, "--budget-ms", "60000", hang], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        time.sleep(0.5)
+        stop(p)
+        try:
+            p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            fail(f"{name} did not stop the replay of a hanging input")
+        if p.returncode != 130:
+            fail(f"replay after {name}: exit status {p.returncode}, expected 130")
+        try:
+            os.killpg(p.pid, 0)
+            fail(f"the worker of the replay is still running after {name}")
+        except ProcessLookupError:
+            pass
 
 
 SCENARIO_MESSAGES = [  # (op line, what the error says)
