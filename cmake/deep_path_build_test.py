@@ -20,7 +20,7 @@ import tempfile
 
 MIN_DEPTH = 200
 TARGETS = ["test_tools", "replay_system_vendor", "replay_system_misbehaving"]
-TESTS = r"mmdump_arm\.|mmtrend\.cli_plots|corpus\.regress\.system-vendor-seed_leak|replay\.isolates"
+TESTS = r"^(mmlog|mmdump|mmdump_cli|mmdump_arm|mmtrend|driver_soak)\.|corpus\.regress\.system-vendor-seed_leak|replay\.isolates"
 
 
 def fail(msg):

@@ -57,7 +57,7 @@ static uint64_t return_label(const char *name)
 
 static void open_arm_elf(void)
 {
-    char err[256];
+    char err[PATH_MAX + 256];
     g_sym = symbolizer_open(ARM_ELF, err, sizeof err);
     cr_assert_not_null(g_sym, "%s", err);
 }

@@ -2,6 +2,7 @@
 #include "tool_support.h"
 
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 char *read_text(const char *path, size_t *len)
 {
-    char err[256], *buf;
+    char err[PATH_MAX + 256], *buf;
     size_t n;
     if (read_whole_file(path, &buf, &n, err, sizeof err) != 0)
         return NULL;
