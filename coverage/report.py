@@ -8,6 +8,7 @@ have written their .gcda files into a gcc --coverage build tree:
   report.py --build build/coverage --out build/coverage/report \
             [--thresholds coverage/thresholds] [--driver-source FILE ...] \
             [--title TEXT] [--compare OTHER/summary.json]
+  report.py --print-components REPORT/components.json   (campaign summary lines)
 
 gcovr writes into --out: index.html (+ one annotated page per source, line
 and branch detail), coverage.xml (Cobertura), coverage.json (per line and
@@ -39,6 +40,10 @@ COMPONENTS = [
     ("fuzz", [r"fuzz/"]),
 ]
 DRIVER = "driver"
+# A bring-your-own driver (--driver-source) is a component of its own.
+YOUR_DRIVER = "your driver"
+# What a campaign summary shows of components.json (--print-components).
+SUMMARY_COMPONENTS = ("kernel/mm", "kernel/timer", DRIVER, YOUR_DRIVER)
 
 # Test copies of the kernel with a seeded bug (targets rtos_kernel_<bug>)
 # and the binaries that run against them (negctl_<bug>) compile the same
@@ -218,10 +223,12 @@ def newest_counters(build):
 
 def uncovered_driver_code(detail, comps, root, measured_at):
     """(file, line, source, branch note) for each driver line never run or
-    with a branch never taken, in file and line order."""
+    with a branch never taken, in file and line order: of the user's
+    driver when there is one (--driver-source), else of the built-in ones."""
     out = []
+    listed = YOUR_DRIVER if any(name == YOUR_DRIVER for name, _ in comps) else DRIVER
     for f in sorted(detail["files"], key=lambda f: f["file"]):
-        if component_of(f["file"], comps) != DRIVER:
+        if component_of(f["file"], comps) != listed:
             continue
         path = os.path.join(root, f["file"])
         try:
@@ -246,7 +253,34 @@ def uncovered_driver_code(detail, comps, root, measured_at):
     return out
 
 
+def print_components(path):
+    """The campaign summary's lines: one per measured component of a
+    report's components.json."""
+    try:
+        with open(path) as f:
+            comps = json.load(f)
+    except (OSError, ValueError) as e:
+        die("cannot read %s: %s" % (path, e))
+    for name in SUMMARY_COMPONENTS:
+        c = comps.get(name)
+        if c and c["files"]:
+            print("%-13s %s lines, %s branches" % (name, fmt(c["line_covered"], c["line_total"]).strip(),
+                                                  fmt(c["branch_covered"], c["branch_total"]).strip()))
+
+
+def driver_source_regex(path, root):
+    """gcovr filter for a driver source: relative to the root inside it,
+    absolute outside it."""
+    rel = os.path.relpath(os.path.abspath(path), root)
+    if rel.startswith(".."):  # gcovr takes a filter that starts with "/" as absolute
+        return re.escape(os.path.abspath(path)) + "$"
+    return "^" + re.escape(rel) + "$"
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--print-components":
+        print_components(sys.argv[2])
+        return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True, help="the gcc --coverage build tree")
     ap.add_argument("--out", required=True, help="report directory")
@@ -258,12 +292,9 @@ def main():
     args = ap.parse_args()
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    comps = []
-    for name, regexes in COMPONENTS:
-        if name == DRIVER:
-            regexes = regexes + ["^" + re.escape(os.path.relpath(os.path.abspath(p), root)) + "$"
-                                 for p in args.driver_source]
-        comps.append((name, regexes))
+    comps = list(COMPONENTS)
+    if args.driver_source:
+        comps.append((YOUR_DRIVER, [driver_source_regex(p, root) for p in args.driver_source]))
     limits = read_thresholds(args.thresholds) if args.thresholds else {}
     if not os.path.isdir(args.build):
         die("no build tree %s" % args.build)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign]
+# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign] [--driver PATH] [--out DIR]
 # (./rtosfuzz installs gcovr and the build packages, then calls this).
 #
 #   (no option)  test coverage, what ./rtosfuzz test and CI enforce: build
@@ -13,7 +13,15 @@
 #                thresholds shown but not enforced.
 #   --campaign --corpus DIR
 #                campaign coverage: no tests, only DIR replayed; written to
-#                report-campaign/, beside the last test coverage figures.
+#                report-campaign/ (or --out DIR), beside the last test
+#                coverage figures.
+#   --driver PATH a bring-your-own driver (absolute path): built into
+#                build/coverage-byo (only the driver is rebuilt when it or
+#                the path changes); its contract tests and the system seeds
+#                (plus DIR) replayed through it, or with --campaign only DIR;
+#                the report (build/coverage-byo/report/, or --out) has the
+#                driver as its own component, "your driver", with its
+#                uncovered lines and never-taken branches.
 #
 # DIR is a campaign's directory (build/campaigns/<run>/, whose "target"
 # file names harness and driver) or its corpus/; or it holds one
@@ -78,7 +86,7 @@ replay_corpus() {
   if [ -n "$tfile" ]; then
     read -r h d <"$tfile" || die "--corpus: cannot read $tfile"
     case $h in mm|timer) t=${h}_fixed ;; *) t=${h}_$d ;; esac
-    [ "$d" != custom ] || die "--corpus $dir: a campaign on a bring-your-own driver; the coverage build has the example driver"
+    [ "$d" != custom ] || [ -n "$driver" ] || die "--corpus $dir: a campaign on a bring-your-own driver: give its --driver PATH"
     [ -x "$HARNESS_DIR/replay_$t" ] || die "--corpus $dir: no replay harness replay_$t for its target ($tfile)"
     replay "$t" "$dir"
     return
@@ -95,22 +103,16 @@ replay_corpus() {
 }
 
 # The negative control: a tiny driver (coverage/negative/unreachable_driver.c)
-# that keeps the contract but has one branch no input can take. Built as the
-# bring-your-own driver in its own tree, run through its contract tests and
-# reported like the real thing: the uncovered driver code must name the line
-# marked UNREACHABLE and the branch marked NEVER-TAKEN, and must not name
-# the line marked REACHED (an error path the heap fault sweep reaches).
+# that keeps the contract but has one branch no input can take. Measured as
+# a user's driver is (driver_coverage: its contract tests and the seeds):
+# the uncovered driver code must name the line marked UNREACHABLE and the
+# branch marked NEVER-TAKEN, and must not name the line marked REACHED (an
+# error path the heap fault sweep reaches).
 negative_control() {
-  local src=coverage/negative/unreachable_driver.c dir=build/coverage-negctl
-  step "negative control: $src"
-  cmake --preset coverage -B "$dir" -DRTOSFUZZ_DRIVER="$ROOT/$src" >/dev/null
-  cmake --build "$dir" --target test_driver_custom >/dev/null
-  zero_counters "$dir"
-  "${NORAND[@]}" "$dir/unit/test_driver_custom" --jobs=1 >"$dir/contract.log" 2>&1 ||
-    { cat "$dir/contract.log" >&2; die "negative control: $src fails its own contract tests"; }
-  local out
-  out=$(python3 coverage/report.py --build "$dir" --out "$dir/report" --driver-source "$src" \
-        --title "negative control") || die "negative control: no report"
+  local src=coverage/negative/unreachable_driver.c out
+  step "negative control: $src, as your driver"
+  out=$(corpus='' campaign=0 contract_must_pass=1 driver_coverage "$ROOT/$src" build/coverage-byo/report-negctl) ||
+    die "negative control: no report"
   local bad=0 marker n line
   for marker in UNREACHABLE NEVER-TAKEN REACHED; do
     n=$(grep -n "coverage-negctl: $marker\b" "$src" | cut -d: -f1)
@@ -131,16 +133,49 @@ negative_control() {
   echo "negative control: the unreachable line and the never-taken branch are listed, the fault-sweep path is not"
 }
 
-corpus= campaign=0
+# Your driver's coverage: its own tree (only the driver rebuilds when it or
+# its path changes), its contract tests and the system seeds (unless
+# --campaign), the corpus; a report with it as a component of its own.
+driver_coverage() { # driver-path report-dir
+  BUILD=build/coverage-byo HARNESS_DIR=build/coverage-byo/fuzz
+  step "configure + build (coverage of $1)"
+  grep -qxF "RTOSFUZZ_DRIVER:FILEPATH=$1" "$BUILD/CMakeCache.txt" 2>/dev/null ||
+    cmake --preset coverage -B "$BUILD" -DRTOSFUZZ_DRIVER="$1" >/dev/null
+  [ ! -d "$BUILD" ] || zero_counters "$BUILD"
+  cmake --build "$BUILD" --target replay_system_custom test_driver_custom >/dev/null ||
+    die "building your driver $1 failed (run: cmake --build $BUILD --target replay_system_custom)"
+  zero_counters "$BUILD"
+  if [ $campaign -eq 0 ]; then
+    step "contract tests and system seeds through $1"
+    if ! "${NORAND[@]}" "$BUILD/unit/test_driver_custom" --jobs=1 >"$BUILD/contract.log" 2>&1; then
+      [ -z "${contract_must_pass:-}" ] || { cat "$BUILD/contract.log" >&2; die "$1 fails its contract tests"; }
+      echo "coverage: your driver fails contract tests (see $BUILD/contract.log); the figures are of a failing run" >&2
+    fi
+    replay system_custom corpus/seeds/system
+  fi
+  [ -z "$corpus" ] || { step "replay $corpus"; replay_corpus "$corpus"; }
+  step "report (your driver)"
+  python3 coverage/report.py --build "$BUILD" --out "$2" --driver-source "$1" \
+    --title "coverage of your driver $1${corpus:+ with $corpus}"
+}
+
+corpus= campaign=0 driver= out=
 while [ $# -gt 0 ]; do
   case $1 in
     --corpus) [ $# -ge 2 ] || die "--corpus wants a directory"; corpus=$2; shift 2 ;;
     --campaign) campaign=1; shift ;;
-    -h|--help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown argument '$1' (--corpus DIR, --campaign)" ;;
+    --driver) [ $# -ge 2 ] || die "--driver wants your driver's path"; driver=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || die "--out wants a directory"; out=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (--corpus DIR, --campaign, --driver PATH, --out DIR)" ;;
   esac
 done
 [ $campaign -eq 0 ] || [ -n "$corpus" ] || die "--campaign wants --corpus DIR (the campaign's corpus)"
+[ -z "$driver" ] || [ -f "$driver" ] || die "--driver $driver: no such file"
+if [ -n "$driver" ]; then
+  driver_coverage "$driver" "${out:-build/coverage-byo/report}"
+  exit
+fi
 
 start=$SECONDS
 step "configure + build (coverage)"
@@ -157,7 +192,7 @@ if [ $campaign -eq 1 ]; then
   compare=()
   [ -f "$BUILD/report/summary.json" ] && compare=(--compare "tests=$BUILD/report/summary.json")
   step "report (campaign)"
-  python3 coverage/report.py --build "$BUILD" --out "$BUILD/report-campaign" \
+  python3 coverage/report.py --build "$BUILD" --out "${out:-$BUILD/report-campaign}" \
     --title "campaign coverage of $corpus (right: the last test coverage)" "${compare[@]}"
   exit
 fi

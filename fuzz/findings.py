@@ -8,8 +8,9 @@ Usage:
                                    name, or owner (the first object's owner
                                    as "function (file:line)"), faults
                                    ("heap call 6 ..." or "none")
-  findings.py list CAMPAIGN_DIR    one line per finding (findings/*/finding.json),
-                                   those that need no injected fault first
+  findings.py list CAMPAIGN_DIR    one line per finding (findings/*/finding.json,
+                                   or its signature file when the finding ended
+                                   the process first), those needing no fault first
   findings.py sarif CAMPAIGN_DIR OUT   SARIF 2.1.0, one result per signature
 
 Exit status: 0, 1 when a record is missing or malformed (the message names
@@ -84,15 +85,50 @@ def field(rec, name):
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# What ended the process when the checker did not: the guard's crash, hang
+# and exit findings and a sanitizer's, by the first part of the signature.
+PROCESS_ENDINGS = {
+    "crash": lambda what, fn: f"crash: {what} in {fn}",
+    "hang": lambda what, fn: f"hang: {fn} still running after the time budget",
+    "exit": lambda what, fn: f"exit: {fn} ended the process",
+    "sanitizer": lambda what, fn: f"sanitizer: {what} in {fn}",
+}
+
+
+def record_from_signature(sig):
+    """The record of a finding that ended its process before the checker
+    could write one (the guard's "crash/SIGSEGV/fn", "hang/fn", "exit/fn",
+    "sanitizer/kind/fn"): what its signature says, no objects or faults."""
+    parts = sig.split("/")
+    kind, fn = parts[0], parts[-1] if len(parts) > 1 else "?"
+    what = parts[1] if len(parts) > 2 else ""
+    words = PROCESS_ENDINGS.get(kind, lambda what, fn: f"{kind}: {sig}")
+    return {"oracle": kind, "oracle_number": 0, "summary": words(what, fn), "step": 0, "signature": sig,
+            "expected": "the driver returns", "actual": sig, "call": [{"function": fn}], "objects": [],
+            "faults": [], "program": []}
+
+
+def finding_record(fdir):
+    """A campaign finding's record: its finding.json, else one made from its
+    signature file (a finding that ended its process). RecordError when it
+    has neither."""
+    path = os.path.join(fdir, "finding.json")
+    if os.path.isfile(path):
+        return load_records(path)[0]
+    try:
+        with open(os.path.join(fdir, "signature"), encoding="utf-8") as f:
+            return record_from_signature(f.readline().strip())
+    except OSError as e:
+        raise RecordError(f"{fdir}: neither finding.json nor signature") from e
+
+
 def campaign_findings(campaign_dir):
-    """(finding dir, its record) of every finding with a record, those that
-    need no injected fault first, then by directory name."""
+    """(finding dir, its record) of every finding, those that need no
+    injected fault first, then by directory name."""
     root = os.path.join(campaign_dir, "findings")
-    found = []
-    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        path = os.path.join(root, name, "finding.json")
-        if os.path.isfile(path):
-            found.append((os.path.join(root, name), load_records(path)[0]))
+    found = [(os.path.join(root, name), finding_record(os.path.join(root, name)))
+             for name in (sorted(os.listdir(root)) if os.path.isdir(root) else [])
+             if os.path.isdir(os.path.join(root, name))]
     return sorted(found, key=lambda f: 1 if f[1].get("faults") else 0)
 
 

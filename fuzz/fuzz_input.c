@@ -347,6 +347,30 @@ static bool encode_ticks_code(unsigned long long v, uint8_t *b)
     return true;
 }
 
+/* The values an argument accepts (what fuzz_arg_value can give), for
+ * error messages. */
+static const char *accepted_values(op_code_t code, int i)
+{
+    switch (specs[code].kind[i]) {
+    case ARG_SLOT: return "0..15";
+    case ARG_TSLOT:
+        if (code == OP_TCREATE)
+            return "0..3 (the static timers)";
+        return code == OP_TDYN_CREATE ? "4..7 (the dynamic timers)" : "0..7";
+    case ARG_COUNT:
+    case ARG_NTH: return "1..16";
+    case ARG_FIRST:
+    case ARG_ROUND: return "0..239 ticks, 1000..15000 in steps of 1000, or 0x80000000";
+    case ARG_AUTO:
+    case ARG_ONOFF: return "0 or 1";
+    case ARG_TICKS:
+        if (code == OP_TICK)
+            return "1..16";
+        return code == OP_TICKS ? "64..16384 in steps of 64" : "100..25600 in steps of 100";
+    default: return "0..255";
+    }
+}
+
 /* Inverse of fuzz_arg_value for one argument. */
 static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text_ctx_t *c)
 {
@@ -402,8 +426,13 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
     case ARG_ACTION: ok = v < 4; *b = (uint8_t)v; break;
     default: ok = v <= 255; *b = (uint8_t)v; break;
     }
-    return ok ? true : text_error(c, "%s: value %s is out of range for '%s'", specs[code].name, text,
-                                  specs[code].label[i]);
+    if (ok)
+        return true;
+    char shown[48] = "";
+    if (strncmp(text, "0x", 2) == 0 || strncmp(text, "0X", 2) == 0)
+        snprintf(shown, sizeof shown, " (%llu)", v);
+    return text_error(c, "%s: %s=%s%s is not accepted: %s", specs[code].name, specs[code].label[i], text, shown,
+                      accepted_values(code, i));
 }
 
 static int op_index_in(harness_kind_t h, const char *name)
@@ -412,6 +441,36 @@ static int op_index_in(harness_kind_t h, const char *name)
         if (!strcmp(specs[harnesses[h].ops[i]].name, name))
             return (int)i;
     return -1;
+}
+
+static bool op_has_label(const op_spec_t *s, const char *word)
+{
+    size_t n = strcspn(word, "=");
+    for (int i = 0; i < FUZZ_MAX_ARGS && s->label[i]; i++)
+        if (strlen(s->label[i]) == n && !strncmp(word, s->label[i], n))
+            return true;
+    return false;
+}
+
+/* Says what is wrong where argument `want` (the n-th label) was expected:
+ * it is missing, given twice, or out of the listing's order. */
+static bool misplaced_argument(const op_spec_t *s, const char *want, int n, const char *got, text_ctx_t *c)
+{
+    char order[96] = "";
+    for (int i = 0; i < FUZZ_MAX_ARGS && s->label[i]; i++)
+        snprintf(order + strlen(order), sizeof order - strlen(order), " %s=", s->label[i]);
+    const char *eq = got ? strchr(got, '=') : NULL;
+    for (int i = 0; eq && i < FUZZ_MAX_ARGS && s->label[i]; i++) {
+        if (strlen(s->label[i]) != (size_t)(eq - got) || strncmp(got, s->label[i], (size_t)(eq - got)))
+            continue;
+        if (i < n)
+            return text_error(c, "%s: %s= is given twice", s->name, s->label[i]);
+        return text_error(c, "%s: %s= where %s= belongs: the arguments go in the order%s", s->name, s->label[i],
+                          want, order);
+    }
+    if (got)
+        return text_error(c, "%s: expected %s=..., got '%s' (arguments:%s)", s->name, want, got, order);
+    return text_error(c, "%s: %s=... is missing (arguments:%s)", s->name, want, order);
 }
 
 /* "key=value" pairs after the op name, in the listing's order. */
@@ -434,7 +493,7 @@ static bool compile_op(harness_kind_t h, char *words[], int nwords, uint8_t *out
         const char *label = s->label[l++];
         size_t ll = strlen(label);
         if (w >= nwords || strncmp(words[w], label, ll) || words[w][ll] != '=')
-            return text_error(c, "%s: expected %s=...", s->name, label);
+            return misplaced_argument(s, label, l - 1, w < nwords ? words[w] : NULL, c);
         const char *val = words[w++] + ll + 1;
         if (s->kind[i] == ARG_SIZE_HI) {
             unsigned long long v;
@@ -445,6 +504,8 @@ static bool compile_op(harness_kind_t h, char *words[], int nwords, uint8_t *out
             return false;
         }
     }
+    if (w != nwords && strchr(words[w], '=') && op_has_label(s, words[w]))
+        return text_error(c, "%s: %.*s= is given twice", s->name, (int)(strchr(words[w], '=') - words[w]), words[w]);
     if (w != nwords)
         return text_error(c, "%s: unexpected '%s'", s->name, words[w]);
     *at += 1 + (size_t)s->nargs;

@@ -722,8 +722,34 @@ static void read_environment_once(void)
     }
 }
 
+static unsigned g_step; /* the op running now */
+
+unsigned harness_step(void) { return g_step; }
+
+static bool g_engine_input_running;
+
+/* A driver that calls exit() would end a fuzzing engine's process as if
+ * the input were fine (AFL++ sees a clean exit): under an engine it is a
+ * crash, which the engine saves and triage names. */
+static void exit_during_an_input_is_a_crash(void)
+{
+    if (g_engine_input_running)
+        abort();
+}
+
+static void watch_for_exit_under_engine(void)
+{
+    static bool registered;
+    if (!registered)
+        atexit(exit_during_an_input_is_a_crash);
+    registered = true;
+}
+
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts)
 {
+    if (!opts)
+        watch_for_exit_under_engine();
+    g_engine_input_running = !opts;
     fuzz_reader_t r;
     fuzz_reader_init(&r, data, size, h);
     fuzz_header_t hdr;
@@ -739,6 +765,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     unsigned step = 0;
     g_nops = FUZZ_MAX_OPS + 1;
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
+        g_step = step;
         vm.reports = 0;
         if (opts && opts->show)
             show_op(opts->show, step, &op);
@@ -763,6 +790,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
             break;
     }
     g_nops = step;
+    g_step = step;
     if (vm.h == HARNESS_SYSTEM && !checker_findings()) {
         if (opts && opts->show)
             opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
@@ -775,13 +803,14 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     }
     checker_baseline_release(vm.driver_base);
     vm.driver_base = NULL;
+    g_engine_input_running = false;
     return checker_findings();
 }
 
 /* ---- minimizing ----------------------------------------------------------------- */
 
 /* The signature of the first finding a program gives ("" for none). */
-static const char *signature_of(harness_kind_t h, const uint8_t *data, size_t size)
+static const char *signature_in_process(harness_kind_t h, const uint8_t *data, size_t size)
 {
     static const harness_opts_t quiet = {.report_only = true, .quiet = true};
     return harness_run(h, data, size, &quiet) ? checker_first_signature() : "";
@@ -801,6 +830,8 @@ static size_t op_offsets(harness_kind_t h, const uint8_t *data, size_t size, siz
         at[++n] = r.pos;
     return n;
 }
+
+static harness_signature_fn signature_of = signature_in_process;
 
 static bool drop_range(harness_kind_t h, uint8_t *data, size_t *size, size_t from, size_t to, const char *sig)
 {
@@ -828,9 +859,10 @@ static bool clear_fault_slot(harness_kind_t h, uint8_t *data, size_t size, int s
     return false;
 }
 
-size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size)
+size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size, harness_signature_fn sig_fn)
 {
-    char sig[160];
+    signature_of = sig_fn ? sig_fn : signature_in_process;
+    char sig[320];
     snprintf(sig, sizeof sig, "%s", signature_of(h, data, size));
     if (!sig[0] || size > FUZZ_MAX_INPUT_LEN)
         return size; /* no finding to keep */

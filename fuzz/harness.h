@@ -23,10 +23,20 @@ extern const harness_kind_t fuzz_target_harness;
  * fuzzing engine) the first finding aborts the process instead. */
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts);
 
+/* The op (0-based) the current or last input is running: what a crash
+ * or hang report names as its step. */
+unsigned harness_step(void);
+
+/* The signature of the first finding a program gives ("" when it runs
+ * clean); the result stays valid until the next call. */
+typedef const char *(*harness_signature_fn)(harness_kind_t h, const uint8_t *data, size_t size);
+
 /* Shrinks a program that gives a finding to fewer ops (and fewer header
  * faults) that give a finding with the same signature: ops are dropped
- * one at a time while that holds. Returns the new size (data is rewritten
- * in place). */
-size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size);
+ * one at a time while that holds. Each trial's signature comes from
+ * sig_fn (NULL: harness_run in this process; replay passes one that runs
+ * the trial in a child, for programs that crash or hang). Returns the new
+ * size (data is rewritten in place). */
+size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size, harness_signature_fn sig_fn);
 
 #endif

@@ -1,19 +1,55 @@
 /* Standalone replay: runs files and directories of inputs through a target
  * without a fuzzing engine (gcc builds, CTest, coverage) and reports each
- * finding without stopping (exit status 1 if there was any), prints any input
- * as a listing with the model's view (--show) or as bare text (--list),
- * compiles text scenarios (--compile) and shrinks a finding to its fewest
- * ops (--minimize). Text scenarios (*.ops) are compiled on the fly. */
+ * finding without stopping, prints any input as a listing with the model's
+ * view (--show) or as bare text (--list), compiles text scenarios
+ * (--compile) and shrinks a finding to its fewest ops (--minimize). Text
+ * scenarios (*.ops) are compiled on the fly.
+ *
+ * Driver code runs in a worker process under the guard (guard.h): an input
+ * that crashes the driver, hangs past its budget or makes it call exit()
+ * is reported as a finding, and a new worker goes on with the next input.
+ *
+ * Exit status: 0 every input ran clean; 1 some input has a finding;
+ * 2 bad usage, or an input that could not be read or compiled (the others
+ * still run); 130 interrupted (SIGINT/SIGTERM). */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "checker.h"
+#include "guard.h"
 #include "harness.h"
 
 #define REPLAY_MAX_INPUT (1u << 20)
+#define EXIT_INTERRUPTED 130
+
+/* A worker's record of one input, one line each: "." clean, "-" skipped,
+ * "!" could not be read, anything else the signature of its finding. */
+#define RECORD_CLEAN "."
+#define RECORD_SKIPPED "-"
+#define RECORD_UNREADABLE "!"
+
+typedef struct {
+    char *path;
+    bool in_dir; /* found in a directory: what is not an input is skipped, not an error */
+} input_t;
+
+static struct {
+    input_t *in;
+    size_t n, cap;
+    unsigned clean, findings, skipped, unreadable;
+} g_run;
+
+static bool g_show, g_list;
+static unsigned g_budget_ms = GUARD_INPUT_BUDGET_MS;
+static volatile sig_atomic_t g_interrupted;
 
 static int print_to_stdout(const char *fmt, ...)
 {
@@ -30,140 +66,403 @@ static bool ends_with(const char *s, const char *suffix)
     return a >= b && !strcmp(s + a - b, suffix);
 }
 
-/* Reads path into buf (compiling *.ops); returns the byte count or -1. */
-static long load_input(const char *path, uint8_t *buf, size_t cap)
+/* ---- reading inputs ------------------------------------------------------- */
+enum { LOAD_UNREADABLE = -1, LOAD_OTHER_HARNESS = -2 };
+
+/* A scenario longer than FUZZ_MAX_OPS ops runs only its first ones. */
+static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h)
+{
+    fuzz_reader_t r;
+    fuzz_header_t hdr;
+    fuzz_op_t op;
+    unsigned n = 0;
+    fuzz_reader_init(&r, buf, len, h);
+    fuzz_read_header(&r, &hdr);
+    while (fuzz_next_op(&r, &op))
+        n++;
+    if (r.pos < len)
+        fprintf(stderr, "replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
+                path, n, FUZZ_MAX_OPS);
+}
+
+/* Reads path into buf (compiling *.ops); returns the byte count, or
+ * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why. */
+static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if_other_harness)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "replay: cannot open %s\n", path);
-        return -1;
+        fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
+        return LOAD_UNREADABLE;
     }
     static char text[REPLAY_MAX_INPUT + 1];
     size_t n = fread(text, 1, REPLAY_MAX_INPUT, f);
-    bool too_big = !feof(f);
+    bool too_big = fgetc(f) != EOF;
     fclose(f);
     if (too_big) {
         fprintf(stderr, "replay: %s: larger than %u bytes\n", path, REPLAY_MAX_INPUT);
-        return -1;
+        return LOAD_UNREADABLE;
     }
     if (!ends_with(path, ".ops")) {
         memcpy(buf, text, n < cap ? n : cap);
         return (long)(n < cap ? n : cap);
     }
     text[n] = '\0';
-    char err[256];
+    if (strlen(text) < n)
+        fprintf(stderr, "replay: %s: warning: text after the NUL byte at offset %zu is ignored\n", path,
+                strlen(text));
+    char err[512];
     harness_kind_t h;
     long len = fuzz_text_compile(text, buf, cap, &h, err, sizeof err);
     if (len < 0) {
         fprintf(stderr, "replay: %s: %s\n", path, err);
-        return -1;
+        return LOAD_UNREADABLE;
     }
+    warn_of_ops_never_run(path, buf, (size_t)len, h);
     if (h != fuzz_target_harness) {
-        fprintf(stderr, "replay: %s: a %s scenario, but this is the %s harness\n", path, fuzz_harness_name(h),
+        fprintf(stderr, "replay: %s: %s a %s scenario, but this is the %s harness\n", path,
+                quiet_if_other_harness ? "skipped:" : "", fuzz_harness_name(h),
                 fuzz_harness_name(fuzz_target_harness));
-        return -1;
+        return LOAD_OTHER_HARNESS;
     }
     return len;
 }
 
-static unsigned g_findings;
-static bool g_list;
-
-static int run_file(const char *path, bool show)
+/* ---- which paths are inputs ----------------------------------------------- */
+static void add_input(const char *path, bool in_dir)
 {
-    static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(path, buf, sizeof buf);
-    if (n < 0)
-        return -1;
-    if (g_list) {
-        fuzz_program_print(fuzz_target_harness, buf, (size_t)n, print_to_stdout, "", -1);
-        return 1;
+    if (g_run.n == g_run.cap) {
+        g_run.cap = g_run.cap ? 2 * g_run.cap : 64;
+        g_run.in = realloc(g_run.in, g_run.cap * sizeof *g_run.in);
+        if (!g_run.in) {
+            perror("replay");
+            exit(2);
+        }
     }
-    if (show)
-        printf("== %s (%ld bytes, %s harness)\n", path, n, fuzz_harness_name(fuzz_target_harness));
-    else
-        fprintf(stderr, "== %s\n", path);
-    harness_opts_t opts = {.show = show ? print_to_stdout : NULL, .report_only = true};
-    g_findings += harness_run(fuzz_target_harness, buf, (size_t)n, &opts);
-    return 1;
+    g_run.in[g_run.n++] = (input_t){.path = strdup(path), .in_dir = in_dir};
+}
+
+static void skip(const char *path, const char *why)
+{
+    fprintf(stderr, "replay: %s: skipped: %s\n", path, why);
+    g_run.skipped++;
+}
+
+/* Inputs in a directory are *.ops scenarios and binary inputs, which have
+ * no extension (corpus entries) or .bin; README.txt and the like are not. */
+static bool looks_like_input(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return !dot || !strcmp(dot, ".ops") || !strcmp(dot, ".bin");
 }
 
 static int not_hidden(const struct dirent *d) { return d->d_name[0] != '.'; }
 
-/* Runs every file of a directory, in name order so runs repeat exactly. */
-static int run_path(const char *path, bool show)
+static void collect(const char *path, bool in_dir);
+
+/* Every entry of a directory, in name order so runs repeat exactly. */
+static void collect_dir(const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "replay: %s: no such file or directory\n", path);
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode))
-        return run_file(path, show);
     struct dirent **names;
-    int n = scandir(path, &names, not_hidden, alphasort), ran = 0;
+    int n = scandir(path, &names, not_hidden, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "replay: %s: cannot read the directory: %s\n", path, strerror(errno));
+        g_run.unreadable++;
+        return;
+    }
     for (int i = 0; i < n; i++) {
-        char child[4096];
-        snprintf(child, sizeof child, "%s/%s", path, names[i]->d_name);
-        int r = ran >= 0 ? run_path(child, show) : 0;
-        ran = r < 0 ? -1 : ran + r;
+        size_t len = strlen(path) + strlen(names[i]->d_name) + 2;
+        char *child = malloc(len);
+        if (!child) {
+            perror("replay");
+            exit(2);
+        }
+        snprintf(child, len, "%s/%s", path, names[i]->d_name);
+        collect(child, true);
+        free(child);
         free(names[i]);
     }
     free(names);
-    return ran;
 }
 
+static void collect(const char *path, bool in_dir)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        fprintf(stderr, "replay: %s: no such file or directory\n", path);
+        g_run.unreadable++;
+    } else if (S_ISLNK(st.st_mode) && stat(path, &st) != 0) {
+        skip(path, "a dangling symbolic link");
+    } else if (S_ISDIR(st.st_mode)) {
+        collect_dir(path);
+    } else if (!S_ISREG(st.st_mode)) {
+        skip(path, "not a regular file (a FIFO, socket or device)");
+    } else if (in_dir && !looks_like_input(path)) {
+        skip(path, "not an input (inputs are *.ops scenarios and binary files without extension or *.bin)");
+    } else {
+        add_input(path, in_dir);
+    }
+}
+
+/* ---- the worker: runs inputs under the guard ------------------------------- */
+static int g_record_fd = -1;
+
+static void record(const char *what)
+{
+    dprintf(g_record_fd, "%s\n", what);
+}
+
+static void run_one(const input_t *in)
+{
+    static uint8_t buf[REPLAY_MAX_INPUT];
+    long n = load_input(in->path, buf, sizeof buf, in->in_dir);
+    if (n == LOAD_OTHER_HARNESS && in->in_dir) {
+        record(RECORD_SKIPPED);
+        return;
+    }
+    if (n < 0) {
+        record(RECORD_UNREADABLE);
+        return;
+    }
+    if (g_list) {
+        fuzz_program_print(fuzz_target_harness, buf, (size_t)n, print_to_stdout, "", -1);
+        record(RECORD_CLEAN);
+        return;
+    }
+    if (g_show)
+        printf("== %s (%ld bytes, %s harness)\n", in->path, n, fuzz_harness_name(fuzz_target_harness));
+    else
+        fprintf(stderr, "== %s\n", in->path);
+    fflush(NULL);
+    harness_opts_t opts = {.show = g_show ? print_to_stdout : NULL, .report_only = true};
+    guard_arm(g_budget_ms);
+    unsigned found = harness_run(fuzz_target_harness, buf, (size_t)n, &opts);
+    guard_disarm();
+    fflush(NULL);
+    record(found ? checker_first_signature() : RECORD_CLEAN);
+}
+
+static void become_worker(int fd)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    g_record_fd = fd;
+    guard_install(&(guard_config_t){.step = harness_step, .step_name = "step:", .record_fd = fd});
+}
+
+static void count(const char *rec)
+{
+    if (!strcmp(rec, RECORD_CLEAN))
+        g_run.clean++;
+    else if (!strcmp(rec, RECORD_SKIPPED))
+        g_run.skipped++;
+    else if (!strcmp(rec, RECORD_UNREADABLE))
+        g_run.unreadable++;
+    else
+        g_run.findings++;
+}
+
+/* A worker that died without the guard's report (killed, or ended by the
+ * driver through _exit): the input it was running is a finding all the
+ * same. */
+static void report_silent_death(const input_t *in, int status)
+{
+    char what[64];
+    if (WIFSIGNALED(status))
+        snprintf(what, sizeof what, "crash/%s/?", guard_signal_name(WTERMSIG(status)));
+    else
+        snprintf(what, sizeof what, "exit/?");
+    fprintf(stderr,
+            "==== rtosfuzz finding ====\noracle:   %s\nactual:   the process running %s ended (%s %d) without a report\n"
+            "signature: %s\n==== end finding ====\n",
+            WIFSIGNALED(status) ? "crash" : "exit", in->path, WIFSIGNALED(status) ? "signal" : "status",
+            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
+    g_run.findings++;
+}
+
+static bool died_of_interrupt(int status)
+{
+    return g_interrupted || (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM));
+}
+
+/* Runs inputs [from, n) in one worker; returns where the next worker
+ * starts (g_run.n after an interrupt). */
+static size_t run_worker_from(size_t from)
+{
+    int fd[2];
+    fflush(NULL);
+    if (pipe(fd) != 0) {
+        perror("replay: pipe");
+        exit(2);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("replay: fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        become_worker(fd[1]);
+        for (size_t i = from; i < g_run.n; i++)
+            run_one(&g_run.in[i]);
+        exit(0); /* exit, not _exit: coverage builds write their counters */
+    }
+    close(fd[1]);
+    FILE *rec = fdopen(fd[0], "r");
+    char line[512];
+    size_t done = from;
+    while (done < g_run.n && rec && fgets(line, sizeof line, rec)) {
+        line[strcspn(line, "\n")] = '\0';
+        count(line);
+        done++;
+    }
+    if (rec)
+        fclose(rec);
+    int status = 0;
+    if (g_interrupted) /* SIGTERM to this process alone: the worker goes too */
+        kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        if (g_interrupted)
+            kill(pid, SIGKILL);
+    if (died_of_interrupt(status)) {
+        g_interrupted = 1;
+        return g_run.n;
+    }
+    if (done == g_run.n || (WIFEXITED(status) && WEXITSTATUS(status) == GUARD_EXIT_STATUS))
+        return done;
+    report_silent_death(&g_run.in[done], status);
+    return done + 1;
+}
+
+static void on_interrupt(int sig) { g_interrupted = 1; }
+
+static void stop_on_interrupt(void)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt}; /* no SA_RESTART: a blocked read returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- minimizing in a child --------------------------------------------------- */
+/* The signature of one trial program, run in a child under the guard with
+ * reports silenced: a trial may crash, hang or call exit(). */
+static const char *signature_in_child(harness_kind_t h, const uint8_t *data, size_t size)
+{
+    static char sig[512];
+    int fd[2];
+    fflush(NULL);
+    if (pipe(fd) != 0)
+        return "";
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fd[0]);
+        if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
+            _exit(2);
+        become_worker(fd[1]);
+        static const harness_opts_t quiet = {.report_only = true, .quiet = true};
+        guard_arm(g_budget_ms);
+        unsigned found = harness_run(h, data, size, &quiet);
+        guard_disarm();
+        record(found ? checker_first_signature() : "");
+        _exit(0);
+    }
+    close(fd[1]);
+    FILE *rec = pid > 0 ? fdopen(fd[0], "r") : NULL;
+    sig[0] = '\0';
+    if (rec && fgets(sig, sizeof sig, rec))
+        sig[strcspn(sig, "\n")] = '\0';
+    if (rec)
+        fclose(rec);
+    else
+        close(fd[0]);
+    int status;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+    return sig;
+}
+
+/* ---- commands ------------------------------------------------------------------ */
 /* Writes in (binary or .ops) to out as a binary input, minimized first if
  * asked. */
 static int write_input(const char *in, const char *out, bool minimize)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(in, buf, sizeof buf);
+    long n = load_input(in, buf, sizeof buf, false);
     if (n >= 0 && minimize)
-        n = (long)harness_minimize(fuzz_target_harness, buf, (size_t)n);
+        n = (long)harness_minimize(fuzz_target_harness, buf, (size_t)n, signature_in_child);
     FILE *f = n < 0 ? NULL : fopen(out, "wb");
     if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n || fclose(f) != 0) {
         if (n >= 0)
             fprintf(stderr, "replay: cannot write %s\n", out);
-        return 1;
+        return 2;
     }
     return 0;
 }
 
+static int usage(const char *argv0, FILE *to, int status)
+{
+    fprintf(to,
+            "usage: %s [--show|--list] [--budget-ms MS] FILE|DIR...\n"
+            "       %s --compile IN.ops OUT\n"
+            "       %s --minimize IN OUT   (fewest ops that give the same finding)\n"
+            "       %s --print-budget-ms   (the per-input time budget)\n"
+            "Each input runs with a time budget (default %u ms); crashes, hangs and exit()\n"
+            "calls of the driver are findings. Exit status: 0 clean, 1 findings, 2 bad usage\n"
+            "or an unreadable input, 130 interrupted.\n",
+            argv0, argv0, argv0, argv0, GUARD_INPUT_BUDGET_MS);
+    return status;
+}
+
+static int summary(void)
+{
+    const char *h = fuzz_harness_name(fuzz_target_harness);
+    unsigned ran = g_run.clean + g_run.findings;
+    if (g_run.findings)
+        printf("replay: %u of %u inputs of the %s harness have findings", g_run.findings, ran, h);
+    else
+        printf("replay: %u inputs of the %s harness ran clean", ran, h);
+    if (g_run.skipped)
+        printf(", %u skipped", g_run.skipped);
+    if (g_run.unreadable)
+        printf(", %u could not be read", g_run.unreadable);
+    printf("\n");
+    return g_run.findings ? 1 : g_run.unreadable ? 2 : 0;
+}
+
 int main(int argc, char **argv)
 {
-    bool show = false;
+    if (argc == 2 && !strcmp(argv[1], "--print-budget-ms")) {
+        printf("%u\n", GUARD_INPUT_BUDGET_MS);
+        return 0;
+    }
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+        return usage(argv[0], stdout, 0);
     int first = 1;
-    if (argc == 4 && (!strcmp(argv[1], "--compile") || !strcmp(argv[1], "--minimize")))
-        return write_input(argv[2], argv[3], !strcmp(argv[1], "--minimize"));
-    if (argc > 1 && !strcmp(argv[1], "--show")) {
-        show = true;
-        first = 2;
-    } else if (argc > 1 && !strcmp(argv[1], "--list")) {
-        g_list = true;
-        first = 2;
+    for (; first < argc && !strncmp(argv[first], "--", 2); first++) {
+        if (!strcmp(argv[first], "--show"))
+            g_show = true;
+        else if (!strcmp(argv[first], "--list"))
+            g_list = true;
+        else if (!strcmp(argv[first], "--budget-ms") && first + 1 < argc && atoi(argv[first + 1]) > 0)
+            g_budget_ms = (unsigned)atoi(argv[++first]);
+        else if ((!strcmp(argv[first], "--compile") || !strcmp(argv[first], "--minimize")) && argc - first == 3)
+            return write_input(argv[first + 1], argv[first + 2], !strcmp(argv[first], "--minimize"));
+        else
+            return usage(argv[0], stderr, 2);
     }
-    if (first >= argc) {
-        fprintf(stderr,
-                "usage: %s [--show|--list] FILE|DIR...\n       %s --compile IN.ops OUT\n"
-                "       %s --minimize IN OUT   (fewest ops that give the same finding)\n",
-                argv[0], argv[0], argv[0]);
-        return 2;
-    }
-    int total = 0;
-    for (int i = first; i < argc; i++) {
-        int r = run_path(argv[i], show);
-        if (r < 0)
-            return 2;
-        total += r;
+    if (first >= argc)
+        return usage(argv[0], stderr, 2);
+    for (int i = first; i < argc; i++)
+        collect(argv[i], false);
+    stop_on_interrupt();
+    for (size_t next = 0; next < g_run.n;)
+        next = run_worker_from(next);
+    if (g_interrupted) {
+        fflush(NULL);
+        fprintf(stderr, "replay: interrupted\n");
+        return EXIT_INTERRUPTED;
     }
     if (g_list)
-        return 0;
-    if (g_findings) {
-        printf("replay: %u of %d inputs of the %s harness have findings\n", g_findings, total,
-               fuzz_harness_name(fuzz_target_harness));
-        return 1;
-    }
-    printf("replay: %d inputs of the %s harness ran clean\n", total, fuzz_harness_name(fuzz_target_harness));
-    return 0;
+        return g_run.unreadable ? 2 : 0;
+    return summary();
 }

@@ -86,6 +86,34 @@ class CampaignList(unittest.TestCase):
         self.assertRegex(lines[2], r"^  #2 .*aaa_error_path.* 2 ops  faults: heap call 6")
 
 
+class ProcessEndings(unittest.TestCase):
+    def test_a_finding_without_a_record_is_listed_from_its_signature(self):
+        with Campaign([record("quiescence/zzz_seed_leak/timer")]) as d:
+            crash = os.path.join(d, "findings", "crash-SIGSEGV-connect_dereferences_null")
+            os.makedirs(crash)
+            with open(os.path.join(crash, "signature"), "w") as f:
+                f.write("crash/SIGSEGV/connect_dereferences_null\n")
+            lines = findings.list_lines(d)
+            log = findings.sarif([rec for _, rec in findings.campaign_findings(d)])
+        self.assertRegex(lines[0], r"^  #1 crash +connect_dereferences_null ")
+        self.assertEqual(lines[1].strip(), "crash: SIGSEGV in connect_dereferences_null")
+        self.assertEqual(len(log["runs"][0]["results"]), 2)
+
+    def test_hang_exit_and_sanitizer_words(self):
+        self.assertEqual(findings.record_from_signature("hang/connect_spins")["summary"],
+                         "hang: connect_spins still running after the time budget")
+        self.assertEqual(findings.record_from_signature("exit/connect_exits")["summary"],
+                         "exit: connect_exits ended the process")
+        self.assertEqual(findings.record_from_signature("sanitizer/heap-buffer-overflow/rx")["summary"],
+                         "sanitizer: heap-buffer-overflow in rx")
+
+    def test_a_folder_with_neither_is_an_error(self):
+        with Campaign([]) as d:
+            os.makedirs(os.path.join(d, "findings", "empty"))
+            with self.assertRaisesRegex(findings.RecordError, "neither finding.json nor signature"):
+                findings.campaign_findings(d)
+
+
 class Sarif(unittest.TestCase):
     def test_one_result_per_signature_at_the_owner(self):
         recs = [record("quiescence/a/timer"), record("quiescence/a/timer"), record("misuse/b/data")]

@@ -102,7 +102,7 @@ static void print_stack(const char *title, const uintptr_t *frames)
 
 static void print_object(const finding_obj_t *o)
 {
-    char where[256];
+    char where[SYMBOLIZE_MAX];
     symbolize_owner(o->owner, where, sizeof where);
     g_report.out("  %s%s%s %zu bytes at 0x%08lx (%s), owner %s\n", o->role ? o->role : "", o->role ? ": " : "",
                  o->home == OBJ_STATIC_TIMER ? "static timer" : k_mm_kind_name(o->kind), o->size,

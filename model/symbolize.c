@@ -44,7 +44,7 @@ static const char *relative_to_project(const char *file)
 
 void symbolize_owner(uintptr_t owner, char *buf, size_t len)
 {
-    char fn[128];
+    char fn[SYMBOLIZE_MAX];
     symbolize_function(owner, fn, sizeof fn);
     Dwfl *dwfl = owner ? self_dwfl() : NULL;
     Dwfl_Module *mod = dwfl ? dwfl_addrmodule(dwfl, call_site_of(owner)) : NULL;

@@ -2,8 +2,13 @@
 #ifndef SYMBOLIZE_H
 #define SYMBOLIZE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Room for what these write: "function (file:line)" with a file path of
+ * any depth (PATH_MAX) and a function name of up to 500 characters. */
+#define SYMBOLIZE_MAX (PATH_MAX + 512)
 
 /* Writes the call site of a return address: "fn (file:line)", or the bare
  * address when there is no debug information; "kernel" for 0. */

@@ -18,6 +18,7 @@
 
 #include "aos/kernel.h"
 #include "driver_contract.h"
+#include "guard.h"
 
 #ifndef SOAK_DRIVER_NAME
 #define SOAK_DRIVER_NAME "custom"
@@ -238,6 +239,9 @@ static void say_figures(const k_mm_stats_t *after_first, const k_mm_stats_t *now
         (unsigned long)after_first->free, (unsigned long)after_first->pool_used, last, (unsigned long)now->free,
         (unsigned long)now->pool_used);
 }
+static unsigned long g_cycle; /* 0: the boot connect */
+
+static unsigned cycle_now(void) { return (unsigned)g_cycle; }
 
 int main(int argc, char **argv)
 {
@@ -255,6 +259,9 @@ int main(int argc, char **argv)
     k_print_set(soak_print);
     /* The boot banner tools/mmtrend splits concatenated logs at. */
     soak_print("soak: boot, driver %s\n", SOAK_DRIVER_NAME);
+    /* A driver that crashes, hangs in a cycle or calls exit() is a finding (exit status 1). */
+    guard_install(&(guard_config_t){.step = cycle_now, .step_name = "cycle:", .record_fd = -1, .exit_status = 1});
+    guard_arm(GUARD_INPUT_BUDGET_MS);
     /* The device came up connected; the loop then power-cycles the AP. */
     if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {
         say("soak: the driver did not come up (init or first connect failed)\n");
@@ -268,6 +275,8 @@ int main(int argc, char **argv)
     unsigned long cycle;
     int rc = 0;
     for (cycle = 1; cycle <= max; cycle++) {
+        g_cycle = cycle;
+        guard_arm(GUARD_INPUT_BUDGET_MS);
         soak_print("soak: cycle %lu\n", cycle);
         krhino_mm_overview(NULL);
         k_mm_stats(g_kmm_head, cycle == 2 ? &after_first : &now);
@@ -277,6 +286,7 @@ int main(int argc, char **argv)
         if (rc)
             break;
     }
+    guard_disarm();
     if (rc) {
         say("soak: driver %s, connect failed with %d in cycle %lu\n", SOAK_DRIVER_NAME, rc, cycle);
         if (cycle > 2) {

@@ -2,6 +2,7 @@
 # One fuzz campaign: runs the engine for a time box, prints a status line
 # every few seconds, triages every crash into a finding (deduplicated by
 # signature, minimized, listed, reported) and ends with a summary.
+# Exit status: 0 no findings, 1 findings, 130 interrupted.
 # ./rtosfuzz campaign builds the binaries and calls this; see README.md.
 #
 # campaign.sh --engine libfuzzer|afl --fuzzer BIN [--cmplog BIN] --replay BIN
@@ -19,11 +20,15 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 corpus=${corpus:-$dir/corpus}
+interrupted=0
+trap 'interrupted=1' INT TERM
 fuzzer=$(realpath "$fuzzer") replay=$(realpath "$replay")
 [ -z "$cmplog" ] || cmplog=$(realpath "$cmplog")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=triage.sh
 . "$here/triage.sh"
+# The per-input time budget of the replay (fuzz/guard.h) is the engines' too.
+budget_ms=$("$replay" --print-budget-ms)
 
 mkdir -p "$dir/logs" "$dir/crashes" "$dir/findings" "$corpus"
 # A new corpus starts from the seeds; a resumed one keeps what it has.
@@ -36,7 +41,7 @@ fi
 triage_crashing_seeds() {
   local f
   for f in "$corpus"/*; do
-    [ -f "$f" ] || continue
+    [ -f "$f" ] && [ "$interrupted" -eq 0 ] || continue
     "$replay" "$f" >/dev/null 2>&1 || cp "$f" "$dir/crashes/seed-$(basename "$f")"
   done
 }
@@ -51,7 +56,7 @@ touch "$suppress"
 start_libfuzzer() {
   # fork mode keeps fuzzing past crashes; each crash lands in crashes/
   (RTOSFUZZ_SUPPRESS=$suppress exec setsid "$fuzzer" "$corpus" -fork="$jobs" -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
-    -max_total_time="$time" -artifact_prefix="$dir/crashes/" -print_final_stats=1 \
+    -timeout=$(((budget_ms + 999) / 1000)) -max_total_time="$time" -artifact_prefix="$dir/crashes/" -print_final_stats=1 \
     >"$dir/logs/libfuzzer.log" 2>&1) &
   pids+=($!)
 }
@@ -60,13 +65,13 @@ start_afl() {
   local out=$dir/afl
   export AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_SKIP_CRASHES=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
   export AFL_AUTORESUME=1 AFL_NO_AFFINITY=1
-  RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -- "$fuzzer" \
+  RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -M main -V "$time" -t "$budget_ms" -- "$fuzzer" \
     >"$dir/logs/afl-main.log" 2>&1 &
   pids+=($!)
   for ((i = 1; i < jobs; i++)); do
     local extra=()
     [ "$i" -eq 1 ] && [ -n "$cmplog" ] && extra=(-c "$cmplog")
-    RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" "${extra[@]}" -- "$fuzzer" \
+    RTOSFUZZ_SUPPRESS=$suppress setsid afl-fuzz -i "$corpus" -o "$out" -S "sec$i" -V "$time" -t "$budget_ms" "${extra[@]}" -- "$fuzzer" \
       >"$dir/logs/afl-sec$i.log" 2>&1 &
     pids+=($!)
   done
@@ -105,7 +110,7 @@ read_afl_status() {
 
 collect_crashes() {
   if [ "$engine" = afl ]; then
-    for f in "$dir"/afl/*/crashes/id:*; do
+    for f in "$dir"/afl/*/crashes/id:* "$dir"/afl/*/hangs/id:*; do
       [ -f "$f" ] || continue
       local dst
       dst="$dir/crashes/afl-$(sha1sum "$f" | cut -c1-16)"
@@ -123,33 +128,49 @@ status_line() {
     "$elapsed" "$execs" "$rate" "$corp" "$cov" "$(finding_count)" "$(crash_count)"
 }
 
-interrupted=0
-trap 'interrupted=1' INT TERM
+# Ctrl-C (SIGINT to the process group) or SIGTERM: the engines stop, what
+# was found stays on disk untriaged, exit 130.
+stop_if_interrupted() {
+  [ "$interrupted" -eq 1 ] || return 0
+  stop_engines
+  printf '\ncampaign: interrupted; the corpus and the crashing inputs are kept in %s\n' "$dir"
+  exit 130
+}
 
 printf 'campaign: %s, engine %s, %s job(s), %ss; everything under %s\n' "$label" "$engine" "$jobs" "$time" "$dir"
 triage_crashing_seeds
 triage_new_crashes
+stop_if_interrupted
 if [ "$engine" = afl ]; then start_afl; else start_libfuzzer; fi
 t0=$SECONDS
-while :; do
-  sleep 5 & wait $! 2>/dev/null
-  elapsed=$((SECONDS - t0))
+# Triage while fuzzing stops at the deadline (triage.sh), so --time holds.
+triage_deadline=$((t0 + time))
+next_status=$((t0 + 5))
+while [ "$SECONDS" -lt "$triage_deadline" ]; do
+  sleep 1 & wait $! 2>/dev/null
+  stop_if_interrupted
   alive=0
   for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-  [ "$interrupted" -eq 1 ] && { printf 'campaign: interrupted; keeping the corpus and triaging what was found\n'; break; }
-  status_line "$elapsed"
-  [ "$alive" -eq 1 ] && [ "$elapsed" -lt $((time + 30)) ] || break
+  [ "$alive" -eq 1 ] || break
+  if [ "$SECONDS" -ge "$next_status" ]; then
+    status_line "$((SECONDS - t0))"
+    next_status=$((SECONDS + 5))
+  fi
 done
 stop_engines
-trap - INT TERM
 fuzz_time=$((SECONDS - t0))
+triage_deadline=
 status_line "$fuzz_time" >/dev/null
 triage_new_crashes final
+stop_if_interrupted
 [ "$engine" = afl ] && [ -d "$dir/afl/main/queue" ] && cp -n "$dir"/afl/main/queue/id:* "$corpus"/ 2>/dev/null
 
 printf '\n== campaign summary: %s\n' "$label"
 minimize_new_findings
+stop_if_interrupted
 printf '  time        %ss fuzzing, %ss triage and minimization\n' "$fuzz_time" "$((SECONDS - t0 - fuzz_time))"
 printf '  executions  %s (%s exec/s)\n  corpus      %s inputs in %s\n  coverage    %s\n' \
   "$execs" "$((execs / (fuzz_time > 0 ? fuzz_time : 1)))" "$(ls "$corpus" | wc -l)" "$corpus" "$cov"
 print_findings
+# CI reads the status: 1 when the campaign has findings.
+[ "$(finding_count)" -eq 0 ]

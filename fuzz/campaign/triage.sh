@@ -21,8 +21,19 @@ engine_run() {
 finding_count() { find "$dir/findings" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 crash_count() { find "$dir/crashes" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 
-# The signature the checker prints, or one made from a sanitizer summary;
-# nothing when the input does not crash (yet: it may still be being written).
+# The function of the first frame of a sanitizer's stack trace that is
+# driver code: not the kernel, model or harness, not a runtime library.
+sanitizer_driver_frame() {
+  awk '/^ *#[0-9]+ 0x[0-9a-f]+ in / {
+         fn = $4; file = $5
+         if (file ~ /(^|\/)(kernel|model|fuzz)\/|compiler-rt|sanitizer|libc|^\(|^\.\.?\//) next
+         print fn; exit
+       }'
+}
+
+# The signature the checker (or the replay's guard) prints, or one made
+# from a sanitizer summary and the top driver frame; nothing when the
+# input does not crash (yet: it may still be being written).
 signature_of() {
   local input=$1 out sig
   out=$("$replay" "$input" 2>&1)
@@ -30,13 +41,16 @@ signature_of() {
   if [ -z "$sig" ]; then
     out=$(engine_run "$input" 2>&1)
     sig=$(grep -a -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+' <<<"$out" | awk '{print "sanitizer/" $3}')
+    [ -z "$sig" ] || sig="$sig/$(sanitizer_driver_frame <<<"$out" | grep . || echo '?')"
   fi
   printf '%s\n' "$sig"
 }
 
 minimize() {
   local fdir=$1 sig=$2
-  if [ "$engine" = afl ]; then
+  if [[ $sig == hang/* ]]; then
+    : # every engine trial of a hang waits out its budget: the op-level pass below is enough
+  elif [ "$engine" = afl ]; then
     AFL_SKIP_CPUFREQ=1 timeout 60 afl-tmin -i "$fdir/input" -o "$fdir/minimized" -- "$fuzzer" >/dev/null 2>&1
   else
     # its intermediate crash files stay inside the finding, then go
@@ -90,17 +104,20 @@ describe() { # finding-dir input-name
 minimize_new_findings() {
   local f
   for f in "$dir"/findings/*/; do
-    [ -f "$f/signature" ] && [ ! -f "$f/minimized" ] || continue
+    [ -f "$f/signature" ] && [ ! -f "$f/minimized" ] && [ "${interrupted:-0}" -eq 0 ] || continue
     minimize "${f%/}" "$(cat "$f/signature")"
     describe "${f%/}" minimized
   done
 }
 
+# Stops at $triage_deadline (seconds since the shell started, if set) and
+# on an interrupt: the rest is triaged by a later call.
 triage_new_crashes() { # [final]
   local c
   touch "$(triaged_list)"
   for c in "$dir"/crashes/*; do
     [ -f "$c" ] || continue
+    [ "${interrupted:-0}" -eq 0 ] && [ "$SECONDS" -lt "${triage_deadline:-$((SECONDS + 1))}" ] || return 0
     grep -qxF "$c" "$(triaged_list)" || triage_one "$c" "${1:-}"
   done
 }

@@ -1,6 +1,7 @@
 /* Shared command-line plumbing: see cli.h. */
 #include "cli.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -50,7 +51,7 @@ int cli_usage(bool asked, const char *tool, const char *usage, const char *why)
 
 int cli_load_log(const char *tool, const char *path, mm_log_t *log)
 {
-    char err[512];
+    char err[PATH_MAX + 256]; /* messages name paths of any depth */
     char *buf;
     size_t len;
     if (read_whole_file(path, &buf, &len, err, sizeof err) != 0) {

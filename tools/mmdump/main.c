@@ -1,6 +1,7 @@
 /* mmdump LOG ELF: who holds the heap in a device's dump, by function and
  * file:line. See tools/README.md. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,7 +78,7 @@ static int report_dumps(const options_t *o, const mm_log_t *log, symbolizer_t *s
 /* The dumps, with owners symbolized against the ELF. */
 static int report_log(const options_t *o, const mm_log_t *log)
 {
-    char err[512];
+    char err[PATH_MAX + 256]; /* messages name paths of any depth */
     if (log->ndumps == 0) {
         fprintf(stderr, "mmdump: %s: no heap dump found (a \"Blk_Addr ...\" block table)\n", o->log_path);
         return CLI_EXIT_BAD_INPUT;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,7 +317,7 @@ static int write_plot(const options_t *o, const mm_log_t *log, const boot_fits_t
         fprintf(stderr, "mmtrend: %s: cannot write the chart\n", o->plot_path);
         return CLI_EXIT_BAD_INPUT;
     }
-    char title[256], which[32] = "";
+    char title[PATH_MAX + 128], which[32] = ""; /* the log's path, however deep */
     const trend_t *t = &f->trend;
     if (log->nboots > 1)
         snprintf(which, sizeof which, " boot %zu", boot + 1);

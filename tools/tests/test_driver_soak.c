@@ -1,6 +1,7 @@
 /* The tools against the real soak (driver/soak, issue 4) when it is built:
  * the vendor driver's log and binary, and the fixed driver's log. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ Test(driver_soak, the_vendor_crash_dump_names_a_driver_timer_creator)
     cr_assert_not_null(top);
     cr_assert_str_eq(top->kind, "timer");
     cr_assert_geq(top->count + 2, g_log.boots[0].tables_before_failure, "one leaked timer per cycle");
-    char err[256];
+    char err[PATH_MAX + 256];
     g_sym = symbolizer_open(DRIVER_VENDOR_ELF, err, sizeof err);
     cr_assert_not_null(g_sym, "%s", err);
     call_site_t site = symbolizer_locate_call(g_sym, top->owner);

@@ -1,6 +1,7 @@
 /* mmdump: grouping by owner, symbolization against the soak's ELF, and the
  * command line in all its output styles and failure modes. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@ static void group_soak_crash_dump(void)
 
 static void open_soak_elf(void)
 {
-    char err[256];
+    char err[PATH_MAX + 256];
     g_sym = symbolizer_open(SOAK_ELF, err, sizeof err);
     cr_assert_not_null(g_sym, "%s", err);
 }
@@ -101,7 +102,7 @@ Test(mmdump, the_soak_crash_dump_names_the_leaking_call_sites)
 
 Test(mmdump, call_sites_are_found_without_debug_aranges)
 {
-    char err[256];
+    char err[PATH_MAX + 256];
     group_soak_crash_dump();
     g_sym = symbolizer_open(SOAK_ELF_NO_ARANGES, err, sizeof err);
     cr_assert_not_null(g_sym, "%s", err);
@@ -120,7 +121,7 @@ Test(mmdump, an_address_outside_the_elf_has_no_symbol)
 
 Test(mmdump, an_unreadable_elf_is_reported)
 {
-    char err[256] = "";
+    char err[PATH_MAX + 256] = "";
     g_sym = symbolizer_open(FIXTURES "/alios_dumpsys.log", err, sizeof err);
     cr_assert_null(g_sym);
     cr_assert(strstr(err, "alios_dumpsys.log"), "%s", err);

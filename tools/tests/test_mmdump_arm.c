@@ -3,6 +3,7 @@
  * (the line of the `bl`), not the statement the call returns to. */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static uint64_t return_label(const char *name)
 
 static void open_arm_elf(void)
 {
-    char err[256];
+    char err[PATH_MAX + 256];
     g_sym = symbolizer_open(ARM_ELF, err, sizeof err);
     cr_assert_not_null(g_sym, "%s", err);
 }
@@ -77,7 +78,7 @@ Test(mmdump_arm, names_the_thumb_call_not_the_statement_after_it)
 
 Test(mmdump_arm, the_cli_reads_an_alios_dump_of_a_thumb_device)
 {
-    char log[512];
+    char log[PATH_MAX + 32];
     snprintf(log, sizeof log, "%s/arm_dumpsys.log", SOAK_DIR);
     FILE *f = fopen(log, "w");
     cr_assert_not_null(f);
@@ -89,7 +90,7 @@ Test(mmdump_arm, the_cli_reads_an_alios_dump_of_a_thumb_device)
     fclose(f);
     g_run = run_tool("%s %s %s", MMDUMP_BIN, log, ARM_ELF);
     cr_assert_eq(g_run.status, 0, "%s", g_run.output);
-    char expect[128];
+    char expect[PATH_MAX + 128];
     snprintf(expect, sizeof expect, "verdict: vendor_connect at %s:%d holds the most memory: 360 bytes in 5",
              ARM_SOURCE, source_line_of(ARM_SOURCE, "call site: arm connect"));
     assert_output_has(g_run, expect);

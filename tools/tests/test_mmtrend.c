@@ -2,6 +2,7 @@
  * negative controls (flat and fluctuating free heap), boots, the pool, too
  * few cycles, and the command line. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,7 +306,7 @@ Test(mmtrend, cli_gives_no_verdict_from_tables_of_different_boots)
 
 Test(mmtrend, cli_plots_series_fit_and_forecast)
 {
-    char svg[512];
+    char svg[PATH_MAX + 32];
     snprintf(svg, sizeof svg, "%s/vendor_trend.svg", SOAK_DIR);
     remove(svg);
     g_run = run_tool("%s --cycles 50 --plot %s %s", MMTREND_BIN, svg, VENDOR_LOG);

@@ -2,6 +2,7 @@
 #include "tool_support.h"
 
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 char *read_text(const char *path, size_t *len)
 {
-    char err[256], *buf;
+    char err[PATH_MAX + 256], *buf;
     size_t n;
     if (read_whole_file(path, &buf, &n, err, sizeof err) != 0)
         return NULL;
@@ -71,14 +72,21 @@ static char *read_stream(FILE *f)
 
 run_t run_tool(const char *fmt, ...)
 {
-    char cmd[4096];
+    static const char merge_stderr[] = " 2>&1";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd - 8, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    strcat(cmd, " 2>&1");
     run_t r = {.status = -1};
+    char *cmd = n < 0 ? NULL : malloc((size_t)n + sizeof merge_stderr); /* paths of any depth */
+    if (!cmd)
+        return r;
+    va_start(ap, fmt);
+    vsnprintf(cmd, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    strcat(cmd, merge_stderr);
     FILE *p = popen(cmd, "r");
+    free(cmd);
     if (!p)
         return r;
     r.output = read_stream(p);
