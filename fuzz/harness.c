@@ -41,6 +41,7 @@ static struct {
     const void *report_addr;
     /* driver */
     checker_baseline_t *driver_base;
+    unsigned step; /* the op running, for driver faults */
 } vm;
 
 static char foreign_block[64] __attribute__((aligned(8))); /* never from the heap */
@@ -52,6 +53,11 @@ static void record_report(kstat_t err, const void *addr)
     vm.reports++;
     vm.report_err = err;
     vm.report_addr = addr;
+}
+
+static void report_driver_fault(const char *kind, uintptr_t site, const char *what)
+{
+    check_driver_fault(vm.step, kind, site, what);
 }
 
 static check_view_t view(unsigned step)
@@ -516,6 +522,7 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     vm.hdr = *hdr;
     k_print_set(opts && opts->show ? opts->show : silent);
     k_err_hook_set(record_report);
+    drv_fault_hook_set(report_driver_fault);
     k_fault_reset();
     k_mm_init();
     vm.kernel_used = stats().used;
@@ -590,6 +597,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     g_nops = FUZZ_MAX_OPS + 1;
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
         vm.reports = 0;
+        vm.step = step;
         if (opts && opts->show)
             show_op(opts->show, step, &op);
         run_op(step, &op);
@@ -604,6 +612,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     }
     g_nops = step;
     if (vm.h == HARNESS_SYSTEM && !checker_findings()) {
+        vm.step = step;
         if (opts && opts->show)
             opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
         op_suspend(step);

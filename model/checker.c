@@ -17,7 +17,7 @@ static const char *const oracle_names[] = {
     [ORACLE_STRUCTURE] = "structure",         [ORACLE_LIVE_SET] = "live-set",
     [ORACLE_CONTENTS] = "contents",           [ORACLE_TIMERS] = "timers",
     [ORACLE_QUIESCENCE] = "quiescence",       [ORACLE_ERROR_CONTRACT] = "error-contract",
-    [ORACLE_MISUSE] = "misuse",
+    [ORACLE_MISUSE] = "misuse",               [ORACLE_DRIVER_FAULT] = "driver-fault",
 };
 
 const char *oracle_name(oracle_t o) { return oracle_names[o]; }
@@ -66,13 +66,17 @@ typedef struct {
     size_t size;
     k_mm_kind_t kind;
     bool in_pool;
+    const char *fault; /* not a block: driver code that faulted this way at owner */
 } finding_obj_t;
 
 static void print_object(const finding_obj_t *o)
 {
     char where[256];
     symbolize_owner(o->owner, where, sizeof where);
-    g_report.out("  %s %zu bytes at 0x%08lx (%s), owner %s\n", k_mm_kind_name(o->kind), o->size,
+    if (o->fault)
+        g_report.out("  %s in %s\n", o->fault, where);
+    else
+        g_report.out("  %s %zu bytes at 0x%08lx (%s), owner %s\n", k_mm_kind_name(o->kind), o->size,
                  (unsigned long)o->addr, o->in_pool ? "pool" : "heap", where);
 }
 
@@ -83,7 +87,8 @@ static void signature_of(oracle_t o, const finding_obj_t *objs, size_t n, char *
     char fn[128] = "-";
     if (n)
         symbolize_function(objs[0].owner, fn, sizeof fn);
-    snprintf(buf, len, "%s/%s/%s", oracle_name(o), fn, n ? k_mm_kind_name(objs[0].kind) : "-");
+    const char *what = !n ? "-" : objs[0].fault ? objs[0].fault : k_mm_kind_name(objs[0].kind);
+    snprintf(buf, len, "%s/%s/%s", oracle_name(o), fn, what);
 }
 
 static bool is_suppressed(const char *sig)
@@ -152,6 +157,13 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     }
 }
 
+/* ---- oracle 10: driver faults ---------------------------------------------- */
+void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what)
+{
+    finding_obj_t at = {.addr = site, .owner = site, .fault = kind};
+    finding(ORACLE_DRIVER_FAULT, step, &at, 1, "the driver runs without faulting", "%s", what);
+}
+
 /* ---- oracle 1: conservation ------------------------------------------------ */
 static void check_conservation(unsigned step, const k_mm_stats_t *st)
 {
@@ -201,7 +213,7 @@ static int harness_timer_at(const check_view_t *v, uintptr_t addr)
 
 static finding_obj_t object_of(const k_mm_blk_info_t *b)
 {
-    return (finding_obj_t){b->addr, b->owner, b->size, b->kind, b->in_pool};
+    return (finding_obj_t){.addr = b->addr, .owner = b->owner, .size = b->size, .kind = b->kind, .in_pool = b->in_pool};
 }
 
 static bool take_census(const k_mm_blk_info_t *b, void *ctx)

@@ -1,0 +1,469 @@
+/* The guest machine: Unicorn 2 as a Cortex-M (Thumb, M-class), the linked
+ * image loaded from its ELF, the host heap mapped in, imports served by a
+ * code hook on the import stubs, guest basic blocks counted for coverage
+ * and for the runaway budget, and every fault turned into a finding. */
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicorn/unicorn.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "driver_contract.h"
+#include "imports.h"
+#include "k_mm.h"
+
+#define IMPORT_SLOT_BYTES 4u /* blob_link puts one stub every 4 bytes */
+#define NULL_PAGE_END 0x1000u
+#define GUEST_EDGE_SLOTS 8192u
+
+typedef struct {
+    char *name;
+    guest_addr_t addr;
+} guest_symbol_t;
+
+static struct {
+    uc_engine *uc;
+    uint8_t *flash, *ram, *ram_snapshot, *stack, *heap;
+    size_t ram_used, heap_len;
+    guest_addr_t imports_lo, imports_hi;
+    const import_t **slot_import; /* per import slot; NULL: unsupported */
+    char **slot_name;
+    size_t nslots;
+    guest_symbol_t *sym;
+    size_t nsym;
+    uc_context *saved[GUEST_MAX_DEPTH];
+    int depth;
+    bool faulted;
+    uint64_t blocks;       /* run by the current call from the host */
+    guest_addr_t bad_addr; /* of the last invalid access */
+    uint32_t prev_edge;
+} g;
+
+/* libFuzzer reads this section as extra coverage counters; AFL++ gets the
+ * same edges in its shared map. Elsewhere it is just a table. */
+__attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t g_guest_edges[GUEST_EDGE_SLOTS];
+extern uint8_t *__afl_area_ptr __attribute__((weak));
+extern uint32_t __afl_map_size __attribute__((weak));
+
+/* ---- faults ------------------------------------------------------------------ */
+bool blob_faulted(void) { return g.faulted; }
+
+void blob_fault(const char *kind, guest_addr_t site, const char *fmt, ...)
+{
+    if (g.faulted)
+        return; /* the first fault is the finding; what follows is its echo */
+    g.faulted = true;
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (g.uc)
+        uc_emu_stop(g.uc);
+    drv_fault(kind, site, what);
+}
+
+static uint32_t reg(int r)
+{
+    uint32_t v = 0;
+    uc_reg_read(g.uc, r, &v);
+    return v;
+}
+
+static void set_reg(int r, uint32_t v) { uc_reg_write(g.uc, r, &v); }
+
+static const char *access_kind(uc_err err, guest_addr_t a)
+{
+    bool null = a < NULL_PAGE_END;
+    switch (err) {
+    case UC_ERR_READ_UNMAPPED: return null ? "null-read" : "unmapped-read";
+    case UC_ERR_WRITE_UNMAPPED: return null ? "null-write" : "unmapped-write";
+    case UC_ERR_FETCH_UNMAPPED: return null ? "null-call" : "unmapped-call";
+    case UC_ERR_WRITE_PROT: return "write-to-read-only";
+    case UC_ERR_FETCH_PROT: return "call-into-data";
+    case UC_ERR_READ_UNALIGNED:
+    case UC_ERR_WRITE_UNALIGNED: return "unaligned-access";
+    case UC_ERR_INSN_INVALID: return "invalid-instruction";
+    default: return "cpu-exception";
+    }
+}
+
+/* A failed uc_emu_start: name the access and where it happened. A bad fetch
+ * has no instruction of its own; its caller (LR) is the culprit. */
+static void fault_from(uc_err err)
+{
+    bool fetch = err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_FETCH_PROT;
+    guest_addr_t pc = reg(UC_ARM_REG_PC) & ~1u;
+    guest_addr_t site = fetch ? reg(UC_ARM_REG_LR) & ~1u : pc + 1;
+    bool access = err >= UC_ERR_READ_UNMAPPED && err <= UC_ERR_FETCH_UNALIGNED;
+    blob_fault(access_kind(err, g.bad_addr), site, "guest %s at 0x%08x (pc 0x%08x): %s",
+               access ? "access" : "instruction", (unsigned)(access ? g.bad_addr : pc), (unsigned)pc,
+               uc_strerror(err));
+}
+
+static bool on_bad_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
+{
+    g.bad_addr = (guest_addr_t)addr;
+    return false; /* stop: fault_from reports it */
+}
+
+/* ---- coverage and the runaway budget ------------------------------------------ */
+static void count_edge(guest_addr_t block)
+{
+    uint32_t cur = (block >> 1) * 2654435761u;
+    uint32_t edge = cur ^ g.prev_edge;
+    g.prev_edge = cur >> 1;
+    g_guest_edges[edge % GUEST_EDGE_SLOTS]++;
+    if (&__afl_area_ptr && __afl_area_ptr)
+        __afl_area_ptr[edge % (&__afl_map_size && __afl_map_size ? __afl_map_size : 65536u)]++;
+}
+
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+    count_edge((guest_addr_t)addr);
+    if (++g.blocks > GUEST_BLOCK_BUDGET)
+        blob_fault("runaway", (guest_addr_t)addr + 1, "ran %u basic blocks without returning (a loop that never ends?)",
+                   GUEST_BLOCK_BUDGET);
+}
+
+/* ---- imports ------------------------------------------------------------------- */
+static bool read_stack_word(guest_addr_t a, uint32_t *v, guest_addr_t site)
+{
+    const uint32_t *p = guest_mem(a, 4);
+    if (!p) {
+        blob_fault("bad-import-argument", site, "stack argument at 0x%08x is not guest memory", (unsigned)a);
+        return false;
+    }
+    *v = *p;
+    return true;
+}
+
+/* AAPCS: words in r0-r3 then 4-byte stack slots; a 64-bit value takes an
+ * even register pair, or (once registers run out, after which every later
+ * argument is on the stack too) an 8-byte aligned stack slot. */
+static bool decode_args(const char *kinds, import_call_t *c)
+{
+    uint32_t r[4] = {reg(UC_ARM_REG_R0), reg(UC_ARM_REG_R1), reg(UC_ARM_REG_R2), reg(UC_ARM_REG_R3)};
+    unsigned ncrn = 0;
+    guest_addr_t nsaa = reg(UC_ARM_REG_SP);
+    for (int i = 0; kinds[i]; i++) {
+        uint32_t lo, hi;
+        if (kinds[i] == 't') {
+            ncrn = (ncrn + 1) & ~1u;
+            if (ncrn + 1 < 4) {
+                c->arg[i] = r[ncrn] | (uint64_t)r[ncrn + 1] << 32;
+                ncrn += 2;
+                continue;
+            }
+            ncrn = 4;
+            nsaa = (nsaa + 7) & ~7u;
+            if (!read_stack_word(nsaa, &lo, c->site) || !read_stack_word(nsaa + 4, &hi, c->site))
+                return false;
+            c->arg[i] = lo | (uint64_t)hi << 32;
+            nsaa += 8;
+        } else if (ncrn < 4) {
+            c->arg[i] = r[ncrn++];
+        } else {
+            if (!read_stack_word(nsaa, &lo, c->site))
+                return false;
+            c->arg[i] = lo;
+            nsaa += 4;
+        }
+    }
+    return true;
+}
+
+static void on_import(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+    size_t at = (size_t)(addr - g.imports_lo) / IMPORT_SLOT_BYTES;
+    guest_addr_t lr = reg(UC_ARM_REG_LR);
+    import_call_t c = {.site = lr & ~1u};
+    const import_t *imp = at < g.nslots ? g.slot_import[at] : NULL;
+    if (!imp) {
+        blob_fault("unsupported-import", lr, "the driver called %s, which the emulator does not serve",
+                   at < g.nslots ? g.slot_name[at] : "?");
+        return;
+    }
+    if (!decode_args(imp->args, &c))
+        return;
+    uint64_t result = imp->serve(&c);
+    if (g.faulted) {
+        uc_emu_stop(uc); /* a guest callback faulted inside the import */
+        return;
+    }
+    import_traced(imp, &c, result);
+    if (imp->result != 'v')
+        set_reg(UC_ARM_REG_R0, (uint32_t)result);
+    if (imp->result == 't')
+        set_reg(UC_ARM_REG_R1, (uint32_t)(result >> 32));
+    set_reg(UC_ARM_REG_PC, lr); /* return to the caller, as the stub's bx lr would */
+}
+
+/* ---- calls ----------------------------------------------------------------------- */
+uint32_t blob_call(guest_addr_t fn, const uint32_t *args, int nargs)
+{
+    if (g.faulted || fn == 0)
+        return 0;
+    if (g.depth == GUEST_MAX_DEPTH) {
+        blob_fault("runaway", reg(UC_ARM_REG_LR), "guest callbacks nested %d deep", GUEST_MAX_DEPTH);
+        return 0;
+    }
+    guest_addr_t sp = GUEST_STACK_BASE + GUEST_STACK_SIZE;
+    if (g.depth > 0) { /* below the frame of the guest code that is waiting for us */
+        uc_context_save(g.uc, g.saved[g.depth]);
+        sp = (reg(UC_ARM_REG_SP) - 64u) & ~7u;
+    } else {
+        g.blocks = 0;
+    }
+    static const int arg_regs[4] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3};
+    for (int i = 0; i < nargs && i < 4; i++)
+        set_reg(arg_regs[i], args[i]);
+    set_reg(UC_ARM_REG_SP, sp);
+    set_reg(UC_ARM_REG_LR, GUEST_RETURN_TRAP | 1u);
+    g.depth++;
+    uc_err err = uc_emu_start(g.uc, fn | 1u, GUEST_RETURN_TRAP, 0, 0);
+    g.depth--;
+    uint32_t r0 = reg(UC_ARM_REG_R0);
+    if (!g.faulted && err != UC_ERR_OK)
+        fault_from(err);
+    else if (!g.faulted && (reg(UC_ARM_REG_PC) & ~1u) != GUEST_RETURN_TRAP)
+        blob_fault("runaway", reg(UC_ARM_REG_PC) + 1, "guest code stopped before it returned");
+    if (g.depth > 0)
+        uc_context_restore(g.uc, g.saved[g.depth]);
+    return g.faulted ? 0 : r0;
+}
+
+/* ---- memory --------------------------------------------------------------------- */
+typedef struct {
+    guest_addr_t base;
+    size_t size;
+    uint8_t **host;
+} region_t;
+
+static const region_t *regions(size_t *n)
+{
+    static region_t r[4];
+    r[0] = (region_t){GUEST_FLASH_BASE, GUEST_FLASH_SIZE, &g.flash};
+    r[1] = (region_t){GUEST_RAM_BASE, GUEST_RAM_SIZE, &g.ram};
+    r[2] = (region_t){GUEST_STACK_BASE, GUEST_STACK_SIZE, &g.stack};
+    r[3] = (region_t){GUEST_HEAP_BASE, g.heap_len, &g.heap};
+    *n = 4;
+    return r;
+}
+
+void *guest_mem(guest_addr_t a, size_t len)
+{
+    size_t n;
+    const region_t *r = regions(&n);
+    for (size_t i = 0; i < n; i++)
+        if (*r[i].host && a >= r[i].base && (uint64_t)a - r[i].base + len <= r[i].size)
+            return *r[i].host + (a - r[i].base);
+    return NULL;
+}
+
+bool host_in_heap(const void *host)
+{
+    const uint8_t *p = host;
+    return g.heap && p >= g.heap && p < g.heap + g.heap_len;
+}
+
+guest_addr_t guest_of_heap(const void *host)
+{
+    if (host == NULL)
+        return 0;
+    if (!host_in_heap(host)) {
+        fprintf(stderr, "rtosfuzz: the kernel handed the guest %p, outside the heap\n", host);
+        abort();
+    }
+    return GUEST_HEAP_BASE + (guest_addr_t)((const uint8_t *)host - g.heap);
+}
+
+/* ---- loading ---------------------------------------------------------------------- */
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static uint8_t *pages(size_t len)
+{
+    uint8_t *p = aligned_alloc(4096, len);
+    if (!p) {
+        fprintf(stderr, "rtosfuzz: out of host memory for the guest\n");
+        exit(2);
+    }
+    memset(p, 0, len);
+    return p;
+}
+
+/* Copies one PT_LOAD segment to FLASH or RAM, where the linker script put it. */
+static int load_segment(Elf *elf, const GElf_Phdr *ph, const char *path, char *err, size_t errlen)
+{
+    guest_addr_t at = (guest_addr_t)ph->p_vaddr;
+    uint8_t *dst = guest_mem(at, ph->p_memsz);
+    if (ph->p_memsz == 0)
+        return 0;
+    if (!dst || at >= GUEST_STACK_BASE)
+        return fail(err, errlen, "%s: segment at 0x%08x (%lu bytes) lies outside guest flash and RAM", path,
+                    (unsigned)at, (unsigned long)ph->p_memsz);
+    size_t size;
+    const char *file = elf_rawfile(elf, &size);
+    if (ph->p_offset + ph->p_filesz > size)
+        return fail(err, errlen, "%s: segment at 0x%08x is truncated", path, (unsigned)at);
+    memcpy(dst, file + ph->p_offset, ph->p_filesz);
+    if (at >= GUEST_RAM_BASE && at + ph->p_memsz - GUEST_RAM_BASE > g.ram_used)
+        g.ram_used = at + ph->p_memsz - GUEST_RAM_BASE;
+    return 0;
+}
+
+static void add_symbol(const char *name, guest_addr_t addr)
+{
+    g.sym = realloc(g.sym, (g.nsym + 1) * sizeof *g.sym);
+    if (!g.sym) {
+        fprintf(stderr, "rtosfuzz: out of host memory for guest symbols\n");
+        exit(2);
+    }
+    g.sym[g.nsym++] = (guest_symbol_t){strdup(name), addr};
+}
+
+/* Functions by name, and the import slots by address: each stub's name
+ * picks its row of the import table. */
+static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
+{
+    size_t shstrndx;
+    elf_getshdrstrndx(elf, &shstrndx);
+    Elf_Scn *symtab = NULL;
+    for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
+        GElf_Shdr sh;
+        gelf_getshdr(s, &sh);
+        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+        if (sh.sh_type == SHT_SYMTAB)
+            symtab = s;
+        if (name && !strcmp(name, ".rtosfuzz_imports")) {
+            g.imports_lo = (guest_addr_t)sh.sh_addr;
+            g.imports_hi = (guest_addr_t)(sh.sh_addr + sh.sh_size);
+        }
+    }
+    if (!symtab)
+        return fail(err, errlen, "%s: no symbol table (link it with blob_link)", path);
+    g.nslots = (g.imports_hi - g.imports_lo) / IMPORT_SLOT_BYTES;
+    g.slot_import = calloc(g.nslots + 1, sizeof *g.slot_import);
+    g.slot_name = calloc(g.nslots + 1, sizeof *g.slot_name);
+    GElf_Shdr sh;
+    gelf_getshdr(symtab, &sh);
+    Elf_Data *data = elf_getdata(symtab, NULL);
+    for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+        GElf_Sym sym;
+        gelf_getsym(data, (int)i, &sym);
+        const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+        guest_addr_t addr = (guest_addr_t)sym.st_value & ~1u;
+        if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !name || sym.st_shndx == SHN_UNDEF)
+            continue;
+        add_symbol(name, addr);
+        if (addr >= g.imports_lo && addr < g.imports_hi) {
+            size_t at = (addr - g.imports_lo) / IMPORT_SLOT_BYTES;
+            g.slot_import[at] = import_find(name);
+            g.slot_name[at] = g.sym[g.nsym - 1].name;
+        }
+    }
+    return 0;
+}
+
+guest_addr_t blob_symbol(const char *name)
+{
+    for (size_t i = 0; i < g.nsym; i++)
+        if (!strcmp(g.sym[i].name, name))
+            return g.sym[i].addr;
+    return 0;
+}
+
+static int read_image(const char *path, char *err, size_t errlen)
+{
+    elf_version(EV_CURRENT);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return fail(err, errlen, "%s: cannot open the linked driver image", path);
+    Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    int rc = 0;
+    if (!elf || !gelf_getehdr(elf, &eh) || eh.e_machine != EM_ARM || eh.e_ident[EI_CLASS] != ELFCLASS32 ||
+        eh.e_type != ET_EXEC)
+        rc = fail(err, errlen, "%s: not a linked 32-bit ARM ELF", path);
+    size_t nph = 0;
+    if (rc == 0)
+        elf_getphdrnum(elf, &nph);
+    for (size_t i = 0; rc == 0 && i < nph; i++) {
+        GElf_Phdr ph;
+        gelf_getphdr(elf, (int)i, &ph);
+        if (ph.p_type == PT_LOAD)
+            rc = load_segment(elf, &ph, path, err, errlen);
+    }
+    if (rc == 0)
+        rc = read_symbols(elf, path, err, errlen);
+    if (elf)
+        elf_end(elf);
+    close(fd);
+    return rc;
+}
+
+static int map(guest_addr_t base, size_t size, uint32_t prot, void *host, char *err, size_t errlen)
+{
+    uc_err e = uc_mem_map_ptr(g.uc, base, size, prot, host);
+    return e == UC_ERR_OK ? 0 : fail(err, errlen, "mapping guest 0x%08x: %s", (unsigned)base, uc_strerror(e));
+}
+
+static int open_machine(char *err, size_t errlen)
+{
+    uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &g.uc);
+    if (e == UC_ERR_OK)
+        e = uc_ctl_set_cpu_model(g.uc, UC_CPU_ARM_CORTEX_M4);
+    if (e != UC_ERR_OK)
+        return fail(err, errlen, "Unicorn: %s", uc_strerror(e));
+    static uint8_t trap[4096] __attribute__((aligned(4096)));
+    if (map(GUEST_FLASH_BASE, GUEST_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, g.flash, err, errlen) ||
+        map(GUEST_RAM_BASE, GUEST_RAM_SIZE, UC_PROT_READ | UC_PROT_WRITE, g.ram, err, errlen) ||
+        map(GUEST_STACK_BASE, GUEST_STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE, g.stack, err, errlen) ||
+        map(GUEST_RETURN_TRAP, sizeof trap, UC_PROT_READ | UC_PROT_EXEC, trap, err, errlen) ||
+        map(GUEST_HEAP_BASE, g.heap_len, UC_PROT_READ | UC_PROT_WRITE, g.heap, err, errlen))
+        return -1;
+    uc_hook h;
+    if (g.imports_hi > g.imports_lo)
+        uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_import, NULL, g.imports_lo, g.imports_hi - 1);
+    uc_hook_add(g.uc, &h, UC_HOOK_BLOCK, on_block, NULL, GUEST_FLASH_BASE, GUEST_FLASH_BASE + GUEST_FLASH_SIZE - 1);
+    uc_hook_add(g.uc, &h, UC_HOOK_MEM_INVALID, on_bad_access, NULL, 1, 0);
+    for (int i = 0; i < GUEST_MAX_DEPTH; i++)
+        uc_context_alloc(g.uc, &g.saved[i]);
+    return 0;
+}
+
+int blob_load(const char *elf_path, char *err, size_t errlen)
+{
+    if (g.uc)
+        return fail(err, errlen, "a driver image is loaded already");
+    g.flash = pages(GUEST_FLASH_SIZE);
+    g.ram = pages(GUEST_RAM_SIZE);
+    g.stack = pages(GUEST_STACK_SIZE);
+    g.heap = k_mm_default_region(&g.heap_len);
+    if (read_image(elf_path, err, errlen) || open_machine(err, errlen))
+        return -1;
+    g.ram_snapshot = malloc(g.ram_used + 1);
+    memcpy(g.ram_snapshot, g.ram, g.ram_used);
+    return 0;
+}
+
+void blob_reset(void)
+{
+    memcpy(g.ram, g.ram_snapshot, g.ram_used);
+    g.faulted = false;
+    g.prev_edge = 0;
+    import_reset();
+}

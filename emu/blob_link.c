@@ -1,0 +1,260 @@
+/* blob_link: links a Cortex-M driver (static library, relocatable object)
+ * into an image the emulator loads (emu/blob.c).
+ *
+ *   blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD
+ *             --script guest.ld --lib LIBC --lib LIBGCC [--stubs FILE]
+ *
+ * 1. every member of IN, linked relocatably into one object;
+ * 2. its undefined functions the emulator serves (emu/imports.c) get an
+ *    import stub: a 4-byte slot in .rtosfuzz_imports, which the host
+ *    hooks; those FILE declares (`name = value` per line, # comments) get
+ *    a stub returning that constant;
+ * 3. the C library and libgcc resolve what they can (memcpy, __aeabi_*);
+ * 4. what is left is listed by name: unsupported imports get a slot too,
+ *    and calling one is a driver fault;
+ * 5. the final link at the guest's addresses (guest.ld).
+ * Exit status 0, or 1 with a message naming the input and the step. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "imports.h"
+
+extern char **environ;
+
+#define MAX_NAMES 4096
+#define MAX_LIBS 4
+
+typedef struct {
+    char *name[MAX_NAMES];
+    long value[MAX_NAMES]; /* for constants */
+    size_t n;
+} names_t;
+
+static struct {
+    const char *blob, *out, *work, *cc, *ld, *script, *stubs;
+    const char *lib[MAX_LIBS];
+    int nlibs;
+} opt;
+
+static void die(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "blob_link: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+static void add_name(names_t *s, const char *name, long value)
+{
+    if (s->n == MAX_NAMES)
+        die("%s: more than 4096 imports%s", opt.blob, "");
+    s->name[s->n] = strdup(name);
+    s->value[s->n++] = value;
+}
+
+static const names_t *find_in(const names_t *s, const char *name, size_t *at)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (!strcmp(s->name[i], name)) {
+            *at = i;
+            return s;
+        }
+    return NULL;
+}
+
+static void run(char *const argv[])
+{
+    pid_t pid;
+    int status;
+    if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0 || waitpid(pid, &status, 0) < 0 ||
+        !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "blob_link: failed:");
+        for (int i = 0; argv[i]; i++)
+            fprintf(stderr, " %s", argv[i]);
+        fputc('\n', stderr);
+        exit(1);
+    }
+}
+
+static char *work_file(const char *name)
+{
+    static char buf[8][4096];
+    static int next;
+    char *p = buf[next++ % 8];
+    snprintf(p, sizeof buf[0], "%s/%s", opt.work, name);
+    return p;
+}
+
+/* Global (and, with weak, also weak) undefined symbols of a relocatable object. */
+static void undefined_of(const char *path, names_t *out, bool weak)
+{
+    int fd = open(path, O_RDONLY);
+    Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    if (!elf || !gelf_getehdr(elf, &eh))
+        die("%s: cannot read%s", path, "");
+    if (eh.e_machine != EM_ARM || eh.e_ident[EI_CLASS] != ELFCLASS32)
+        die("%s: not 32-bit ARM code (EM_ARM)%s", opt.blob, "");
+    for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
+        GElf_Shdr sh;
+        gelf_getshdr(s, &sh);
+        Elf_Data *data = sh.sh_type == SHT_SYMTAB ? elf_getdata(s, NULL) : NULL;
+        for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+            GElf_Sym sym;
+            gelf_getsym(data, (int)i, &sym);
+            int bind = GELF_ST_BIND(sym.st_info);
+            const char *name = elf_strptr(elf, sh.sh_link, sym.st_name);
+            if (sym.st_shndx == SHN_UNDEF && name && name[0] && (bind == STB_GLOBAL || (weak && bind == STB_WEAK)))
+                add_name(out, name, 0);
+        }
+    }
+    elf_end(elf);
+    close(fd);
+}
+
+/* `name = value` lines; # starts a comment. */
+static void read_constants(const char *path, names_t *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        die("%s: cannot open the constant stubs file%s", path, "");
+    char line[512];
+    for (int no = 1; fgets(line, sizeof line, f); no++) {
+        line[strcspn(line, "#\r\n")] = '\0';
+        char name[256], rest[256];
+        char *end;
+        int fields = sscanf(line, " %255[A-Za-z0-9_$.] = %255s", name, rest);
+        if (fields <= 0 || (fields == EOF))
+            continue;
+        errno = 0;
+        long v = fields == 2 ? strtol(rest, &end, 0) : 0;
+        if (fields != 2 || *end || errno) {
+            char where[32];
+            snprintf(where, sizeof where, "%d", no);
+            fclose(f);
+            die("%s:%s: expected `name = integer`", path, where);
+        }
+        add_name(out, name, v);
+    }
+    fclose(f);
+}
+
+static void slot(FILE *s, const char *name)
+{
+    fprintf(s, "  .balign 4\n  .global %s\n  .type %s, %%function\n  .thumb_func\n%s:\n  bx lr\n", name, name, name);
+}
+
+static void constant(FILE *s, const char *name, long value)
+{
+    fprintf(s, "  .balign 4\n  .global %s\n  .type %s, %%function\n  .thumb_func\n%s:\n  ldr r0, 1f\n  bx lr\n"
+               "  .balign 4\n1: .word %ld\n",
+            name, name, name, value);
+}
+
+/* Stubs for the imports in `want` (slots) and `consts` among `undef`. */
+static const char *write_stubs(const char *file, const names_t *undef, const names_t *consts, const names_t *unsupported)
+{
+    char *path = work_file(file);
+    FILE *s = fopen(path, "w");
+    if (!s)
+        die("%s: cannot write%s", path, "");
+    fprintf(s, "  .syntax unified\n  .thumb\n  .section .rtosfuzz_imports, \"ax\", %%progbits\n"
+               "  .global __rtosfuzz_imports_start\n__rtosfuzz_imports_start:\n");
+    size_t at;
+    for (size_t i = 0; i < undef->n; i++)
+        if (import_find(undef->name[i]))
+            slot(s, undef->name[i]);
+    for (size_t i = 0; unsupported && i < unsupported->n; i++)
+        slot(s, unsupported->name[i]);
+    fprintf(s, "  .section .text.rtosfuzz_constants, \"ax\", %%progbits\n");
+    for (size_t i = 0; i < undef->n; i++)
+        if (!import_find(undef->name[i]) && find_in(consts, undef->name[i], &at))
+            constant(s, undef->name[i], consts->value[at]);
+    fclose(s);
+    char *obj = work_file(file);
+    strcpy(obj + strlen(obj) - 1, "o");
+    char *argv[] = {(char *)opt.cc, "-mcpu=cortex-m4", "-mthumb", "-c", path, "-o", obj, NULL};
+    run(argv);
+    return obj;
+}
+
+static void link_with_libs(const char *first, const char *stubs, const char *out, bool final)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)opt.ld;
+    if (final) {
+        argv[n++] = "-T";
+        argv[n++] = (char *)opt.script;
+    } else {
+        argv[n++] = "-r";
+    }
+    argv[n++] = "-o";
+    argv[n++] = (char *)out;
+    argv[n++] = (char *)first;
+    argv[n++] = (char *)stubs;
+    argv[n++] = "--start-group";
+    for (int i = 0; i < opt.nlibs; i++)
+        argv[n++] = (char *)opt.lib[i];
+    argv[n++] = "--end-group";
+    argv[n] = NULL;
+    run(argv);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp(k, "--blob")) opt.blob = v;
+        else if (!strcmp(k, "--out")) opt.out = v;
+        else if (!strcmp(k, "--work")) opt.work = v;
+        else if (!strcmp(k, "--cc")) opt.cc = v;
+        else if (!strcmp(k, "--ld")) opt.ld = v;
+        else if (!strcmp(k, "--script")) opt.script = v;
+        else if (!strcmp(k, "--stubs")) opt.stubs = v[0] ? v : NULL;
+        else if (!strcmp(k, "--lib") && opt.nlibs < MAX_LIBS) opt.lib[opt.nlibs++] = v;
+        else die("unknown option %s%s", k, "");
+    }
+    if (!opt.blob || !opt.out || !opt.work || !opt.cc || !opt.ld || !opt.script)
+        die("usage: blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD --script guest.ld "
+            "--lib LIB... [--stubs FILE]%s%s", "", "");
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    elf_version(EV_CURRENT);
+    char *all = work_file("driver.o");
+    char *whole[] = {(char *)opt.ld, "-r", "-o", all, "--whole-archive", (char *)opt.blob, "--no-whole-archive", NULL};
+    run(whole);
+    static names_t undef, consts, left, unsupported;
+    undefined_of(all, &undef, true);
+    if (opt.stubs)
+        read_constants(opt.stubs, &consts);
+    const char *stubs = write_stubs("imports-pass.S", &undef, &consts, NULL);
+    char *pass = work_file("pass.o");
+    link_with_libs(all, stubs, pass, false);
+    undefined_of(pass, &left, false);
+    size_t at;
+    for (size_t i = 0; i < left.n; i++)
+        if (!import_find(left.name[i]) && !find_in(&consts, left.name[i], &at))
+            add_name(&unsupported, left.name[i], 0);
+    if (unsupported.n) {
+        fprintf(stderr, "blob_link: %s imports %zu function%s the emulator does not serve (calling one is a driver "
+                        "fault; give it a constant result in a stubs file, `name = value`):",
+                opt.blob, unsupported.n, unsupported.n == 1 ? "" : "s");
+        for (size_t i = 0; i < unsupported.n; i++)
+            fprintf(stderr, " %s", unsupported.name[i]);
+        fputc('\n', stderr);
+    }
+    stubs = write_stubs("imports.S", &undef, &consts, &unsupported);
+    link_with_libs(all, stubs, opt.out, true);
+    return 0;
+}

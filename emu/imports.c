@@ -1,0 +1,283 @@
+/* The imports a binary driver may call, served by the host kernel. Every
+ * allocation is owned by the guest call site; every pointer handed to the
+ * guest is a guest address (the heap is mapped into the guest as it is).
+ *
+ * Timers: a dynamic timer is a host ktimer_t on the heap, so the guest gets
+ * its heap address. A static timer lives in guest storage laid out for the
+ * device, which the host's larger ktimer_t must not overwrite: the kernel
+ * runs a host shadow keyed by the guest address instead. Either way the
+ * kernel calls guest_timer_fired, which runs the guest callback with the
+ * guest's timer address and argument. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aos/kernel.h"
+#include "imports.h"
+#include "k_mm.h"
+#include "k_owned.h"
+#include "k_timer.h"
+
+/* ---- pointers -------------------------------------------------------------- */
+/* A pointer argument the kernel checks itself (free, realloc): the host
+ * view of guest memory, or for an unmapped address one that is certainly
+ * not from the heap, so the kernel reports it as foreign. */
+static char g_unmapped_marker[8];
+
+static void *kernel_pointer(guest_addr_t p)
+{
+    if (p == 0)
+        return NULL;
+    void *host = guest_mem(p, 1);
+    return host ? host : g_unmapped_marker;
+}
+
+static uint64_t guest_pointer(const void *host) { return guest_of_heap(host); }
+
+/* Guest bytes the host must read or write; NULL (and a fault) when unmapped. */
+static void *guest_bytes(guest_addr_t p, size_t len, guest_addr_t site, const char *what)
+{
+    void *host = guest_mem(p, len);
+    if (!host && p != 0)
+        blob_fault("bad-import-argument", site, "%s: 0x%08x is not guest memory", what, (unsigned)p);
+    return host;
+}
+
+/* ---- heap ------------------------------------------------------------------ */
+static uint64_t serve_malloc(const import_call_t *c) { return guest_pointer(k_owned_malloc((uint32_t)c->arg[0], c->site)); }
+static uint64_t serve_zalloc(const import_call_t *c) { return guest_pointer(k_owned_zalloc((uint32_t)c->arg[0], c->site)); }
+
+/* The guest's size_t is 32 bits: a product past 2^32 is an overflow there. */
+static uint64_t serve_calloc(const import_call_t *c)
+{
+    uint64_t n = (uint32_t)c->arg[0], size = (uint32_t)c->arg[1];
+    if (n * size > UINT32_MAX) {
+        k_printf("WARNING, calloc size overflow: %lu x %lu\n", (unsigned long)n, (unsigned long)size);
+        return 0;
+    }
+    return guest_pointer(k_owned_zalloc((size_t)(n * size), c->site));
+}
+
+static uint64_t serve_realloc(const import_call_t *c)
+{
+    return guest_pointer(k_mm_realloc(g_kmm_head, kernel_pointer((guest_addr_t)c->arg[0]), (uint32_t)c->arg[1], c->site));
+}
+
+static uint64_t serve_free(const import_call_t *c)
+{
+    k_mm_free(g_kmm_head, kernel_pointer((guest_addr_t)c->arg[0]));
+    return 0;
+}
+
+/* ---- time ------------------------------------------------------------------ */
+static uint64_t serve_msleep(const import_call_t *c)
+{
+    aos_msleep((uint32_t)c->arg[0]);
+    return 0;
+}
+
+static uint64_t serve_tick_get(const import_call_t *c) { return krhino_sys_tick_get(); }
+static uint64_t serve_time_get(const import_call_t *c) { return krhino_sys_time_get(); }
+static uint64_t serve_now_ms(const import_call_t *c) { return aos_now_ms(); }
+static uint64_t serve_ms_to_ticks(const import_call_t *c) { return krhino_ms_to_ticks(c->arg[0]); }
+static uint64_t serve_ticks_to_ms(const import_call_t *c) { return krhino_ticks_to_ms(c->arg[0]); }
+
+/* ---- timers ---------------------------------------------------------------- */
+#define STATIC_TIMERS_MAX 64
+
+typedef struct {
+    ktimer_t t;         /* what the kernel runs */
+    guest_addr_t guest; /* the guest's ktimer_t; 0 = free shadow */
+    guest_addr_t cb;
+} shadow_timer_t;
+
+static struct {
+    shadow_timer_t shadow[STATIC_TIMERS_MAX];
+    /* guest callback of the dynamic timer at each 8-byte heap offset */
+    guest_addr_t *dyn_cb;
+    size_t dyn_slots;
+    uint8_t *heap;
+} g_timers;
+
+static guest_addr_t *dyn_cb_slot(const ktimer_t *t)
+{
+    size_t at = (size_t)((const uint8_t *)t - g_timers.heap) / K_MM_ALIGN;
+    return at < g_timers.dyn_slots ? &g_timers.dyn_cb[at] : NULL;
+}
+
+static shadow_timer_t *shadow_of(guest_addr_t guest)
+{
+    for (int i = 0; i < STATIC_TIMERS_MAX; i++)
+        if (g_timers.shadow[i].guest == guest)
+            return &g_timers.shadow[i];
+    return NULL;
+}
+
+/* A ktimer_t no create ever initialised: the kernel rejects it as not a
+ * timer, as it would the guest's pointer. */
+static ktimer_t g_not_a_timer;
+
+/* The host timer behind a guest timer pointer: its shadow, the dynamic timer
+ * on the heap, or (NULL stays NULL) one the kernel rejects. */
+static ktimer_t *host_timer(guest_addr_t guest)
+{
+    shadow_timer_t *s = guest ? shadow_of(guest) : NULL;
+    if (guest == 0)
+        return NULL;
+    if (s)
+        return &s->t;
+    void *host = guest_mem(guest, sizeof(ktimer_t));
+    return host && host_in_heap(host) ? host : &g_not_a_timer;
+}
+
+static void guest_timer_fired(void *timer, void *arg)
+{
+    ktimer_t *t = timer;
+    shadow_timer_t *s = (shadow_timer_t *)((char *)t - offsetof(shadow_timer_t, t));
+    bool is_shadow = s >= g_timers.shadow && s < g_timers.shadow + STATIC_TIMERS_MAX;
+    guest_addr_t *dyn = is_shadow ? NULL : dyn_cb_slot(t);
+    uint32_t args[2] = {is_shadow ? s->guest : guest_of_heap(t), (uint32_t)(uintptr_t)arg};
+    blob_call(is_shadow ? s->cb : dyn ? *dyn : 0, args, 2);
+}
+
+static const name_t *timer_name(guest_addr_t name) { return name ? guest_mem(name, 1) : NULL; }
+
+enum { T_OUT, T_NAME, T_CB, T_FIRST, T_ROUND, T_ARG, T_AUTO };
+
+static uint64_t serve_timer_create(const import_call_t *c)
+{
+    guest_addr_t guest = (guest_addr_t)c->arg[T_OUT];
+    if (guest == 0)
+        return RHINO_NULL_PTR;
+    shadow_timer_t *s = shadow_of(guest);
+    if (!s && !(s = shadow_of(0))) {
+        blob_fault("unsupported-import", c->site, "krhino_timer_create: more than %d static timers",
+                   STATIC_TIMERS_MAX);
+        return RHINO_NO_MEM;
+    }
+    kstat_t st = krhino_timer_create(&s->t, timer_name((guest_addr_t)c->arg[T_NAME]),
+                                     c->arg[T_CB] ? guest_timer_fired : NULL, (tick_t)c->arg[T_FIRST],
+                                     (tick_t)c->arg[T_ROUND], (void *)(uintptr_t)(uint32_t)c->arg[T_ARG],
+                                     (uint8_t)c->arg[T_AUTO]);
+    if (st == RHINO_SUCCESS) {
+        s->guest = guest;
+        s->cb = (guest_addr_t)c->arg[T_CB];
+    }
+    return (uint32_t)st;
+}
+
+static uint64_t serve_timer_dyn_create(const import_call_t *c)
+{
+    guest_addr_t out = (guest_addr_t)c->arg[T_OUT];
+    uint32_t *guest_out = guest_bytes(out, sizeof(uint32_t), c->site, "krhino_timer_dyn_create");
+    if (blob_faulted())
+        return RHINO_NULL_PTR;
+    ktimer_t *t = NULL;
+    kstat_t st = k_owned_timer_dyn_create(guest_out ? &t : NULL, timer_name((guest_addr_t)c->arg[T_NAME]),
+                                    c->arg[T_CB] ? guest_timer_fired : NULL, (tick_t)c->arg[T_FIRST],
+                                    (tick_t)c->arg[T_ROUND], (void *)(uintptr_t)(uint32_t)c->arg[T_ARG],
+                                    (uint8_t)c->arg[T_AUTO], c->site);
+    if (st == RHINO_SUCCESS) {
+        *dyn_cb_slot(t) = (guest_addr_t)c->arg[T_CB];
+        *guest_out = guest_of_heap(t);
+    }
+    return (uint32_t)st;
+}
+
+static ktimer_t *timer_arg(const import_call_t *c) { return host_timer((guest_addr_t)c->arg[0]); }
+
+static uint64_t serve_timer_del(const import_call_t *c) { return (uint32_t)krhino_timer_del(timer_arg(c)); }
+static uint64_t serve_timer_dyn_del(const import_call_t *c) { return (uint32_t)krhino_timer_dyn_del(timer_arg(c)); }
+static uint64_t serve_timer_start(const import_call_t *c) { return (uint32_t)krhino_timer_start(timer_arg(c)); }
+static uint64_t serve_timer_stop(const import_call_t *c) { return (uint32_t)krhino_timer_stop(timer_arg(c)); }
+
+static uint64_t serve_timer_change(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_change(timer_arg(c), (tick_t)c->arg[1], (tick_t)c->arg[2]);
+}
+
+static uint64_t serve_timer_arg_change(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_arg_change(timer_arg(c), (void *)(uintptr_t)(uint32_t)c->arg[1]);
+}
+
+static uint64_t serve_timer_arg_change_auto(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_arg_change_auto(timer_arg(c), (void *)(uintptr_t)(uint32_t)c->arg[1]);
+}
+
+/* ---- the table ---------------------------------------------------------------- */
+static const import_t g_imports[] = {
+    /* heap: AliOS aos_* (kernel/include/aos/kernel.h), rhino krhino_mm_*,
+     * and the C library's, which AliOS maps onto the same heap */
+    {"aos_malloc", "w", 'p', serve_malloc},
+    {"aos_zalloc", "w", 'p', serve_zalloc},
+    {"aos_calloc", "ww", 'p', serve_calloc},
+    {"aos_realloc", "pw", 'p', serve_realloc},
+    {"aos_free", "p", 'v', serve_free},
+    {"krhino_mm_alloc", "w", 'p', serve_malloc},
+    {"krhino_mm_realloc", "pw", 'p', serve_realloc},
+    {"krhino_mm_free", "p", 'v', serve_free},
+    {"malloc", "w", 'p', serve_malloc},
+    {"calloc", "ww", 'p', serve_calloc},
+    {"realloc", "pw", 'p', serve_realloc},
+    {"free", "p", 'v', serve_free},
+    /* time */
+    {"aos_msleep", "w", 'v', serve_msleep},
+    {"aos_now_ms", "", 't', serve_now_ms},
+    {"krhino_sys_tick_get", "", 't', serve_tick_get},
+    {"krhino_sys_time_get", "", 't', serve_time_get},
+    {"krhino_ms_to_ticks", "t", 't', serve_ms_to_ticks},
+    {"krhino_ticks_to_ms", "t", 't', serve_ticks_to_ms},
+    /* rhino timers (kernel/include/k_timer.h) */
+    {"krhino_timer_create", "pppttpw", 'w', serve_timer_create},
+    {"krhino_timer_del", "p", 'w', serve_timer_del},
+    {"krhino_timer_dyn_create", "pppttpw", 'w', serve_timer_dyn_create},
+    {"krhino_timer_dyn_del", "p", 'w', serve_timer_dyn_del},
+    {"krhino_timer_start", "p", 'w', serve_timer_start},
+    {"krhino_timer_stop", "p", 'w', serve_timer_stop},
+    {"krhino_timer_change", "ptt", 'w', serve_timer_change},
+    {"krhino_timer_arg_change", "pp", 'w', serve_timer_arg_change},
+    {"krhino_timer_arg_change_auto", "pp", 'w', serve_timer_arg_change_auto},
+};
+
+const import_t *import_table(size_t *n)
+{
+    *n = sizeof g_imports / sizeof g_imports[0];
+    return g_imports;
+}
+
+const import_t *import_find(const char *name)
+{
+    size_t n;
+    const import_t *t = import_table(&n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return &t[i];
+    return NULL;
+}
+
+void import_reset(void)
+{
+    size_t len;
+    g_timers.heap = k_mm_default_region(&len);
+    if (!g_timers.dyn_cb) {
+        g_timers.dyn_slots = len / K_MM_ALIGN;
+        g_timers.dyn_cb = calloc(g_timers.dyn_slots, sizeof *g_timers.dyn_cb);
+        if (!g_timers.dyn_cb) {
+            fprintf(stderr, "rtosfuzz: out of host memory for the guest's timer table\n");
+            exit(2);
+        }
+    }
+    memset(g_timers.shadow, 0, sizeof g_timers.shadow);
+}
+
+static import_trace_fn g_trace;
+
+void import_trace_set(import_trace_fn fn) { g_trace = fn; }
+
+void import_traced(const import_t *imp, const import_call_t *c, uint64_t result)
+{
+    if (g_trace)
+        g_trace(imp, c, result);
+}
