@@ -19,6 +19,10 @@
 #define IMPORT_SLOT_BYTES 4u /* blob_link puts one stub every 4 bytes */
 #define NULL_PAGE_END 0x1000u
 #define GUEST_EDGE_SLOTS 8192u
+/* The owner-style site of an instruction: past its first halfword, as a
+ * return address is past its call (and inside the symbol even though
+ * Thumb symbol values carry bit 0). */
+#define SITE_OF(pc) ((pc) + 2u)
 
 typedef struct {
     char *name;
@@ -41,6 +45,7 @@ static struct {
     uint64_t blocks;       /* run by the current call from the host */
     guest_addr_t bad_addr; /* of the last invalid access */
     uint32_t prev_edge;
+    guest_addr_t last_block[2]; /* the block running and the one before it */
 } g;
 
 /* libFuzzer reads this section as extra coverage counters; AFL++ gets the
@@ -98,7 +103,7 @@ static void fault_from(uc_err err)
 {
     bool fetch = err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_FETCH_PROT;
     guest_addr_t pc = reg(UC_ARM_REG_PC) & ~1u;
-    guest_addr_t site = fetch ? reg(UC_ARM_REG_LR) & ~1u : pc + 1;
+    guest_addr_t site = fetch ? reg(UC_ARM_REG_LR) & ~1u : SITE_OF(pc);
     bool access = err >= UC_ERR_READ_UNMAPPED && err <= UC_ERR_FETCH_UNALIGNED;
     blob_fault(access_kind(err, g.bad_addr), site, "guest %s at 0x%08x (pc 0x%08x): %s",
                access ? "access" : "instruction", (unsigned)(access ? g.bad_addr : pc), (unsigned)pc,
@@ -125,8 +130,10 @@ static void count_edge(guest_addr_t block)
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     count_edge((guest_addr_t)addr);
+    g.last_block[1] = g.last_block[0];
+    g.last_block[0] = (guest_addr_t)addr;
     if (++g.blocks > GUEST_BLOCK_BUDGET)
-        blob_fault("runaway", (guest_addr_t)addr + 1, "ran %u basic blocks without returning (a loop that never ends?)",
+        blob_fault("runaway", SITE_OF((guest_addr_t)addr), "ran %u basic blocks without returning (a loop that never ends?)",
                    GUEST_BLOCK_BUDGET);
 }
 
@@ -183,8 +190,8 @@ static void on_import(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
     guest_addr_t lr = reg(UC_ARM_REG_LR);
     import_call_t c = {.site = lr & ~1u};
     const import_t *imp = at < g.nslots ? g.slot_import[at] : NULL;
-    if (!imp) {
-        blob_fault("unsupported-import", lr, "the driver called %s, which the emulator does not serve",
+    if (!imp) { /* the block that branched here, which LR misses after a tail call */
+        blob_fault("unsupported-import", SITE_OF(g.last_block[1]), "the driver called %s, which the emulator does not serve",
                    at < g.nslots ? g.slot_name[at] : "?");
         return;
     }
@@ -231,7 +238,7 @@ uint32_t blob_call(guest_addr_t fn, const uint32_t *args, int nargs)
     if (!g.faulted && err != UC_ERR_OK)
         fault_from(err);
     else if (!g.faulted && (reg(UC_ARM_REG_PC) & ~1u) != GUEST_RETURN_TRAP)
-        blob_fault("runaway", reg(UC_ARM_REG_PC) + 1, "guest code stopped before it returned");
+        blob_fault("runaway", SITE_OF(reg(UC_ARM_REG_PC) & ~1u), "guest code stopped before it returned");
     if (g.depth > 0)
         uc_context_restore(g.uc, g.saved[g.depth]);
     return g.faulted ? 0 : r0;

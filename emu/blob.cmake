@@ -6,7 +6,8 @@ find_program(ARM_GCC arm-none-eabi-gcc)
 find_program(ARM_LD arm-none-eabi-ld)
 find_program(ARM_AR arm-none-eabi-ar)
 find_program(ARM_STRIP arm-none-eabi-strip)
-if(RTOSFUZZ_UNICORN AND RTOSFUZZ_LIBELF AND ARM_GCC AND ARM_LD)
+find_program(ARM_OBJCOPY arm-none-eabi-objcopy)
+if(RTOSFUZZ_UNICORN AND RTOSFUZZ_LIBELF AND ARM_GCC AND ARM_LD AND ARM_OBJCOPY)
   set(RTOSFUZZ_BLOBS ON)
   # The guest's C library and compiler runtime (newlib-nano, libgcc).
   set(RTOSFUZZ_GUEST_ARCH -mcpu=cortex-m4 -mthumb)
@@ -50,7 +51,7 @@ function(rtosfuzz_blob_library target blob)
   set(elf ${dir}/driver.elf)
   add_custom_command(OUTPUT ${elf}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
-    COMMAND blob_link --blob ${blob} --out ${elf} --work ${dir} --cc ${ARM_GCC} --ld ${ARM_LD}
+    COMMAND blob_link --blob ${blob} --out ${elf} --work ${dir} --cc ${ARM_GCC} --ld ${ARM_LD} --objcopy ${ARM_OBJCOPY}
             --script ${CMAKE_SOURCE_DIR}/emu/guest.ld --lib ${RTOSFUZZ_GUEST_LIBC} --lib ${RTOSFUZZ_GUEST_LIBGCC}
             ${stubs_arg}
     DEPENDS blob_link ${blob} ${stubs} ${CMAKE_SOURCE_DIR}/emu/guest.ld

@@ -2,7 +2,8 @@
  * into an image the emulator loads (emu/blob.c).
  *
  *   blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD
- *             --script guest.ld --lib LIBC --lib LIBGCC [--stubs FILE]
+ *             --objcopy OBJCOPY --script guest.ld --lib LIBC --lib LIBGCC
+ *             [--stubs FILE]
  *
  * 1. every member of IN, linked relocatably into one object;
  * 2. its undefined functions the emulator serves (emu/imports.c) get an
@@ -12,7 +13,8 @@
  * 3. the C library and libgcc resolve what they can (memcpy, __aeabi_*);
  * 4. what is left is listed by name: unsupported imports get a slot too,
  *    and calling one is a driver fault;
- * 5. the final link at the guest's addresses (guest.ld).
+ * 5. the final link at the guest's addresses (guest.ld), without the ARM
+ *    mapping symbols ($t, $d), which would otherwise name code in reports.
  * Exit status 0, or 1 with a message naming the input and the step. */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,7 +40,7 @@ typedef struct {
 } names_t;
 
 static struct {
-    const char *blob, *out, *work, *cc, *ld, *script, *stubs;
+    const char *blob, *out, *work, *cc, *ld, *objcopy, *script, *stubs;
     const char *lib[MAX_LIBS];
     int nlibs;
 } opt;
@@ -217,13 +219,14 @@ static void parse_args(int argc, char **argv)
         else if (!strcmp(k, "--work")) opt.work = v;
         else if (!strcmp(k, "--cc")) opt.cc = v;
         else if (!strcmp(k, "--ld")) opt.ld = v;
+        else if (!strcmp(k, "--objcopy")) opt.objcopy = v;
         else if (!strcmp(k, "--script")) opt.script = v;
         else if (!strcmp(k, "--stubs")) opt.stubs = v[0] ? v : NULL;
         else if (!strcmp(k, "--lib") && opt.nlibs < MAX_LIBS) opt.lib[opt.nlibs++] = v;
         else die("unknown option %s%s", k, "");
     }
-    if (!opt.blob || !opt.out || !opt.work || !opt.cc || !opt.ld || !opt.script)
-        die("usage: blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD --script guest.ld "
+    if (!opt.blob || !opt.out || !opt.work || !opt.cc || !opt.ld || !opt.objcopy || !opt.script)
+        die("usage: blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD --objcopy OBJCOPY --script guest.ld "
             "--lib LIB... [--stubs FILE]%s%s", "", "");
 }
 
@@ -256,5 +259,7 @@ int main(int argc, char **argv)
     }
     stubs = write_stubs("imports.S", &undef, &consts, &unsupported);
     link_with_libs(all, stubs, opt.out, true);
+    char *unmapped[] = {(char *)opt.objcopy, "--wildcard", "--strip-symbol=$*", (char *)opt.out, NULL};
+    run(unmapped);
     return 0;
 }
