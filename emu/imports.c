@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "aos/kernel.h"
+#include "aos/yloop.h"
 #include "imports.h"
 #include "k_mm.h"
 #include "k_owned.h"
@@ -206,6 +207,206 @@ static uint64_t serve_timer_arg_change_auto(const import_call_t *c)
     return (uint32_t)krhino_timer_arg_change_auto(timer_arg(c), (void *)(uintptr_t)(uint32_t)c->arg[1]);
 }
 
+/* ---- the AliOS aos API (kernel/include/aos/kernel.h, aos/yloop.h) ----------------
+ * The same signatures serve 3.3 and 2.x drivers: their handles are one
+ * pointer either way, and their int / uint32_t / bool arguments are words.
+ *
+ * A handle the guest keeps is 32 bits: the guest address of the host's
+ * record, where the host API keeps an aos_hdl_t. Callbacks and their
+ * arguments are two guest words, packed into the host's one void *, so a
+ * cancel finds what the post registered. */
+_Static_assert(sizeof(void *) == 8, "a guest callback and its argument are packed into one host pointer");
+
+#define GUEST_ETIMEDOUT 116 /* newlib's, where glibc says 110 */
+
+/* An aos result as the guest's C library spells it. */
+static uint64_t guest_status(aos_status_t st) { return (uint32_t)(st == -ETIMEDOUT ? -GUEST_ETIMEDOUT : st); }
+
+/* A record the kernel rejects as not an object of its kind: the host
+ * view of a guest handle that is no heap address. */
+static uint64_t g_not_a_record[32];
+
+typedef struct {
+    uint32_t *slot; /* the guest's handle */
+    aos_hdl_t h;    /* the host's */
+} handle_t;
+
+static aos_hdl_t *handle_open(handle_t *hd, const import_call_t *c)
+{
+    guest_addr_t slot = (guest_addr_t)c->arg[0];
+    hd->slot = guest_bytes(slot, sizeof(uint32_t), c->site, "aos handle");
+    if (!hd->slot)
+        return NULL; /* NULL: the API's own check answers */
+    void *host = *hd->slot ? guest_mem(*hd->slot, 1) : NULL;
+    hd->h = !*hd->slot ? NULL : host && host_in_heap(host) ? host : (aos_hdl_t)g_not_a_record;
+    return &hd->h;
+}
+
+/* Writes the host's handle back to the guest (create fills it, free
+ * clears it; a rejected one stays as the guest had it). */
+static void handle_close(const handle_t *hd)
+{
+    if (hd->slot && hd->h != (aos_hdl_t)g_not_a_record)
+        *hd->slot = guest_of_heap(hd->h);
+}
+
+static void *packed(uint64_t fn, uint64_t arg) { return (void *)(uintptr_t)((uint32_t)fn | (uint64_t)(uint32_t)arg << 32); }
+static guest_addr_t packed_fn(const void *p) { return (guest_addr_t)(uintptr_t)p; }
+static uint32_t packed_arg(const void *p) { return (uint32_t)((uintptr_t)p >> 32); }
+
+static void run_packed_call(void *p)
+{
+    uint32_t arg[1] = {packed_arg(p)};
+    blob_call(packed_fn(p), arg, 1);
+}
+
+static void run_packed_timer(void *timer, void *p)
+{
+    uint32_t args[2] = {guest_of_heap(timer), packed_arg(p)};
+    blob_call(packed_fn(p), args, 2);
+}
+
+static aos_call_t call_trampoline(uint64_t fn) { return fn ? run_packed_call : NULL; }
+
+/* aos_timer_new / _new_ext / _create differ only in how they spell the
+ * options (kernel/aos/aos_timer.c). */
+static uint64_t create_aos_timer(const import_call_t *c, uint32_t options)
+{
+    handle_t hd;
+    aos_hdl_t *h = handle_open(&hd, c);
+    if (blob_faulted())
+        return 0;
+    aos_status_t st = k_owned_timer_create(h, c->arg[1] ? run_packed_timer : NULL, packed(c->arg[1], c->arg[2]),
+                                           (uint32_t)c->arg[3], options, c->site);
+    if (st == 0)
+        handle_close(&hd);
+    return guest_status(st);
+}
+
+static uint32_t timer_options(uint64_t repeat, uint64_t auto_run)
+{
+    return ((uint8_t)repeat ? AOS_TIMER_REPEAT : 0u) | ((uint8_t)auto_run ? AOS_TIMER_AUTORUN : 0u);
+}
+
+static uint64_t serve_aos_timer_new(const import_call_t *c) { return create_aos_timer(c, timer_options(c->arg[4], 1)); }
+static uint64_t serve_aos_timer_new_ext(const import_call_t *c)
+{
+    return create_aos_timer(c, timer_options(c->arg[4], c->arg[5]));
+}
+static uint64_t serve_aos_timer_create(const import_call_t *c) { return create_aos_timer(c, (uint32_t)c->arg[4]); }
+
+/* One handle, one call: the handle is read, used and written back. */
+#define SERVE_ON_HANDLE(name, call)                                                                                    \
+    static uint64_t serve_##name(const import_call_t *c)                                                            \
+    {                                                                                                                  \
+        handle_t hd;                                                                                                   \
+        aos_hdl_t *h = handle_open(&hd, c);                                                                            \
+        if (blob_faulted())                                                                                            \
+            return 0;                                                                                                  \
+        uint64_t r = (call);                                                                                           \
+        handle_close(&hd);                                                                                             \
+        return r;                                                                                                      \
+    }
+
+SERVE_ON_HANDLE(aos_timer_free, (aos_timer_free(h), 0))
+SERVE_ON_HANDLE(aos_timer_start, guest_status(aos_timer_start(h)))
+SERVE_ON_HANDLE(aos_timer_stop, guest_status(aos_timer_stop(h)))
+SERVE_ON_HANDLE(aos_timer_change, guest_status(aos_timer_change(h, (uint32_t)c->arg[1])))
+SERVE_ON_HANDLE(aos_mutex_new, guest_status(k_owned_mutex_new(h, c->site)))
+SERVE_ON_HANDLE(aos_mutex_free, (aos_mutex_free(h), 0))
+SERVE_ON_HANDLE(aos_mutex_lock, guest_status(aos_mutex_lock(h, (uint32_t)c->arg[1])))
+SERVE_ON_HANDLE(aos_mutex_unlock, guest_status(aos_mutex_unlock(h)))
+SERVE_ON_HANDLE(aos_mutex_is_valid, aos_mutex_is_valid(h))
+SERVE_ON_HANDLE(aos_sem_new, guest_status(k_owned_sem_new(h, (uint32_t)c->arg[1], c->site)))
+SERVE_ON_HANDLE(aos_sem_free, (aos_sem_free(h), 0))
+SERVE_ON_HANDLE(aos_sem_wait, guest_status(aos_sem_wait(h, (uint32_t)c->arg[1])))
+SERVE_ON_HANDLE(aos_sem_signal, (aos_sem_signal(h), 0))
+SERVE_ON_HANDLE(aos_sem_is_valid, aos_sem_is_valid(h))
+SERVE_ON_HANDLE(aos_queue_free, (aos_queue_free(h), 0))
+SERVE_ON_HANDLE(aos_queue_is_valid, aos_queue_is_valid(h))
+SERVE_ON_HANDLE(aos_work_init, guest_status(k_owned_work_init(h, call_trampoline(c->arg[1]),
+                                                              packed(c->arg[1], c->arg[2]), (int)c->arg[3], c->site)))
+SERVE_ON_HANDLE(aos_work_destroy, (aos_work_destroy(h), 0))
+SERVE_ON_HANDLE(aos_work_sched, guest_status(aos_work_sched(h)))
+SERVE_ON_HANDLE(aos_work_cancel, guest_status(aos_work_cancel(h)))
+
+/* A queue's buffer and messages are guest memory; the kernel reads and
+ * writes them through the host view, which must hold all of it. */
+#define QUEUE_MSG_MAX 4096u /* the largest message the host receives on a guest's behalf */
+
+static uint64_t serve_aos_queue_new(const import_call_t *c)
+{
+    guest_addr_t buf = (guest_addr_t)c->arg[1];
+    void *host_buf = buf ? guest_bytes(buf, (uint32_t)c->arg[2], c->site, "aos_queue_new buffer") : NULL;
+    if ((uint32_t)c->arg[3] > QUEUE_MSG_MAX)
+        blob_fault("unsupported-import", c->site, "aos_queue_new: messages of %u bytes (the emulator takes %u)",
+                   (unsigned)c->arg[3], QUEUE_MSG_MAX);
+    handle_t hd;
+    aos_hdl_t *h = handle_open(&hd, c);
+    if (blob_faulted())
+        return 0;
+    aos_status_t st = k_owned_queue_new(h, host_buf, (uint32_t)c->arg[2], (uint32_t)c->arg[3], c->site);
+    if (st == 0)
+        handle_close(&hd);
+    return guest_status(st);
+}
+
+static uint64_t serve_aos_queue_send(const import_call_t *c)
+{
+    void *msg = guest_bytes((guest_addr_t)c->arg[1], (uint32_t)c->arg[2], c->site, "aos_queue_send message");
+    handle_t hd;
+    aos_hdl_t *h = handle_open(&hd, c);
+    if (blob_faulted())
+        return 0;
+    return guest_status(aos_queue_send(h, msg, (uint32_t)c->arg[2]));
+}
+
+/* Received into a host buffer first: the guest's may be shorter than the
+ * message, which is then the driver's overflow, reported. */
+static uint64_t serve_aos_queue_recv(const import_call_t *c)
+{
+    static uint8_t msg[QUEUE_MSG_MAX];
+    guest_addr_t to = (guest_addr_t)c->arg[2], size_at = (guest_addr_t)c->arg[3];
+    uint32_t *guest_size = guest_bytes(size_at, sizeof(uint32_t), c->site, "aos_queue_recv size");
+    handle_t hd;
+    aos_hdl_t *h = handle_open(&hd, c);
+    if (blob_faulted())
+        return 0;
+    size_t size = 0;
+    aos_status_t st = aos_queue_recv(h, (uint32_t)c->arg[1], to ? msg : NULL, guest_size ? &size : NULL);
+    if (st == 0) {
+        uint8_t *dst = guest_bytes(to, size, c->site, "aos_queue_recv message buffer");
+        if (!dst)
+            return 0;
+        memcpy(dst, msg, size);
+        *guest_size = (uint32_t)size;
+    }
+    return guest_status(st);
+}
+
+static uint64_t serve_post_delayed_action(const import_call_t *c)
+{
+    return guest_status(k_owned_post_delayed_action((int)c->arg[0], call_trampoline(c->arg[1]),
+                                                    packed(c->arg[1], c->arg[2]), c->site));
+}
+
+static uint64_t serve_cancel_delayed_action(const import_call_t *c)
+{
+    aos_cancel_delayed_action((int)c->arg[0], call_trampoline(c->arg[1]), packed(c->arg[1], c->arg[2]));
+    return 0;
+}
+
+static uint64_t serve_schedule_call(const import_call_t *c)
+{
+    return guest_status(aos_schedule_call(call_trampoline(c->arg[0]), packed(c->arg[0], c->arg[1])));
+}
+
+static uint64_t serve_alloc_trace(const import_call_t *c)
+{
+    aos_alloc_trace(kernel_pointer((guest_addr_t)c->arg[0]), (uint32_t)c->arg[1]);
+    return 0;
+}
+
 /* ---- the table ---------------------------------------------------------------- */
 static const import_t g_imports[] = {
     /* heap: AliOS aos_* (kernel/include/aos/kernel.h), rhino krhino_mm_*,
@@ -239,6 +440,38 @@ static const import_t g_imports[] = {
     {"krhino_timer_change", "ptt", 'w', serve_timer_change},
     {"krhino_timer_arg_change", "pp", 'w', serve_timer_arg_change},
     {"krhino_timer_arg_change_auto", "pp", 'w', serve_timer_arg_change_auto},
+    /* AliOS aos timers, mutexes, semaphores, queues, work (aos/kernel.h) */
+    {"aos_timer_new", "pppww", 'w', serve_aos_timer_new},
+    {"aos_timer_new_ext", "pppwww", 'w', serve_aos_timer_new_ext},
+    {"aos_timer_create", "pppww", 'w', serve_aos_timer_create},
+    {"aos_timer_free", "p", 'v', serve_aos_timer_free},
+    {"aos_timer_start", "p", 'w', serve_aos_timer_start},
+    {"aos_timer_stop", "p", 'w', serve_aos_timer_stop},
+    {"aos_timer_change", "pw", 'w', serve_aos_timer_change},
+    {"aos_mutex_new", "p", 'w', serve_aos_mutex_new},
+    {"aos_mutex_free", "p", 'v', serve_aos_mutex_free},
+    {"aos_mutex_lock", "pw", 'w', serve_aos_mutex_lock},
+    {"aos_mutex_unlock", "p", 'w', serve_aos_mutex_unlock},
+    {"aos_mutex_is_valid", "p", 'w', serve_aos_mutex_is_valid},
+    {"aos_sem_new", "pw", 'w', serve_aos_sem_new},
+    {"aos_sem_free", "p", 'v', serve_aos_sem_free},
+    {"aos_sem_wait", "pw", 'w', serve_aos_sem_wait},
+    {"aos_sem_signal", "p", 'v', serve_aos_sem_signal},
+    {"aos_sem_is_valid", "p", 'w', serve_aos_sem_is_valid},
+    {"aos_queue_new", "ppww", 'w', serve_aos_queue_new},
+    {"aos_queue_free", "p", 'v', serve_aos_queue_free},
+    {"aos_queue_send", "ppw", 'w', serve_aos_queue_send},
+    {"aos_queue_recv", "pwpp", 'w', serve_aos_queue_recv},
+    {"aos_queue_is_valid", "p", 'w', serve_aos_queue_is_valid},
+    {"aos_work_init", "pppw", 'w', serve_aos_work_init},
+    {"aos_work_destroy", "p", 'v', serve_aos_work_destroy},
+    {"aos_work_sched", "p", 'w', serve_aos_work_sched},
+    {"aos_work_cancel", "p", 'w', serve_aos_work_cancel},
+    {"aos_alloc_trace", "pp", 'v', serve_alloc_trace},
+    /* yloop (aos/yloop.h) */
+    {"aos_post_delayed_action", "wpp", 'w', serve_post_delayed_action},
+    {"aos_cancel_delayed_action", "wpp", 'v', serve_cancel_delayed_action},
+    {"aos_schedule_call", "pp", 'w', serve_schedule_call},
 };
 
 const import_t *import_table(size_t *n)

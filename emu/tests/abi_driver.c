@@ -51,3 +51,58 @@ int abi_static_timer_untouched(void)
     static const ktimer_t zero;
     return memcmp(&g_static, &zero, sizeof zero) == 0;
 }
+
+/* ---- the aos API: each check that holds in the guest sets its bit ---------- */
+#include "aos/yloop.h"
+
+#define GUEST_ETIMEDOUT 116 /* newlib's errno, which the host's results must use */
+
+static aos_timer_t g_aos_timer;
+static aos_sem_t g_sem;
+static aos_mutex_t g_mutex;
+static aos_queue_t g_queue;
+static aos_work_t g_work;
+static uint8_t g_queue_buf[64];
+static unsigned g_ran; /* bits of the callbacks that ran with their own arguments */
+
+static void on_aos_timer(void *timer, void *arg) { g_ran |= (timer == g_aos_timer && arg == &g_sem) << 0; }
+static void on_delayed_action(void *arg) { g_ran |= (arg == &g_mutex) << 1; }
+static void on_scheduled_call(void *arg) { g_ran |= (arg == &g_queue) << 2; }
+static void on_work(void *arg) { g_ran |= (arg == &g_work) << 3; }
+
+int abi_aos(void)
+{
+    int ok = 0;
+    char msg[8] = "ping", got[8] = {0};
+    size_t got_size = 0;
+    ok |= (aos_timer_create(&g_aos_timer, on_aos_timer, &g_sem, 30, AOS_TIMER_AUTORUN) == 0 && g_aos_timer) << 0;
+    ok |= (aos_sem_new(&g_sem, 0) == 0) << 1;
+    ok |= (aos_sem_wait(&g_sem, 20) == -GUEST_ETIMEDOUT) << 2;
+    ok |= (aos_mutex_new(&g_mutex) == 0 && aos_mutex_lock(&g_mutex, AOS_WAIT_FOREVER) == 0 &&
+           aos_mutex_unlock(&g_mutex) == 0 && aos_mutex_is_valid(&g_mutex)) << 3;
+    ok |= (aos_queue_new(&g_queue, g_queue_buf, sizeof g_queue_buf, 8) == 0 &&
+           aos_queue_send(&g_queue, msg, 5) == 0 && aos_queue_recv(&g_queue, 0, got, &got_size) == 0 &&
+           got_size == 5 && memcmp(got, "ping", 5) == 0) << 4;
+    ok |= (aos_work_init(&g_work, on_work, &g_work, 0) == 0 && aos_work_sched(&g_work) == 0) << 5;
+    ok |= (aos_post_delayed_action(50, on_delayed_action, &g_mutex) == 0 &&
+           aos_post_delayed_action(60, on_delayed_action, &g_sem) == 0) << 6;
+    aos_cancel_delayed_action(60, on_delayed_action, &g_sem); /* found by its action and argument */
+    ok |= (aos_schedule_call(on_scheduled_call, &g_queue) == 0) << 7;
+    ok |= (aos_post_delayed_action(10, NULL, NULL) == -EINVAL) << 8;
+    ok |= (aos_now_ms() >= 200) << 9; /* the sem wait let 20 ms pass after a start past 2^32 ticks */
+    return ok;
+}
+
+/* Which callbacks ran with their own arguments (bits as in g_ran). */
+int abi_aos_callbacks(void) { return (int)g_ran; }
+
+int abi_aos_free(void)
+{
+    aos_timer_stop(&g_aos_timer);
+    aos_timer_free(&g_aos_timer);
+    aos_sem_free(&g_sem);
+    aos_mutex_free(&g_mutex);
+    aos_queue_free(&g_queue);
+    aos_work_destroy(&g_work);
+    return g_aos_timer == NULL && g_sem == NULL && g_mutex == NULL && g_queue == NULL && g_work == NULL;
+}

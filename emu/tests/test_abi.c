@@ -110,3 +110,19 @@ Test(abi, guest_call_sites_own_blocks_and_callbacks_get_guest_pointers)
     drv_footprint(&fp);
     cr_assert_eq(fp.timers, 0, "dyn_del and del reached the host's timers");
 }
+
+Test(abi, aos_handles_callbacks_and_errno)
+{
+    connect_traced();
+    uint32_t held = guest_function("abi_aos");
+    cr_assert_eq(held, 0x3ffu, "each bit a check that held in the guest: got 0x%x", held);
+    k_timer_advance(100); /* one simulated second: timers, work and the yloop all run */
+    uint32_t ran = guest_function("abi_aos_callbacks");
+    cr_assert_eq(ran, 0xfu, "timer, delayed action, scheduled call and work ran: got 0x%x", ran);
+    cr_assert_eq(guest_function("abi_aos_free"), 1u, "the frees cleared the guest's handles");
+    cr_assert_eq(hal_wifi_suspend_station(NULL), 0);
+    drv_settle(RTOSFUZZ_SETTLE_TICKS);
+    drv_footprint_t fp;
+    drv_footprint(&fp);
+    cr_assert_eq(fp.timers, 0);
+}
