@@ -13,6 +13,7 @@
 
 #include "blob.h"
 #include "driver_contract.h"
+#include "guest_coverage.h"
 #include "imports.h"
 #include "k_mm.h"
 
@@ -27,6 +28,7 @@
 typedef struct {
     char *name;
     guest_addr_t addr;
+    uint32_t size;
 } guest_symbol_t;
 
 static struct {
@@ -34,6 +36,7 @@ static struct {
     uint8_t *flash, *ram, *ram_snapshot, *stack, *heap;
     size_t ram_used, heap_len;
     guest_addr_t imports_lo, imports_hi;
+    guest_addr_t driver_lo, driver_hi; /* the driver's own code */
     const import_t **slot_import; /* per import slot; NULL: unsupported */
     char **slot_name;
     size_t nslots;
@@ -129,7 +132,10 @@ static void count_edge(guest_addr_t block)
 
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
-    count_edge((guest_addr_t)addr);
+    if (addr >= g.driver_lo && addr < g.driver_hi) { /* the driver's, not the C library's */
+        count_edge((guest_addr_t)addr);
+        guest_coverage_mark((guest_addr_t)addr, size);
+    }
     g.last_block[1] = g.last_block[0];
     g.last_block[0] = (guest_addr_t)addr;
     if (++g.blocks > GUEST_BLOCK_BUDGET)
@@ -332,14 +338,14 @@ static int load_segment(Elf *elf, const GElf_Phdr *ph, const char *path, char *e
     return 0;
 }
 
-static void add_symbol(const char *name, guest_addr_t addr)
+static void add_symbol(const char *name, guest_addr_t addr, uint32_t size)
 {
     g.sym = realloc(g.sym, (g.nsym + 1) * sizeof *g.sym);
     if (!g.sym) {
         fprintf(stderr, "rtosfuzz: out of host memory for guest symbols\n");
         exit(2);
     }
-    g.sym[g.nsym++] = (guest_symbol_t){strdup(name), addr};
+    g.sym[g.nsym++] = (guest_symbol_t){strdup(name), addr, size};
 }
 
 /* Functions by name, and the import slots by address: each stub's name
@@ -359,6 +365,10 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
             g.imports_lo = (guest_addr_t)sh.sh_addr;
             g.imports_hi = (guest_addr_t)(sh.sh_addr + sh.sh_size);
         }
+        if (name && !strcmp(name, ".rtosfuzz_driver")) {
+            g.driver_lo = (guest_addr_t)sh.sh_addr;
+            g.driver_hi = (guest_addr_t)(sh.sh_addr + sh.sh_size);
+        }
     }
     if (!symtab)
         return fail(err, errlen, "%s: no symbol table (link it with blob_link)", path);
@@ -375,7 +385,7 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
         guest_addr_t addr = (guest_addr_t)sym.st_value & ~1u;
         if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !name || sym.st_shndx == SHN_UNDEF)
             continue;
-        add_symbol(name, addr);
+        add_symbol(name, addr, (uint32_t)sym.st_size);
         if (addr >= g.imports_lo && addr < g.imports_hi) {
             size_t at = (addr - g.imports_lo) / IMPORT_SLOT_BYTES;
             g.slot_import[at] = import_find(name);
@@ -383,6 +393,16 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+bool blob_function_at(size_t i, const char **name, guest_addr_t *addr, uint32_t *size)
+{
+    if (i >= g.nsym)
+        return false;
+    *name = g.sym[i].name;
+    *addr = g.sym[i].addr;
+    *size = g.sym[i].size;
+    return true;
 }
 
 guest_addr_t blob_symbol(const char *name)
@@ -452,6 +472,18 @@ static int open_machine(char *err, size_t errlen)
     return 0;
 }
 
+static void write_coverage_report(void)
+{
+    const char *path = getenv("RTOSFUZZ_GUEST_COVERAGE");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "rtosfuzz: cannot write the driver coverage report %s\n", path);
+        return;
+    }
+    guest_coverage_report(f);
+    fclose(f);
+}
+
 int blob_load(const char *elf_path, char *err, size_t errlen)
 {
     if (g.uc)
@@ -464,6 +496,9 @@ int blob_load(const char *elf_path, char *err, size_t errlen)
         return -1;
     g.ram_snapshot = malloc(g.ram_used + 1);
     memcpy(g.ram_snapshot, g.ram, g.ram_used);
+    guest_coverage_init(elf_path, g.driver_lo, g.driver_hi);
+    if (getenv("RTOSFUZZ_GUEST_COVERAGE"))
+        atexit(write_coverage_report);
     return 0;
 }
 

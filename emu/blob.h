@@ -39,6 +39,8 @@ typedef uint32_t guest_addr_t;
 /* What a driver entry point returns when the guest faulted in it. */
 #define BLOB_ERR_FAULT (-14)
 
+/* $RTOSFUZZ_GUEST_COVERAGE: a file that gets, at exit, which of the
+ * driver's functions and source lines ran (emu/guest_coverage.h). */
 /* Loads the linked image (an EM_ARM ELF made by blob_link) into a fresh
  * machine, once per process. Returns 0, or -1 with the reason in err. */
 int blob_load(const char *elf_path, char *err, size_t errlen);
@@ -47,6 +49,9 @@ int blob_load(const char *elf_path, char *err, size_t errlen);
 void blob_reset(void);
 /* Address of a function the image defines (Thumb bit clear), or 0. */
 guest_addr_t blob_symbol(const char *name);
+/* The image's i-th function (0-based; Thumb bit clear, size in bytes);
+ * false past the last. */
+bool blob_function_at(size_t i, const char **name, guest_addr_t *addr, uint32_t *size);
 /* Runs guest function fn with up to 4 word arguments (AAPCS r0-r3) until it
  * returns; a call from guest code (an import serving a callback) nests on
  * the caller's stack with its registers saved. Returns r0, or 0 once the

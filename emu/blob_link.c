@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     elf_version(EV_CURRENT);
-    char *all = work_file("driver.o");
+    char *all = work_file("rtosfuzz-driver.o"); /* the name guest.ld knows the driver's code by */
     char *whole[] = {(char *)opt.ld, "-r", "-o", all, "--whole-archive", (char *)opt.blob, "--no-whole-archive", NULL};
     run(whole);
     static names_t undef, consts, left, unsupported;
