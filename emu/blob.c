@@ -217,6 +217,24 @@ static void on_import(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 }
 
 /* ---- calls ----------------------------------------------------------------------- */
+static bool returned(guest_addr_t pc) { return pc >= GUEST_RETURN_TRAP && pc < GUEST_RETURN_TRAP + 4096u; }
+
+static void on_return(uc_engine *uc, uint64_t addr, uint32_t size, void *ud) { uc_emu_stop(uc); }
+
+/* Runs guest code from pc until it returns to the trap. A stop address
+ * given to uc_emu_start would cost a translation-cache invalidation per
+ * call (Unicorn 2 drops the code at every exit address when a run ends), so
+ * a hook on the trap stops the run instead. The stop a nested call's trap
+ * requested can end this run early: it then resumes where it stopped. */
+static uc_err run_to_return(guest_addr_t pc)
+{
+    uc_err err;
+    while ((err = uc_emu_start(g.uc, pc | 1u, 0, 0, 0)) == UC_ERR_OK && !g.faulted &&
+           !returned(pc = reg(UC_ARM_REG_PC) & ~1u))
+        ;
+    return err;
+}
+
 uint32_t blob_call(guest_addr_t fn, const uint32_t *args, int nargs)
 {
     if (g.faulted || fn == 0)
@@ -238,13 +256,11 @@ uint32_t blob_call(guest_addr_t fn, const uint32_t *args, int nargs)
     set_reg(UC_ARM_REG_SP, sp);
     set_reg(UC_ARM_REG_LR, GUEST_RETURN_TRAP | 1u);
     g.depth++;
-    uc_err err = uc_emu_start(g.uc, fn | 1u, GUEST_RETURN_TRAP, 0, 0);
+    uc_err err = run_to_return(fn);
     g.depth--;
     uint32_t r0 = reg(UC_ARM_REG_R0);
     if (!g.faulted && err != UC_ERR_OK)
         fault_from(err);
-    else if (!g.faulted && (reg(UC_ARM_REG_PC) & ~1u) != GUEST_RETURN_TRAP)
-        blob_fault("runaway", SITE_OF(reg(UC_ARM_REG_PC) & ~1u), "guest code stopped before it returned");
     if (g.depth > 0)
         uc_context_restore(g.uc, g.saved[g.depth]);
     return g.faulted ? 0 : r0;
@@ -467,6 +483,7 @@ static int open_machine(char *err, size_t errlen)
         uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_import, NULL, g.imports_lo, g.imports_hi - 1);
     uc_hook_add(g.uc, &h, UC_HOOK_BLOCK, on_block, NULL, GUEST_FLASH_BASE, GUEST_FLASH_BASE + GUEST_FLASH_SIZE - 1);
     uc_hook_add(g.uc, &h, UC_HOOK_MEM_INVALID, on_bad_access, NULL, 1, 0);
+    uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_return, NULL, GUEST_RETURN_TRAP, GUEST_RETURN_TRAP);
     for (int i = 0; i < GUEST_MAX_DEPTH; i++)
         uc_context_alloc(g.uc, &g.saved[i]);
     return 0;
