@@ -230,10 +230,26 @@ static void parse_args(int argc, char **argv)
             "--lib LIB... [--stubs FILE]%s%s", "", "");
 }
 
+/* A linked firmware image carries its own kernel: it is no driver to link. */
+static void refuse_executables(void)
+{
+    int fd = open(opt.blob, O_RDONLY);
+    Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+    GElf_Ehdr eh;
+    if (fd < 0)
+        die("%s: cannot open%s", opt.blob, "");
+    if (elf && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &eh) && eh.e_type != ET_REL)
+        die("%s: a linked image, not a driver library or object: give the driver's .a or .o%s", opt.blob, "");
+    if (elf)
+        elf_end(elf);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     elf_version(EV_CURRENT);
+    refuse_executables();
     char *all = work_file("rtosfuzz-driver.o"); /* the name guest.ld knows the driver's code by */
     char *whole[] = {(char *)opt.ld, "-r", "-o", all, "--whole-archive", (char *)opt.blob, "--no-whole-archive", NULL};
     run(whole);
