@@ -11,6 +11,7 @@
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
+#include "arm_attributes.h"
 #include "blob.h"
 #include "driver_contract.h"
 #include "guest_coverage.h"
@@ -33,6 +34,7 @@ typedef struct {
 
 static struct {
     uc_engine *uc;
+    int cpu_model;        /* UC_CPU_ARM_*, from the image's build attributes */
     uint8_t *flash, *ram, *ram_snapshot, *stack, *heap;
     size_t ram_used, heap_len;
     guest_addr_t imports_lo, imports_hi;
@@ -429,6 +431,27 @@ guest_addr_t blob_symbol(const char *name)
     return 0;
 }
 
+/* Unicorn's model of the core the driver was built for (a Cortex-M4 when
+ * it does not say). */
+static int cpu_model_of(Elf *elf)
+{
+    static const struct {
+        const char *cpu;
+        int model;
+    } models[] = {
+        {"cortex-m0plus", UC_CPU_ARM_CORTEX_M0}, {"cortex-m3", UC_CPU_ARM_CORTEX_M3},
+        {"cortex-m4", UC_CPU_ARM_CORTEX_M4},     {"cortex-m7", UC_CPU_ARM_CORTEX_M7},
+        {"cortex-m33", UC_CPU_ARM_CORTEX_M33},
+    };
+    arm_attributes_t a;
+    arm_attributes_read(elf, &a);
+    const char *cpu = arm_attributes_cpu(&a);
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++)
+        if (!strcmp(models[i].cpu, cpu))
+            return models[i].model;
+    return UC_CPU_ARM_CORTEX_M4;
+}
+
 static int read_image(const char *path, char *err, size_t errlen)
 {
     elf_version(EV_CURRENT);
@@ -452,6 +475,8 @@ static int read_image(const char *path, char *err, size_t errlen)
     }
     if (rc == 0)
         rc = read_symbols(elf, path, err, errlen);
+    if (rc == 0)
+        g.cpu_model = cpu_model_of(elf);
     if (elf)
         elf_end(elf);
     close(fd);
@@ -468,7 +493,7 @@ static int open_machine(char *err, size_t errlen)
 {
     uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &g.uc);
     if (e == UC_ERR_OK)
-        e = uc_ctl_set_cpu_model(g.uc, UC_CPU_ARM_CORTEX_M4);
+        e = uc_ctl_set_cpu_model(g.uc, g.cpu_model);
     if (e != UC_ERR_OK)
         return fail(err, errlen, "Unicorn: %s", uc_strerror(e));
     static uint8_t trap[4096] __attribute__((aligned(4096)));

@@ -9,12 +9,6 @@ find_program(ARM_STRIP arm-none-eabi-strip)
 find_program(ARM_OBJCOPY arm-none-eabi-objcopy)
 if(RTOSFUZZ_UNICORN AND RTOSFUZZ_LIBELF AND ARM_GCC AND ARM_LD AND ARM_OBJCOPY)
   set(RTOSFUZZ_BLOBS ON)
-  # The guest's C library and compiler runtime (newlib-nano, libgcc).
-  set(RTOSFUZZ_GUEST_ARCH -mcpu=cortex-m4 -mthumb)
-  execute_process(COMMAND ${ARM_GCC} ${RTOSFUZZ_GUEST_ARCH} --specs=nano.specs -print-file-name=libc_nano.a
-                  OUTPUT_VARIABLE RTOSFUZZ_GUEST_LIBC OUTPUT_STRIP_TRAILING_WHITESPACE)
-  execute_process(COMMAND ${ARM_GCC} ${RTOSFUZZ_GUEST_ARCH} -print-libgcc-file-name
-                  OUTPUT_VARIABLE RTOSFUZZ_GUEST_LIBGCC OUTPUT_STRIP_TRAILING_WHITESPACE)
 else()
   set(RTOSFUZZ_BLOBS OFF)
   message(WARNING "libunicorn-dev or the arm-none-eabi toolchain is missing: binary drivers are skipped")
@@ -52,7 +46,7 @@ function(rtosfuzz_blob_library target blob)
   add_custom_command(OUTPUT ${elf}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${dir}
     COMMAND blob_link --blob ${blob} --out ${elf} --work ${dir} --cc ${ARM_GCC} --ld ${ARM_LD} --objcopy ${ARM_OBJCOPY}
-            --script ${CMAKE_SOURCE_DIR}/emu/guest.ld --lib ${RTOSFUZZ_GUEST_LIBC} --lib ${RTOSFUZZ_GUEST_LIBGCC}
+            --script ${CMAKE_SOURCE_DIR}/emu/guest.ld
             ${stubs_arg}
     DEPENDS blob_link ${blob} ${stubs} ${CMAKE_SOURCE_DIR}/emu/guest.ld
     COMMENT "Linking the binary driver ${blob}")

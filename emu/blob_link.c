@@ -2,15 +2,16 @@
  * into an image the emulator loads (emu/blob.c).
  *
  *   blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD
- *             --objcopy OBJCOPY --script guest.ld --lib LIBC --lib LIBGCC
- *             [--stubs FILE]
+ *             --objcopy OBJCOPY --script guest.ld [--stubs FILE]
  *
  * 1. every member of IN, linked relocatably into one object;
  * 2. its undefined functions the emulator serves (emu/imports.c) get an
  *    import stub: a 4-byte slot in .rtosfuzz_imports, which the host
  *    hooks; those FILE declares (`name = value` per line, # comments) get
  *    a stub returning that constant;
- * 3. the C library and libgcc resolve what they can (memcpy, __aeabi_*);
+ * 3. newlib-nano and libgcc, of the multilib the driver's build attributes
+ *    name (its CPU, hard or soft float), resolve what they can (memcpy,
+ *    __aeabi_*);
  * 4. what is left is listed by name: unsupported imports get a slot too,
  *    and calling one is a driver fault;
  * 5. the final link at the guest's addresses (guest.ld), without the ARM
@@ -26,12 +27,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "arm_attributes.h"
 #include "imports.h"
 
 extern char **environ;
 
 #define MAX_NAMES 4096
-#define MAX_LIBS 4
+#define MAX_FLAGS 4
 
 typedef struct {
     char *name[MAX_NAMES];
@@ -41,8 +43,8 @@ typedef struct {
 
 static struct {
     const char *blob, *out, *work, *cc, *ld, *objcopy, *script, *stubs;
-    const char *lib[MAX_LIBS];
-    int nlibs;
+    char *target[MAX_FLAGS]; /* gcc's -mcpu and float ABI for the driver */
+    char lib[2][4096];       /* its libc_nano.a and libgcc.a */
 } opt;
 
 static void die(const char *fmt, const char *a, const char *b)
@@ -83,6 +85,59 @@ static void run(char *const argv[])
         fputc('\n', stderr);
         exit(1);
     }
+}
+
+/* Runs argv and returns the first line it prints (in a static buffer). */
+static const char *first_line_of(char *const argv[])
+{
+    static char line[4096];
+    int fd[2];
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    if (pipe(fd) != 0)
+        die("cannot make a pipe for %s%s", argv[0], "");
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    int err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd[1]);
+    FILE *f = fdopen(fd[0], "r");
+    bool got = f && fgets(line, sizeof line, f);
+    if (f)
+        fclose(f);
+    int status = 0;
+    if (err != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || !got)
+        die("failed: %s %s", argv[0], argv[1]);
+    line[strcspn(line, "\n")] = '\0';
+    return line;
+}
+
+/* gcc's flags and libraries for the CPU and float ABI the driver was built
+ * for. */
+static void choose_target(const char *obj)
+{
+    int fd = open(obj, O_RDONLY);
+    Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
+    arm_attributes_t a;
+    if (!elf || !arm_attributes_read(elf, &a))
+        memset(&a, 0, sizeof a); /* no attributes: the default, a Cortex-M4 */
+    static char cpu[64];
+    snprintf(cpu, sizeof cpu, "-mcpu=%s", arm_attributes_cpu(&a));
+    int n = 0;
+    opt.target[n++] = cpu;
+    opt.target[n++] = "-mthumb";
+    opt.target[n++] = a.vfp_args ? "-mfloat-abi=hard" : "-mfloat-abi=soft";
+    opt.target[n] = NULL;
+    char *libc[] = {(char *)opt.cc, opt.target[0], opt.target[1], opt.target[2], "--specs=nano.specs",
+                    "-print-file-name=libc_nano.a", NULL};
+    char *libgcc[] = {(char *)opt.cc, opt.target[0], opt.target[1], opt.target[2], "-print-libgcc-file-name", NULL};
+    snprintf(opt.lib[0], sizeof opt.lib[0], "%s", first_line_of(libc));
+    snprintf(opt.lib[1], sizeof opt.lib[1], "%s", first_line_of(libgcc));
+    if (elf)
+        elf_end(elf);
+    if (fd >= 0)
+        close(fd);
 }
 
 static char *work_file(const char *name)
@@ -182,7 +237,7 @@ static const char *write_stubs(const char *file, const names_t *undef, const nam
     fclose(s);
     char *obj = work_file(file);
     strcpy(obj + strlen(obj) - 1, "o");
-    char *argv[] = {(char *)opt.cc, "-mcpu=cortex-m4", "-mthumb", "-c", path, "-o", obj, NULL};
+    char *argv[] = {(char *)opt.cc, opt.target[0], opt.target[1], opt.target[2], "-c", path, "-o", obj, NULL};
     run(argv);
     return obj;
 }
@@ -203,8 +258,8 @@ static void link_with_libs(const char *first, const char *stubs, const char *out
     argv[n++] = (char *)first;
     argv[n++] = (char *)stubs;
     argv[n++] = "--start-group";
-    for (int i = 0; i < opt.nlibs; i++)
-        argv[n++] = (char *)opt.lib[i];
+    argv[n++] = opt.lib[0];
+    argv[n++] = opt.lib[1];
     argv[n++] = "--end-group";
     argv[n] = NULL;
     run(argv);
@@ -222,12 +277,11 @@ static void parse_args(int argc, char **argv)
         else if (!strcmp(k, "--objcopy")) opt.objcopy = v;
         else if (!strcmp(k, "--script")) opt.script = v;
         else if (!strcmp(k, "--stubs")) opt.stubs = v[0] ? v : NULL;
-        else if (!strcmp(k, "--lib") && opt.nlibs < MAX_LIBS) opt.lib[opt.nlibs++] = v;
         else die("unknown option %s%s", k, "");
     }
     if (!opt.blob || !opt.out || !opt.work || !opt.cc || !opt.ld || !opt.objcopy || !opt.script)
         die("usage: blob_link --blob IN --out OUT.elf --work DIR --cc GCC --ld LD --objcopy OBJCOPY --script guest.ld "
-            "--lib LIB... [--stubs FILE]%s%s", "", "");
+            "[--stubs FILE]%s%s", "", "");
 }
 
 /* A linked firmware image carries its own kernel: it is no driver to link. */
@@ -253,6 +307,7 @@ int main(int argc, char **argv)
     char *all = work_file("rtosfuzz-driver.o"); /* the name guest.ld knows the driver's code by */
     char *whole[] = {(char *)opt.ld, "-r", "-o", all, "--whole-archive", (char *)opt.blob, "--no-whole-archive", NULL};
     run(whole);
+    choose_target(all);
     static names_t undef, consts, left, unsupported;
     undefined_of(all, &undef, true);
     if (opt.stubs)
