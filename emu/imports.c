@@ -474,19 +474,11 @@ static const import_t g_imports[] = {
     {"aos_schedule_call", "pp", 'w', serve_schedule_call},
 };
 
-const import_t *import_table(size_t *n)
-{
-    *n = sizeof g_imports / sizeof g_imports[0];
-    return g_imports;
-}
-
 const import_t *import_find(const char *name)
 {
-    size_t n;
-    const import_t *t = import_table(&n);
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(t[i].name, name))
-            return &t[i];
+    for (size_t i = 0; i < sizeof g_imports / sizeof g_imports[0]; i++)
+        if (!strcmp(g_imports[i].name, name))
+            return &g_imports[i];
     return NULL;
 }
 

@@ -37,8 +37,6 @@ typedef struct {
 
 /* The row serving name, or NULL when the emulator does not serve it. */
 const import_t *import_find(const char *name);
-/* Every row, in table order; *n gets the count. */
-const import_t *import_table(size_t *n);
 /* Forgets every timer shadow and callback (a fresh boot). */
 void import_reset(void);
 
@@ -46,6 +44,7 @@ void import_reset(void);
  * (tests check the ABI with it); NULL turns it off. */
 typedef void (*import_trace_fn)(const import_t *imp, const import_call_t *c, uint64_t result);
 void import_trace_set(import_trace_fn fn);
+/* Hands one served call to the trace, if any (the machine calls it). */
 void import_traced(const import_t *imp, const import_call_t *c, uint64_t result);
 
 #endif
