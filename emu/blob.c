@@ -1,7 +1,10 @@
-/* The guest machine: Unicorn 2 as a Cortex-M (Thumb, M-class), the linked
- * image loaded from its ELF, the host heap mapped in, imports served by a
- * code hook on the import stubs, guest basic blocks counted for coverage
- * and for the runaway budget, and every fault turned into a finding. */
+/* The guest machine: Unicorn 2 as a Cortex-M (Thumb, M-class), the image's
+ * loadable segments mapped where it was linked, the host heap mapped in,
+ * imports served by a code hook on each import's address (a blob_link stub,
+ * or a firmware's own function of that name), guest basic blocks counted
+ * for coverage and for the runaway budget, and every fault turned into a
+ * finding. */
+#include <assert.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <stdarg.h>
@@ -18,8 +21,9 @@
 #include "imports.h"
 #include "k_mm.h"
 
-#define IMPORT_SLOT_BYTES 4u /* blob_link puts one stub every 4 bytes */
-#define NULL_PAGE_END 0x1000u
+#define PAGE 4096u
+#define NULL_PAGE_END PAGE
+#define GUEST_MAX_REGIONS 16
 #define GUEST_EDGE_SLOTS 8192u
 /* The owner-style site of an instruction: past its first halfword, as a
  * return address is past its call (and inside the symbol even though
@@ -32,16 +36,34 @@ typedef struct {
     uint32_t size;
 } guest_symbol_t;
 
+/* Guest memory: the image's segments (page-rounded, merged), the stack,
+ * the return trap and the heap. */
+typedef struct {
+    guest_addr_t base;
+    size_t size;
+    uint32_t prot;     /* UC_PROT_* */
+    uint8_t *host;
+    uint8_t *snapshot; /* a writable image region's bytes as loaded */
+} region_t;
+
+/* An address whose code the host serves instead of running it. */
+typedef struct {
+    guest_addr_t addr;
+    const import_t *imp; /* NULL: an import the emulator does not serve */
+    const char *name;
+} import_site_t;
+
 static struct {
     uc_engine *uc;
-    int cpu_model;        /* UC_CPU_ARM_*, from the image's build attributes */
-    uint8_t *flash, *ram, *ram_snapshot, *stack, *heap;
-    size_t ram_used, heap_len;
-    guest_addr_t imports_lo, imports_hi;
-    guest_addr_t driver_lo, driver_hi; /* the driver's own code */
-    const import_t **slot_import; /* per import slot; NULL: unsupported */
-    char **slot_name;
-    size_t nslots;
+    int cpu_model; /* UC_CPU_ARM_*, from the image's build attributes */
+    region_t region[GUEST_MAX_REGIONS];
+    size_t nregions;
+    uint8_t *heap;
+    size_t heap_len;
+    guest_addr_t code_lo, code_hi;     /* the image's executable extent */
+    guest_addr_t driver_lo, driver_hi; /* the driver's own code within it */
+    import_site_t *site;
+    size_t nsites;
     guest_symbol_t *sym;
     size_t nsym;
     uc_context *saved[GUEST_MAX_DEPTH];
@@ -194,13 +216,13 @@ static bool decode_args(const char *kinds, import_call_t *c)
 
 static void on_import(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
-    size_t at = (size_t)(addr - g.imports_lo) / IMPORT_SLOT_BYTES;
+    const import_site_t *site = ud;
+    const import_t *imp = site->imp;
     guest_addr_t lr = reg(UC_ARM_REG_LR);
     import_call_t c = {.site = lr & ~1u};
-    const import_t *imp = at < g.nslots ? g.slot_import[at] : NULL;
     if (!imp) { /* the block that branched here, which LR misses after a tail call */
-        blob_fault("unsupported-import", SITE_OF(g.last_block[1]), "the driver called %s, which the emulator does not serve",
-                   at < g.nslots ? g.slot_name[at] : "?");
+        blob_fault("unsupported-import", SITE_OF(g.last_block[1]),
+                   "the driver called %s, which the emulator does not serve", site->name);
         return;
     }
     if (!decode_args(imp->args, &c))
@@ -269,30 +291,13 @@ uint32_t blob_call(guest_addr_t fn, const uint32_t *args, int nargs)
 }
 
 /* ---- memory --------------------------------------------------------------------- */
-typedef struct {
-    guest_addr_t base;
-    size_t size;
-    uint8_t **host;
-} region_t;
-
-static const region_t *regions(size_t *n)
-{
-    static region_t r[4];
-    r[0] = (region_t){GUEST_FLASH_BASE, GUEST_FLASH_SIZE, &g.flash};
-    r[1] = (region_t){GUEST_RAM_BASE, GUEST_RAM_SIZE, &g.ram};
-    r[2] = (region_t){GUEST_STACK_BASE, GUEST_STACK_SIZE, &g.stack};
-    r[3] = (region_t){GUEST_HEAP_BASE, g.heap_len, &g.heap};
-    *n = 4;
-    return r;
-}
-
 void *guest_mem(guest_addr_t a, size_t len)
 {
-    size_t n;
-    const region_t *r = regions(&n);
-    for (size_t i = 0; i < n; i++)
-        if (*r[i].host && a >= r[i].base && (uint64_t)a - r[i].base + len <= r[i].size)
-            return *r[i].host + (a - r[i].base);
+    for (size_t i = 0; i < g.nregions; i++) {
+        const region_t *r = &g.region[i];
+        if (a >= r->base && (uint64_t)a - r->base + len <= r->size)
+            return r->host + (a - r->base);
+    }
     return NULL;
 }
 
@@ -327,7 +332,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 
 static uint8_t *pages(size_t len)
 {
-    uint8_t *p = aligned_alloc(4096, len);
+    uint8_t *p = aligned_alloc(PAGE, len);
     if (!p) {
         fprintf(stderr, "rtosfuzz: out of host memory for the guest\n");
         exit(2);
@@ -336,23 +341,77 @@ static uint8_t *pages(size_t len)
     return p;
 }
 
-/* Copies one PT_LOAD segment to FLASH or RAM, where the linker script put it. */
-static int load_segment(Elf *elf, const GElf_Phdr *ph, const char *path, char *err, size_t errlen)
+static uint32_t prot_of(const GElf_Phdr *ph)
 {
-    guest_addr_t at = (guest_addr_t)ph->p_vaddr;
-    uint8_t *dst = guest_mem(at, ph->p_memsz);
-    if (ph->p_memsz == 0)
-        return 0;
-    if (!dst || at >= GUEST_STACK_BASE)
-        return fail(err, errlen, "%s: segment at 0x%08x (%lu bytes) lies outside guest flash and RAM", path,
-                    (unsigned)at, (unsigned long)ph->p_memsz);
+    return (ph->p_flags & PF_R ? UC_PROT_READ : 0) | (ph->p_flags & PF_W ? UC_PROT_WRITE : 0) |
+           (ph->p_flags & PF_X ? UC_PROT_EXEC : 0);
+}
+
+/* Adds the pages of one segment, merged with any region they touch. */
+static int add_segment_pages(const GElf_Phdr *ph, const char *path, char *err, size_t errlen)
+{
+    guest_addr_t lo = (guest_addr_t)ph->p_vaddr & ~(PAGE - 1);
+    uint64_t hi = (ph->p_vaddr + ph->p_memsz + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    if (hi > GUEST_STACK_BASE && lo < GUEST_HEAP_BASE + g.heap_len)
+        return fail(err, errlen, "%s: the segment at 0x%08x overlaps the emulator's stack and heap (0x%08x-0x%08x)",
+                    path, (unsigned)ph->p_vaddr, GUEST_STACK_BASE, (unsigned)(GUEST_HEAP_BASE + g.heap_len));
+    for (size_t i = 0; i < g.nregions; i++) {
+        region_t *r = &g.region[i];
+        if (lo <= r->base + r->size && hi >= r->base) {
+            guest_addr_t end = (guest_addr_t)(hi > r->base + r->size ? hi : r->base + r->size);
+            r->base = lo < r->base ? lo : r->base;
+            r->size = end - r->base;
+            r->prot |= prot_of(ph);
+            return 0;
+        }
+    }
+    if (g.nregions == GUEST_MAX_REGIONS)
+        return fail(err, errlen, "%s: more than %d separate segments", path, GUEST_MAX_REGIONS);
+    g.region[g.nregions++] = (region_t){lo, (size_t)(hi - lo), prot_of(ph), NULL, NULL};
+    return 0;
+}
+
+static int copy_segment(Elf *elf, const GElf_Phdr *ph, const char *path, char *err, size_t errlen)
+{
     size_t size;
     const char *file = elf_rawfile(elf, &size);
     if (ph->p_offset + ph->p_filesz > size)
-        return fail(err, errlen, "%s: segment at 0x%08x is truncated", path, (unsigned)at);
-    memcpy(dst, file + ph->p_offset, ph->p_filesz);
-    if (at >= GUEST_RAM_BASE && at + ph->p_memsz - GUEST_RAM_BASE > g.ram_used)
-        g.ram_used = at + ph->p_memsz - GUEST_RAM_BASE;
+        return fail(err, errlen, "%s: the segment at 0x%08x is truncated", path, (unsigned)ph->p_vaddr);
+    memcpy(guest_mem((guest_addr_t)ph->p_vaddr, ph->p_memsz), file + ph->p_offset, ph->p_filesz);
+    return 0;
+}
+
+/* Maps every PT_LOAD segment where it was linked; remembers the writable
+ * ones as loaded (each boot starts from them) and the executable extent. */
+static int load_segments(Elf *elf, const char *path, char *err, size_t errlen)
+{
+    size_t nph = 0;
+    elf_getphdrnum(elf, &nph);
+    GElf_Phdr ph;
+    for (size_t i = 0; i < nph; i++)
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_memsz &&
+            add_segment_pages(&ph, path, err, errlen))
+            return -1;
+    g.code_lo = UINT32_MAX;
+    for (size_t i = 0; i < g.nregions; i++) {
+        region_t *r = &g.region[i];
+        r->host = pages(r->size);
+        if (r->prot & UC_PROT_EXEC) {
+            g.code_lo = r->base < g.code_lo ? r->base : g.code_lo;
+            g.code_hi = r->base + r->size > g.code_hi ? (guest_addr_t)(r->base + r->size) : g.code_hi;
+        }
+    }
+    for (size_t i = 0; i < nph; i++)
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_memsz &&
+            copy_segment(elf, &ph, path, err, errlen))
+            return -1;
+    for (size_t i = 0; i < g.nregions; i++) {
+        region_t *r = &g.region[i];
+        if (r->prot & UC_PROT_WRITE) {
+            r->snapshot = malloc(r->size);
+            memcpy(r->snapshot, r->host, r->size);
+        }
+    }
     return 0;
 }
 
@@ -366,13 +425,32 @@ static void add_symbol(const char *name, guest_addr_t addr, uint32_t size)
     g.sym[g.nsym++] = (guest_symbol_t){strdup(name), addr, size};
 }
 
-/* Functions by name, and the import slots by address: each stub's name
- * picks its row of the import table. */
+/* A code hook serves each import: at the function of its name (a blob_link
+ * stub or a firmware's own), and at every stub blob_link made for an
+ * import nobody serves. One site per address. */
+static void add_import_site(guest_addr_t addr, const import_t *imp, const char *name)
+{
+    for (size_t i = 0; i < g.nsites; i++)
+        if (g.site[i].addr == addr)
+            return;
+    g.site = realloc(g.site, (g.nsites + 1) * sizeof *g.site);
+    if (!g.site) {
+        fprintf(stderr, "rtosfuzz: out of host memory for guest imports\n");
+        exit(2);
+    }
+    g.site[g.nsites++] = (import_site_t){addr, imp, name};
+}
+
+/* Functions by name, the import sites, and the driver's own code (its
+ * section in a blob_link image, else all the image's code). */
 static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
 {
     size_t shstrndx;
     elf_getshdrstrndx(elf, &shstrndx);
     Elf_Scn *symtab = NULL;
+    guest_addr_t stubs_lo = 0, stubs_hi = 0;
+    g.driver_lo = g.code_lo;
+    g.driver_hi = g.code_hi;
     for (Elf_Scn *s = NULL; (s = elf_nextscn(elf, s));) {
         GElf_Shdr sh;
         gelf_getshdr(s, &sh);
@@ -380,8 +458,8 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
         if (sh.sh_type == SHT_SYMTAB)
             symtab = s;
         if (name && !strcmp(name, ".rtosfuzz_imports")) {
-            g.imports_lo = (guest_addr_t)sh.sh_addr;
-            g.imports_hi = (guest_addr_t)(sh.sh_addr + sh.sh_size);
+            stubs_lo = (guest_addr_t)sh.sh_addr;
+            stubs_hi = (guest_addr_t)(sh.sh_addr + sh.sh_size);
         }
         if (name && !strcmp(name, ".rtosfuzz_driver")) {
             g.driver_lo = (guest_addr_t)sh.sh_addr;
@@ -389,10 +467,7 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
         }
     }
     if (!symtab)
-        return fail(err, errlen, "%s: no symbol table (link it with blob_link)", path);
-    g.nslots = (g.imports_hi - g.imports_lo) / IMPORT_SLOT_BYTES;
-    g.slot_import = calloc(g.nslots + 1, sizeof *g.slot_import);
-    g.slot_name = calloc(g.nslots + 1, sizeof *g.slot_name);
+        return fail(err, errlen, "%s: no symbol table: the emulator finds the driver's functions by name", path);
     GElf_Shdr sh;
     gelf_getshdr(symtab, &sh);
     Elf_Data *data = elf_getdata(symtab, NULL);
@@ -404,11 +479,9 @@ static int read_symbols(Elf *elf, const char *path, char *err, size_t errlen)
         if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || !name || sym.st_shndx == SHN_UNDEF)
             continue;
         add_symbol(name, addr, (uint32_t)sym.st_size);
-        if (addr >= g.imports_lo && addr < g.imports_hi) {
-            size_t at = (addr - g.imports_lo) / IMPORT_SLOT_BYTES;
-            g.slot_import[at] = import_find(name);
-            g.slot_name[at] = g.sym[g.nsym - 1].name;
-        }
+        const import_t *imp = import_find(name);
+        if (imp || (addr >= stubs_lo && addr < stubs_hi))
+            add_import_site(addr, imp, g.sym[g.nsym - 1].name);
     }
     return 0;
 }
@@ -464,15 +537,8 @@ static int read_image(const char *path, char *err, size_t errlen)
     if (!elf || !gelf_getehdr(elf, &eh) || eh.e_machine != EM_ARM || eh.e_ident[EI_CLASS] != ELFCLASS32 ||
         eh.e_type != ET_EXEC)
         rc = fail(err, errlen, "%s: not a linked 32-bit ARM ELF", path);
-    size_t nph = 0;
     if (rc == 0)
-        elf_getphdrnum(elf, &nph);
-    for (size_t i = 0; rc == 0 && i < nph; i++) {
-        GElf_Phdr ph;
-        gelf_getphdr(elf, (int)i, &ph);
-        if (ph.p_type == PT_LOAD)
-            rc = load_segment(elf, &ph, path, err, errlen);
-    }
+        rc = load_segments(elf, path, err, errlen);
     if (rc == 0)
         rc = read_symbols(elf, path, err, errlen);
     if (rc == 0)
@@ -483,10 +549,10 @@ static int read_image(const char *path, char *err, size_t errlen)
     return rc;
 }
 
-static int map(guest_addr_t base, size_t size, uint32_t prot, void *host, char *err, size_t errlen)
+static void add_region(guest_addr_t base, size_t size, uint32_t prot, uint8_t *host)
 {
-    uc_err e = uc_mem_map_ptr(g.uc, base, size, prot, host);
-    return e == UC_ERR_OK ? 0 : fail(err, errlen, "mapping guest 0x%08x: %s", (unsigned)base, uc_strerror(e));
+    assert(g.nregions < GUEST_MAX_REGIONS);
+    g.region[g.nregions++] = (region_t){base, size, prot, host, NULL};
 }
 
 static int open_machine(char *err, size_t errlen)
@@ -496,17 +562,22 @@ static int open_machine(char *err, size_t errlen)
         e = uc_ctl_set_cpu_model(g.uc, g.cpu_model);
     if (e != UC_ERR_OK)
         return fail(err, errlen, "Unicorn: %s", uc_strerror(e));
-    static uint8_t trap[4096] __attribute__((aligned(4096)));
-    if (map(GUEST_FLASH_BASE, GUEST_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, g.flash, err, errlen) ||
-        map(GUEST_RAM_BASE, GUEST_RAM_SIZE, UC_PROT_READ | UC_PROT_WRITE, g.ram, err, errlen) ||
-        map(GUEST_STACK_BASE, GUEST_STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE, g.stack, err, errlen) ||
-        map(GUEST_RETURN_TRAP, sizeof trap, UC_PROT_READ | UC_PROT_EXEC, trap, err, errlen) ||
-        map(GUEST_HEAP_BASE, g.heap_len, UC_PROT_READ | UC_PROT_WRITE, g.heap, err, errlen))
-        return -1;
+    static uint8_t trap[PAGE] __attribute__((aligned(PAGE)));
+    if (g.nregions + 3 > GUEST_MAX_REGIONS)
+        return fail(err, errlen, "the image has too many segments");
+    add_region(GUEST_STACK_BASE, GUEST_STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE, pages(GUEST_STACK_SIZE));
+    add_region(GUEST_RETURN_TRAP, sizeof trap, UC_PROT_READ | UC_PROT_EXEC, trap);
+    add_region(GUEST_HEAP_BASE, g.heap_len, UC_PROT_READ | UC_PROT_WRITE, g.heap);
+    for (size_t i = 0; i < g.nregions; i++) {
+        const region_t *r = &g.region[i];
+        if ((e = uc_mem_map_ptr(g.uc, r->base, r->size, r->prot, r->host)) != UC_ERR_OK)
+            return fail(err, errlen, "mapping guest 0x%08x: %s", (unsigned)r->base, uc_strerror(e));
+    }
     uc_hook h;
-    if (g.imports_hi > g.imports_lo)
-        uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_import, NULL, g.imports_lo, g.imports_hi - 1);
-    uc_hook_add(g.uc, &h, UC_HOOK_BLOCK, on_block, NULL, GUEST_FLASH_BASE, GUEST_FLASH_BASE + GUEST_FLASH_SIZE - 1);
+    for (size_t i = 0; i < g.nsites; i++)
+        uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_import, &g.site[i], g.site[i].addr, g.site[i].addr);
+    if (g.code_hi > g.code_lo)
+        uc_hook_add(g.uc, &h, UC_HOOK_BLOCK, on_block, NULL, g.code_lo, g.code_hi - 1);
     uc_hook_add(g.uc, &h, UC_HOOK_MEM_INVALID, on_bad_access, NULL, 1, 0);
     uc_hook_add(g.uc, &h, UC_HOOK_CODE, on_return, NULL, GUEST_RETURN_TRAP, GUEST_RETURN_TRAP);
     for (int i = 0; i < GUEST_MAX_DEPTH; i++)
@@ -530,14 +601,9 @@ int blob_load(const char *elf_path, char *err, size_t errlen)
 {
     if (g.uc)
         return fail(err, errlen, "a driver image is loaded already");
-    g.flash = pages(GUEST_FLASH_SIZE);
-    g.ram = pages(GUEST_RAM_SIZE);
-    g.stack = pages(GUEST_STACK_SIZE);
     g.heap = k_mm_default_region(&g.heap_len);
     if (read_image(elf_path, err, errlen) || open_machine(err, errlen))
         return -1;
-    g.ram_snapshot = malloc(g.ram_used + 1);
-    memcpy(g.ram_snapshot, g.ram, g.ram_used);
     guest_coverage_init(elf_path, g.driver_lo, g.driver_hi);
     if (getenv("RTOSFUZZ_GUEST_COVERAGE"))
         atexit(write_coverage_report);
@@ -546,7 +612,9 @@ int blob_load(const char *elf_path, char *err, size_t errlen)
 
 void blob_reset(void)
 {
-    memcpy(g.ram, g.ram_snapshot, g.ram_used);
+    for (size_t i = 0; i < g.nregions; i++)
+        if (g.region[i].snapshot)
+            memcpy(g.region[i].host, g.region[i].snapshot, g.region[i].size);
     g.faulted = false;
     g.prev_edge = 0;
     import_reset();

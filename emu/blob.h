@@ -4,8 +4,9 @@
  * serves (emu/imports.c).
  *
  * Guest memory map (32-bit addresses):
- *   GUEST_FLASH_BASE  the image's code, read-only data and import stubs
- *   GUEST_RAM_BASE    its .data and .bss, restored from a snapshot per boot
+ *   the image's segments where it was linked (emu/guest.ld for blob_link's
+ *                     images, the device's for a firmware ELF); the
+ *                     writable ones restored from a snapshot per boot
  *   GUEST_STACK_BASE  the stack guest calls run on
  *   GUEST_RETURN_TRAP where a call from the host returns to
  *   GUEST_HEAP_BASE   the host's default heap (k_mm_default_region), mapped
@@ -20,10 +21,6 @@
 
 typedef uint32_t guest_addr_t;
 
-#define GUEST_FLASH_BASE 0x00010000u
-#define GUEST_FLASH_SIZE 0x00400000u
-#define GUEST_RAM_BASE 0x20000000u
-#define GUEST_RAM_SIZE 0x00100000u
 #define GUEST_STACK_BASE 0x2f000000u
 #define GUEST_STACK_SIZE 0x00020000u
 #define GUEST_RETURN_TRAP 0x2fff0000u
@@ -39,8 +36,8 @@ typedef uint32_t guest_addr_t;
 /* What a driver entry point returns when the guest faulted in it. */
 #define BLOB_ERR_FAULT (-14)
 
-/* Loads the linked image (an EM_ARM ELF made by blob_link) into a fresh
- * machine, once per process. Returns 0, or -1 with the reason in err. With
+/* Loads the linked image (an EM_ARM ELF made by blob_link, or a firmware
+ * image) into a fresh machine, once per process. Returns 0, or -1 with the reason in err. With
  * $RTOSFUZZ_GUEST_COVERAGE set, that file gets at exit which of the
  * driver's functions and source lines ran (emu/guest_coverage.h). */
 int blob_load(const char *elf_path, char *err, size_t errlen);

@@ -16,6 +16,8 @@
  *    and calling one is a driver fault;
  * 5. the final link at the guest's addresses (guest.ld), without the ARM
  *    mapping symbols ($t, $d), which would otherwise name code in reports.
+ * A linked firmware image (ET_EXEC) is taken as it is: the host serves its
+ * functions named like imports where they are.
  * Exit status 0, or 1 with a message naming the input and the step. */
 #include <errno.h>
 #include <fcntl.h>
@@ -284,26 +286,41 @@ static void parse_args(int argc, char **argv)
             "[--stubs FILE]%s%s", "", "");
 }
 
-/* A linked firmware image carries its own kernel: it is no driver to link. */
-static void refuse_executables(void)
+/* The input's ELF type: ET_REL for an object (an archive counts as one),
+ * ET_EXEC for a linked firmware image. */
+static int input_type(void)
 {
     int fd = open(opt.blob, O_RDONLY);
     Elf *elf = fd < 0 ? NULL : elf_begin(fd, ELF_C_READ, NULL);
     GElf_Ehdr eh;
     if (fd < 0)
         die("%s: cannot open%s", opt.blob, "");
-    if (elf && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &eh) && eh.e_type != ET_REL)
-        die("%s: a linked image, not a driver library or object: give the driver's .a or .o%s", opt.blob, "");
+    int type = elf && elf_kind(elf) == ELF_K_ELF && gelf_getehdr(elf, &eh) ? eh.e_type : ET_REL;
     if (elf)
         elf_end(elf);
     close(fd);
+    if (type != ET_REL && type != ET_EXEC)
+        die("%s: not a driver library, object or firmware image%s", opt.blob, "");
+    return type;
+}
+
+/* A firmware image is linked already: its functions named like imports are
+ * served by the host where they are (emu/blob.c); only the ARM mapping
+ * symbols go. */
+static void take_firmware_image(void)
+{
+    char *copy[] = {(char *)opt.objcopy, "--wildcard", "--strip-symbol=$*", (char *)opt.blob, (char *)opt.out, NULL};
+    run(copy);
 }
 
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     elf_version(EV_CURRENT);
-    refuse_executables();
+    if (input_type() == ET_EXEC) {
+        take_firmware_image();
+        return 0;
+    }
     char *all = work_file("rtosfuzz-driver.o"); /* the name guest.ld knows the driver's code by */
     char *whole[] = {(char *)opt.ld, "-r", "-o", all, "--whole-archive", (char *)opt.blob, "--no-whole-archive", NULL};
     run(whole);
