@@ -131,7 +131,7 @@ static void fault_from(uc_err err)
     bool fetch = err == UC_ERR_FETCH_UNMAPPED || err == UC_ERR_FETCH_PROT;
     guest_addr_t pc = reg(UC_ARM_REG_PC) & ~1u;
     guest_addr_t site = fetch ? reg(UC_ARM_REG_LR) & ~1u : SITE_OF(pc);
-    bool access = err >= UC_ERR_READ_UNMAPPED && err <= UC_ERR_FETCH_UNALIGNED;
+    bool access = err != UC_ERR_INSN_INVALID && err != UC_ERR_EXCEPTION;
     blob_fault(access_kind(err, g.bad_addr), site, "guest %s at 0x%08x (pc 0x%08x): %s",
                access ? "access" : "instruction", (unsigned)(access ? g.bad_addr : pc), (unsigned)pc,
                uc_strerror(err));

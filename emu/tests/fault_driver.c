@@ -1,13 +1,14 @@
 /* Drivers that crash, one way per FAULT value, each inside a function of
  * its own that the finding must name: 1 dereferences NULL, 2 loops
- * forever, 3 calls an import the emulator does not serve. */
+ * forever, 3 calls an import the emulator does not serve, 4 runs an
+ * undefined instruction (a trap left in release code). */
 #include <stdint.h>
 
 #include "aos/kernel.h"
 #include "wifi_driver.h"
 
 #ifndef FAULT
-#error "build with -DFAULT=1 (NULL), 2 (loop) or 3 (unsupported import)"
+#error "build with -DFAULT=1 (NULL), 2 (loop), 3 (unsupported import) or 4 (undefined instruction)"
 #endif
 
 int hal_gpio_write(int pin, int level); /* a board HAL call, not kernel API */
@@ -30,12 +31,15 @@ __attribute__((noinline)) static int wait_for_link(void)
 
 __attribute__((noinline)) static int power_on_radio(void) { return hal_gpio_write(12, 1); }
 
+__attribute__((noinline)) static int check_firmware_version(void) { __builtin_trap(); }
+
 int netmgr_reconnect_wifi(void)
 {
     switch (FAULT) {
     case 1: return read_link_config();
     case 2: return wait_for_link();
-    default: return power_on_radio();
+    case 3: return power_on_radio();
+    default: return check_firmware_version();
     }
 }
 
