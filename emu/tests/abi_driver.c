@@ -64,6 +64,18 @@ static aos_queue_t g_queue;
 static aos_work_t g_work;
 static uint8_t g_queue_buf[64];
 static unsigned g_ran; /* bits of the callbacks that ran with their own arguments */
+static void *g_small;
+
+/* Makes the caller the owner of p, as a wrapper library records its own
+ * caller (aos_alloc_trace). */
+__attribute__((noinline)) static int trace_to_caller(void *p)
+{
+    aos_alloc_trace(p, (uintptr_t)__builtin_return_address(0));
+    return 1;
+}
+
+/* Takes both buffers over: the dump must name this function as their owner. */
+__attribute__((noinline)) static int abi_adopt_buffers(void) { return trace_to_caller(g_buf) + trace_to_caller(g_small); }
 
 static void on_aos_timer(void *timer, void *arg) { g_ran |= (timer == g_aos_timer && arg == &g_sem) << 0; }
 static void on_delayed_action(void *arg) { g_ran |= (arg == &g_mutex) << 1; }
@@ -90,6 +102,8 @@ int abi_aos(void)
     ok |= (aos_schedule_call(on_scheduled_call, &g_queue) == 0) << 7;
     ok |= (aos_post_delayed_action(10, NULL, NULL) == -EINVAL) << 8;
     ok |= (aos_now_ms() >= 200) << 9; /* the sem wait let 20 ms pass after a start past 2^32 ticks */
+    g_small = aos_malloc(16); /* a pool block, g_buf a heap one */
+    ok |= (abi_adopt_buffers() == 2) << 10;
     return ok;
 }
 
@@ -104,5 +118,6 @@ int abi_aos_free(void)
     aos_mutex_free(&g_mutex);
     aos_queue_free(&g_queue);
     aos_work_destroy(&g_work);
+    aos_free(g_small);
     return g_aos_timer == NULL && g_sem == NULL && g_mutex == NULL && g_queue == NULL && g_work == NULL;
 }

@@ -111,12 +111,35 @@ Test(abi, guest_call_sites_own_blocks_and_callbacks_get_guest_pointers)
     cr_assert_eq(fp.timers, 0, "dyn_del and del reached the host's timers");
 }
 
+typedef struct {
+    const char *fn;
+    int n;
+} owner_count_t;
+
+static bool count_owned_by(const k_mm_blk_info_t *b, void *ctx)
+{
+    owner_count_t *c = ctx;
+    char fn[128];
+    symbolize_function(b->owner, fn, sizeof fn);
+    c->n += b->used && b->owner && !strcmp(fn, c->fn);
+    return true;
+}
+
+static int count_blocks_owned_by(const char *fn)
+{
+    owner_count_t c = {fn, 0};
+    k_mm_walk(g_kmm_head, count_owned_by, &c);
+    return c.n;
+}
+
 Test(abi, aos_handles_callbacks_and_errno)
 {
     connect_traced();
     uint32_t held = guest_function("abi_aos");
-    cr_assert_eq(held, 0x3ffu, "each bit a check that held in the guest: got 0x%x", held);
+    cr_assert_eq(held, 0x7ffu, "each bit a check that held in the guest: got 0x%x", held);
     k_timer_advance(100); /* one simulated second: timers, work and the yloop all run */
+    cr_assert_eq(count_blocks_owned_by("abi_adopt_buffers"), 2, "aos_alloc_trace gave a heap and a pool block the "
+                                                                  "owner the guest named");
     uint32_t ran = guest_function("abi_aos_callbacks");
     cr_assert_eq(ran, 0xfu, "timer, delayed action, scheduled call and work ran: got 0x%x", ran);
     cr_assert_eq(guest_function("abi_aos_free"), 1u, "the frees cleared the guest's handles");
