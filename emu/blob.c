@@ -108,7 +108,7 @@ static uint32_t reg(int r)
 
 static void set_reg(int r, uint32_t v) { uc_reg_write(g.uc, r, &v); }
 
-static const char *access_kind(uc_err err, guest_addr_t a)
+static const char *fault_kind(uc_err err, guest_addr_t a)
 {
     bool null = a < NULL_PAGE_END;
     switch (err) {
@@ -132,7 +132,7 @@ static void fault_from(uc_err err)
     guest_addr_t pc = reg(UC_ARM_REG_PC) & ~1u;
     guest_addr_t site = fetch ? reg(UC_ARM_REG_LR) & ~1u : SITE_OF(pc);
     bool access = err != UC_ERR_INSN_INVALID && err != UC_ERR_EXCEPTION;
-    blob_fault(access_kind(err, g.bad_addr), site, "guest %s at 0x%08x (pc 0x%08x): %s",
+    blob_fault(fault_kind(err, g.bad_addr), site, "guest %s at 0x%08x (pc 0x%08x): %s",
                access ? "access" : "instruction", (unsigned)(access ? g.bad_addr : pc), (unsigned)pc,
                uc_strerror(err));
 }
