@@ -159,3 +159,9 @@ drv_fault_fn drv_fault_hook_set(drv_fault_fn fn)
 }
 
 void drv_fault(const char *kind, uintptr_t site, const char *what) { g_fault_hook(kind, site, what); }
+
+/* ---- call traces -------------------------------------------------------- */
+static k_print_fn g_call_trace;
+
+void drv_call_trace_set(k_print_fn print) { g_call_trace = print; }
+k_print_fn drv_call_trace(void) { return g_call_trace; }

@@ -496,6 +496,14 @@ bool blob_function_at(size_t i, const char **name, guest_addr_t *addr, uint32_t 
     return true;
 }
 
+const char *blob_function_containing(guest_addr_t a)
+{
+    for (size_t i = 0; i < g.nsym; i++)
+        if (a >= g.sym[i].addr && a < g.sym[i].addr + g.sym[i].size)
+            return g.sym[i].name;
+    return NULL;
+}
+
 guest_addr_t blob_symbol(const char *name)
 {
     for (size_t i = 0; i < g.nsym; i++)

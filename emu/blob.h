@@ -44,6 +44,8 @@ int blob_load(const char *elf_path, char *err, size_t errlen);
 /* A fresh boot: the guest's writable sections as loaded, no timers, no
  * fault. Call it after the kernel's k_mm_init / k_timer_init. */
 void blob_reset(void);
+/* The name of the image's function holding code address a, or NULL. */
+const char *blob_function_containing(guest_addr_t a);
 /* Address of a function the image defines (Thumb bit clear), or 0. */
 guest_addr_t blob_symbol(const char *name);
 /* The image's i-th function (0-based; Thumb bit clear, size in bytes);

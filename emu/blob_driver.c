@@ -6,6 +6,8 @@
 #include <stdlib.h>
 
 #include "blob.h"
+#include "driver_contract.h"
+#include "imports.h"
 #include "wifi_driver.h"
 
 #ifndef RTOSFUZZ_BLOB_ELF
@@ -39,11 +41,27 @@ static int run(const char *name, const uint32_t *args, int nargs, int absent)
     return blob_faulted() ? BLOB_ERR_FAULT : r;
 }
 
+/* One served import as `show` lists it: the call, its result, its caller. */
+static void print_call(const import_t *imp, const import_call_t *c, uint64_t result)
+{
+    char line[256];
+    size_t n = (size_t)snprintf(line, sizeof line, "    driver: %s(", imp->name);
+    for (int i = 0; imp->args[i] && n < sizeof line; i++)
+        n += (size_t)snprintf(line + n, sizeof line - n, imp->args[i] == 'p' ? "%s0x%08llx" : "%s%llu", i ? ", " : "",
+                              (unsigned long long)c->arg[i]);
+    const char *fn = blob_function_containing(c->site);
+    if (n < sizeof line)
+        snprintf(line + n, sizeof line - n, imp->result == 'v' ? ")" : imp->result == 'p' ? ") = 0x%08llx" : ") = %lld",
+                 imp->result == 't' ? (long long)result : (long long)(int32_t)result);
+    drv_call_trace()("%s  from %s\n", line, fn ? fn : "?");
+}
+
 /* A boot: the guest's RAM as loaded, then its own init if it has one. */
 int hal_wifi_init(void)
 {
     load_once();
     blob_reset();
+    import_trace_set(drv_call_trace() ? print_call : NULL);
     return run("hal_wifi_init", NULL, 0, 0);
 }
 

@@ -523,6 +523,7 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     k_print_set(opts && opts->show ? opts->show : silent);
     k_err_hook_set(record_report);
     drv_fault_hook_set(report_driver_fault);
+    drv_call_trace_set(opts && opts->show ? opts->show : NULL);
     k_fault_reset();
     k_mm_init();
     vm.kernel_used = stats().used;
