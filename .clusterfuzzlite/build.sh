@@ -14,7 +14,7 @@
 # the C++ one. The
 # source lists below mirror kernel/, driver/, model/, fuzz/ and tools/
 # CMakeLists.txt; the kernel's directories are globbed like CMake globs
-# kernel/timer.
+# kernel/timer and kernel/aos.
 #
 # $OUT gets (each fixed-driver target must run clean; see fuzz/oss-fuzz/README.md):
 #   fuzz_mm_fixed       the heap and pool (mm harness)
@@ -102,7 +102,7 @@ command -v "$AR" >/dev/null || AR=llvm-ar
 archive() { local lib=$B/lib/$1; shift; (cd "$B/obj" && "$AR" rcs "$lib" "$@"); }
 
 kernel_objs=()
-for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.c; do
+for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.c "$ROOT"/kernel/aos/*.c; do
   rel=${src#"$ROOT"/}
   obj=kernel_$(basename "$src" .c).o
   case $rel in
@@ -143,7 +143,7 @@ for src in "$ROOT"/tools/common/*.c; do
   mmlog_objs+=("$obj")
 done
 for m in owners symbolize report; do compile mmdump_$m.o tools/mmdump/$m.c; done
-for m in trend svg; do compile mmtrend_$m.o tools/mmtrend/$m.c; done
+for m in series trend svg; do compile mmtrend_$m.o tools/mmtrend/$m.c; done
 compile target_mm_log.o tools/fuzz/fuzz_mm_log.c
 # The seed compiler runs here, during the build: a plain host program, no
 # sanitizer, no engine (fuzz/oss-fuzz/compile_seeds.c).
@@ -161,7 +161,7 @@ for d in "${drivers[@]}"; do
 done
 archive libmmlog.a "${mmlog_objs[@]}"
 archive libmmdump.a mmdump_owners.o mmdump_symbolize.o mmdump_report.o
-archive libmmtrend.a mmtrend_trend.o mmtrend_svg.o
+archive libmmtrend.a mmtrend_series.o mmtrend_trend.o mmtrend_svg.o
 
 # ---- libdw, statically --------------------------------------------------------
 # pkg-config's static list, each library as its .a where there is one. The C

@@ -43,3 +43,5 @@ rate[blob]=$(execs_per_sec "$build/fuzz/fuzz_system_blob_fixed" "$work/seeds/sys
 printf '  %-16s %12s %9.1f%%  (%.1f%% of system)\n' system_blob "${rate[blob]}" \
   "$(awk -v a="${rate[blob]}" -v b="${rate[empty]}" 'BEGIN {print 100*a/b}')" \
   "$(awk -v a="${rate[blob]}" -v b="${rate[system]}" 'BEGIN {print 100*a/b}')"
+bash bench/bench_check_cost.sh "$build" "$replay"
+bash bench/bench_after_finding.sh "$build" build/afl "$replay"

@@ -39,9 +39,15 @@ endfunction()
 # Builds a test copy of the kernel with one seeded bug and runs a suite
 # against it: the test passes only if the output shows the oracle meant to
 # catch that bug (EXPECT), i.e. the check is proven able to fail.
+# With PATCH <file> instead of KERNEL_DEFINE, the seeded bug is a patch
+# applied to a copy of one kernel source (rtosfuzz_patched_kernel_library).
 function(rtosfuzz_negative_control bug)
-  cmake_parse_arguments(N "" "KERNEL_DEFINE;FILTER;EXPECT" "SOURCES" ${ARGN})
-  rtosfuzz_kernel_library(rtos_kernel_${bug} ${N_KERNEL_DEFINE})
+  cmake_parse_arguments(N "" "KERNEL_DEFINE;PATCH;FILTER;EXPECT" "SOURCES" ${ARGN})
+  if(N_PATCH)
+    rtosfuzz_patched_kernel_library(rtos_kernel_${bug} ${N_PATCH})
+  else()
+    rtosfuzz_kernel_library(rtos_kernel_${bug} ${N_KERNEL_DEFINE})
+  endif()
   add_executable(negctl_${bug} ${N_SOURCES} ${RTOSFUZZ_UNIT_SUPPORT})
   target_include_directories(negctl_${bug} PRIVATE ${CMAKE_SOURCE_DIR}/unit/support ${RTOSFUZZ_KERNEL_INCLUDE} ${CMAKE_SOURCE_DIR}/kernel/mm)
   target_link_libraries(negctl_${bug} PRIVATE rtos_kernel_${bug} PkgConfig::CRITERION)

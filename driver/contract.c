@@ -5,17 +5,38 @@
 #include <string.h>
 
 #include "driver_contract.h"
+#include "k_loop.h"
 #include "k_port.h"
 
 /* A driver without hal_wifi_init has an empty baseline. */
 __attribute__((weak)) int hal_wifi_init(void) { return 0; }
 
-int drv_boot(tick_t start_tick)
+/* Active timers of the settled post-init state: settling waits for no more. */
+static size_t g_baseline_active;
+
+void drv_kernel_reset(tick_t start_tick)
 {
     k_fault_reset();
     k_mm_init();
+    k_mm_set_quarantine(g_kmm_head, RHINO_CONFIG_MM_QUARANTINE);
     k_timer_init(start_tick);
-    return hal_wifi_init();
+    g_baseline_active = 0;
+}
+
+static size_t active_timers(void);
+
+int drv_init(void)
+{
+    int rc = hal_wifi_init();
+    krhino_timer_task_run(); /* what init queued takes effect: its periodic timers run */
+    g_baseline_active = active_timers();
+    return rc;
+}
+
+int drv_boot(tick_t start_tick)
+{
+    drv_kernel_reset(start_tick);
+    return drv_init();
 }
 
 static bool count_timer(const ktimer_t *t, void *ctx)
@@ -23,6 +44,34 @@ static bool count_timer(const ktimer_t *t, void *ctx)
     drv_footprint_t *fp = ctx;
     fp->timers++;
     fp->active_timers += t->timer_state == TIMER_ACTIVE;
+    return true;
+}
+
+void drv_count_kind(size_t kinds[K_MM_KIND_COUNT], const k_mm_blk_info_t *blk)
+{
+    if (blk->used && (unsigned)blk->kind < K_MM_KIND_COUNT)
+        kinds[blk->kind]++;
+}
+
+size_t drv_describe_kinds(const size_t now[K_MM_KIND_COUNT], const size_t base[K_MM_KIND_COUNT],
+                          char buf[DRV_KINDS_TEXT_MAX])
+{
+    size_t moved = 0, at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < K_MM_KIND_COUNT; k++) {
+        long d = (long)now[k] - (long)base[k];
+        if (d == 0)
+            continue;
+        /* at most 2 + 20 + 1 + 11 bytes each: DRV_KINDS_TEXT_MAX holds them all */
+        at += (size_t)snprintf(buf + at, DRV_KINDS_TEXT_MAX - at, "%s%+ld %s", moved++ ? ", " : "", d,
+                               k_mm_kind_name((k_mm_kind_t)k));
+    }
+    return moved;
+}
+
+static bool count_object(const k_mm_blk_info_t *b, void *ctx)
+{
+    drv_count_kind(((drv_footprint_t *)ctx)->objects, b);
     return true;
 }
 
@@ -35,13 +84,20 @@ void drv_footprint(drv_footprint_t *fp)
     fp->pool_used = st.pool_used;
     fp->used_blocks = st.used_blocks;
     k_timer_walk(count_timer, fp);
+    k_mm_walk(g_kmm_head, count_object, fp);
+    fp->pending = k_loop_pending();
+}
+
+static size_t active_timers(void)
+{
+    drv_footprint_t fp;
+    drv_footprint(&fp);
+    return fp.active_timers;
 }
 
 static bool system_is_quiet(void)
 {
-    drv_footprint_t fp;
-    drv_footprint(&fp);
-    return k_timer_queued() == 0 && fp.active_timers == 0;
+    return k_timer_queued() == 0 && active_timers() <= g_baseline_active && k_loop_pending() == 0;
 }
 
 uint32_t drv_settle(uint32_t max_ticks)
@@ -49,7 +105,7 @@ uint32_t drv_settle(uint32_t max_ticks)
     uint32_t n = 0;
     while (n < max_ticks && !system_is_quiet()) {
         /* straight to the next thing the timer task has to do */
-        tick_t due = k_timer_queued() ? 1 : k_timer_ticks_to_next_due();
+        tick_t due = k_timer_ticks_to_next_due();
         tick_t step = due == 0 ? 1 : due < max_ticks - n ? due : max_ticks - n;
         k_timer_advance(step);
         n += step;
@@ -63,9 +119,12 @@ bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *ba
     long dpool = (long)now->pool_used - (long)base->pool_used;
     long dblocks = (long)now->used_blocks - (long)base->used_blocks;
     long dtimers = (long)now->timers - (long)base->timers;
-    snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active)",
-             dheap, dblocks, dpool, dtimers, now->active_timers);
-    return dheap || dpool || dblocks || dtimers || now->active_timers != base->active_timers;
+    char kinds[DRV_KINDS_TEXT_MAX];
+    size_t moved = drv_describe_kinds(now->objects, base->objects, kinds);
+    snprintf(buf, len, "heap UsedSz %+ld bytes (%+ld blocks), pool UsedSz %+ld bytes, timers %+ld (%zu active); objects: %s",
+             dheap, dblocks, dpool, dtimers, now->active_timers, moved ? kinds : "none moved");
+    return dheap || dpool || dblocks || dtimers || moved || now->active_timers != base->active_timers ||
+           now->pending != base->pending;
 }
 
 /* ---- block snapshots ---------------------------------------------------- */

@@ -4,7 +4,10 @@
  * Everything else is shared.
  *
  * Connect allocates a station (heap), a scan buffer (heap), rx/tx
- * descriptors (pool-sized) and five dynamic timers; the timers then drive
+ * descriptors (pool-sized) and five dynamic timers, as vendor code does
+ * with both APIs: four rhino timers (krhino_timer_dyn_create) and the DHCP
+ * retry timer through the AliOS aos API (aos_timer_create); the deferred
+ * cleanup timer is an aos timer too. The timers then drive
  * scan -> auth -> assoc -> connected, DHCP retries and beacon-loss
  * detection as ticks pass. Suspend stops and deletes the timers and frees
  * the buffers; the scan buffer is released by a deferred cleanup timer,
@@ -26,8 +29,11 @@
 #define TX_DESC_LEN 16
 #define FW_IMAGE_LEN 1024
 
+#define MS_PER_TICK (1000u / RHINO_CONFIG_TICKS_PER_SECOND)
+
 typedef struct {
-    ktimer_t *scan, *auth, *assoc, *dhcp, *beacon;
+    ktimer_t *scan, *auth, *assoc, *beacon;
+    aos_timer_t dhcp; /* an aos timer: the handle is a ktimer_t * */
     uint8_t *scan_buf;
     uint8_t *rx_desc;
     uint8_t *tx_desc;
@@ -43,6 +49,7 @@ static struct {
 } g_wifi;
 
 wifi_state_t wifi_sim_state(void) { return g_wifi.state; }
+
 void wifi_sim_ap_power(bool on) { g_wifi.ap_up = on; }
 
 const char *wifi_sim_state_name(wifi_state_t s)
@@ -88,7 +95,7 @@ static void assoc_done(void *timer, void *arg)
         return;
     g_wifi.state = WIFI_CONNECTED;
     sta->dhcp_tries = 0;
-    krhino_timer_start(sta->dhcp);
+    aos_timer_start(&sta->dhcp);
     krhino_timer_start(sta->beacon);
 }
 
@@ -96,7 +103,7 @@ static void dhcp_retry(void *timer, void *arg)
 {
     station_t *sta = g_wifi.sta;
     if (sta && ++sta->dhcp_tries >= WIFI_DHCP_TRIES)
-        krhino_timer_stop(timer); /* lease obtained */
+        krhino_timer_stop(timer); /* lease obtained; aos passes the ktimer_t * */
 }
 
 static void beacon_check(void *timer, void *arg)
@@ -107,11 +114,13 @@ static void beacon_check(void *timer, void *arg)
     /* Beacon loss: drop the link and go back to scanning. */
     sta->beacons_missed++;
     g_wifi.state = WIFI_CONNECTING;
-    krhino_timer_stop(sta->dhcp);
+    aos_timer_stop(&sta->dhcp);
     krhino_timer_stop(timer);
     krhino_timer_start(sta->scan);
 }
 
+/* An aos one-shot timer's callback: it deletes its own timer through the
+ * ktimer_t * aos passes it, as vendor code mixing both APIs does. */
 static void release_scan_buffer(void *timer, void *buf)
 {
     aos_free(buf);
@@ -127,15 +136,22 @@ static void timer_stop_and_delete(ktimer_t *t)
     post_until_queued(krhino_timer_dyn_del, t);
 }
 
+/* aos_timer_free ignores a full timer queue (AliOS drops the DYN_DEL
+ * result), so the handle's ktimer_t is deleted the rhino way. */
+static void aos_timer_stop_and_delete(aos_timer_t *t)
+{
+    timer_stop_and_delete(*t);
+    *t = NULL;
+}
+
 /* Frees the scan buffer after WIFI_CLEANUP_TICKS, or now if no timer can
  * be had for it. */
 static void release_scan_buffer_later(uint8_t *buf)
 {
-    ktimer_t *t;
+    aos_timer_t t;
     if (!buf)
         return;
-    if (krhino_timer_dyn_create(&t, "wifi_cleanup", release_scan_buffer, WIFI_CLEANUP_TICKS, 0, buf, 1) !=
-        RHINO_SUCCESS)
+    if (aos_timer_new_ext(&t, release_scan_buffer, buf, WIFI_CLEANUP_TICKS * MS_PER_TICK, false, true) != 0)
         aos_free(buf);
 }
 
@@ -144,7 +160,7 @@ static void station_free(station_t *sta)
     timer_stop_and_delete(sta->scan);
     timer_stop_and_delete(sta->auth);
     timer_stop_and_delete(sta->assoc);
-    timer_stop_and_delete(sta->dhcp);
+    aos_timer_stop_and_delete(&sta->dhcp);
 #if WIFI_SIM_BUGS & WIFI_BUG_SUSPEND_LEAK
     /* VENDOR BUG: the beacon-loss monitor is neither stopped nor deleted:
      * one live, periodic timer leaks on every suspend. */
@@ -155,6 +171,13 @@ static void station_free(station_t *sta)
     aos_free(sta->rx_desc);
     release_scan_buffer_later(sta->scan_buf);
     aos_free(sta);
+}
+
+const char *wifi_sim_timer_name(const ktimer_t *t)
+{
+    if (t->cb == dhcp_retry)
+        return "wifi_dhcp";
+    return t->cb == release_scan_buffer ? "wifi_cleanup" : t->name;
 }
 
 kstat_t wifi_sim_start_beacon_monitor(ktimer_t **t)
@@ -172,14 +195,13 @@ static int station_create_timers(station_t *sta)
         (st = krhino_timer_dyn_create(&sta->auth, "wifi_auth", auth_done, WIFI_AUTH_TICKS, 0, &g_wifi, 0)) ||
         (st = krhino_timer_dyn_create(&sta->assoc, "wifi_assoc", assoc_done, WIFI_ASSOC_TICKS, 0, &g_wifi, 0)))
         return error_of(st);
-    st = krhino_timer_dyn_create(&sta->dhcp, "wifi_dhcp", dhcp_retry, WIFI_DHCP_RETRY_TICKS,
-                                 WIFI_DHCP_RETRY_TICKS, &g_wifi, 0);
-    if (st) {
+    /* Without AOS_TIMER_AUTORUN nothing is posted: only the allocation can fail. */
+    if (aos_timer_create(&sta->dhcp, dhcp_retry, &g_wifi, WIFI_DHCP_RETRY_TICKS * MS_PER_TICK, AOS_TIMER_REPEAT)) {
 #if WIFI_SIM_BUGS & WIFI_BUG_ERROR_PATH_LEAK
         /* VENDOR BUG: this error path forgets the rx descriptor. */
         sta->rx_desc = NULL;
 #endif
-        return error_of(st);
+        return WIFI_ERR_NOMEM;
     }
     st = wifi_sim_start_beacon_monitor(&sta->beacon);
     return st ? error_of(st) : 0;

@@ -24,6 +24,9 @@ const char *wifi_sim_state_name(wifi_state_t s);
 /* The access point: powering it off makes scans fail and, once connected,
  * the beacon monitor notice the loss and go back to scanning. */
 void wifi_sim_ap_power(bool on);
+/* The driver's name for one of its timers ("wifi_dhcp", "wifi_scan", ...):
+ * the rhino name, or for its aos timers (all named "AOS") the role. */
+const char *wifi_sim_timer_name(const ktimer_t *t);
 /* The function that creates the beacon-loss monitor timer — the owner the
  * heap dump must name for the vendor driver's leaked timer. */
 kstat_t wifi_sim_start_beacon_monitor(ktimer_t **t);

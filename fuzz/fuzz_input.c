@@ -40,13 +40,24 @@ static const op_spec_t specs[OP_COUNT] = {
     [OP_SUSPEND] = {"suspend", 0, {0}, {0}},
     [OP_AP] = {"ap", 1, {ARG_ONOFF}, {"on"}},
     [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {"point", "in"}},
+    [OP_ATIMER_CREATE] = {"atimer_create", 3, {ARG_ASLOT, ARG_MS, ARG_OPTIONS}, {"slot", "ms", "options"}},
+    [OP_ATIMER_START] = {"atimer_start", 1, {ARG_ASLOT}, {"slot"}},
+    [OP_ATIMER_STOP] = {"atimer_stop", 1, {ARG_ASLOT}, {"slot"}},
+    [OP_ATIMER_CHANGE] = {"atimer_change", 2, {ARG_ASLOT, ARG_MS}, {"slot", "ms"}},
+    [OP_ATIMER_FREE] = {"atimer_free", 1, {ARG_ASLOT}, {"slot"}},
+    [OP_ACTION_POST] = {"action_post", 2, {ARG_ACTION, ARG_MS}, {"arg", "ms"}},
+    [OP_ACTION_CANCEL] = {"action_cancel", 2, {ARG_ACTION, ARG_MS}, {"arg", "ms"}},
 };
 
 /* The ops each harness runs, in opcode order. */
 static const op_code_t mm_ops[] = {OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE,
                                    OP_DOUBLE_FREE, OP_FOREIGN_FREE, OP_INTERIOR_FREE, OP_FAULT};
-static const op_code_t timer_ops[] = {OP_TCREATE, OP_TDYN_CREATE, OP_TSTART, OP_TSTOP, OP_TCHANGE, OP_TARG,
-                                      OP_TDEL, OP_TDYN_DEL, OP_TICK, OP_TICKS, OP_TASK_RUN, OP_FAULT};
+/* New ops go at the end: the opcodes of the older ones stay. */
+static const op_code_t timer_ops[] = {OP_TCREATE,       OP_TDYN_CREATE,  OP_TSTART,      OP_TSTOP,
+                                      OP_TCHANGE,       OP_TARG,         OP_TDEL,        OP_TDYN_DEL,
+                                      OP_TICK,          OP_TICKS,        OP_TASK_RUN,    OP_FAULT,
+                                      OP_ATIMER_CREATE, OP_ATIMER_START, OP_ATIMER_STOP, OP_ATIMER_CHANGE,
+                                      OP_ATIMER_FREE,   OP_ACTION_POST,  OP_ACTION_CANCEL};
 static const op_code_t system_ops[] = {OP_MALLOC, OP_REALLOC, OP_FREE, OP_CONNECT, OP_SUSPEND,
                                        OP_AP, OP_SLEEP, OP_TICK, OP_FAULT};
 
@@ -142,6 +153,15 @@ size_t fuzz_op_size(const fuzz_op_t *op)
     return 0;
 }
 
+#define MS_ANY 0xFFu /* the ARG_MS code of -1 */
+
+static int64_t ms_of_code(uint8_t b)
+{
+    if (b == MS_ANY)
+        return -1;
+    return b < 0xF0 ? (int64_t)b * 7 : (int64_t)(b - 0xEF) * 1000;
+}
+
 static tick_t ticks_of_code(uint8_t b)
 {
     if (b == 0)
@@ -171,6 +191,10 @@ uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
         return code == OP_TICKS ? (1u + b) * 64u : (1u + b) * 100u;
     case ARG_POINT: return b % 3u;
     case ARG_NTH: return 1 + b % 16u;
+    case ARG_ASLOT: return 8 + b % 4u;
+    case ARG_MS: return (uint64_t)ms_of_code(b);
+    case ARG_OPTIONS:
+    case ARG_ACTION: return b % 4u;
     default: return b;
     }
 }
@@ -200,6 +224,8 @@ void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len)
             at = append(buf, len, at, " %s=%zu", label, fuzz_op_size(op));
         else if (s->kind[i] == ARG_POINT)
             at = append(buf, len, at, " %s=%s", label, point_names[fuzz_arg_value(op->code, i, op)]);
+        else if (s->kind[i] == ARG_MS)
+            at = append(buf, len, at, " %s=%lld", label, (long long)ms_of_code(op->arg[i]));
         else
             at = append(buf, len, at, " %s=%llu", label, (unsigned long long)fuzz_arg_value(op->code, i, op));
     }
@@ -310,6 +336,10 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
             }
         return text_error(c, "fault point '%s': expected heap, pool or timerq", text);
     }
+    if (k == ARG_MS && !strcmp(text, "-1")) {
+        *b = MS_ANY;
+        return true;
+    }
     if (!parse_number(text, &v))
         return text_error(c, "'%s' is not a number", text);
     bool ok;
@@ -339,6 +369,13 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
         *b = (uint8_t)(v / unit - 1);
         break;
     }
+    case ARG_ASLOT: ok = v >= 8 && v < 12; *b = (uint8_t)(v - 8); break;
+    case ARG_MS:
+        ok = (v % 7 == 0 && v / 7 < 0xF0) || (v % 1000 == 0 && v >= 1000 && v <= 15000);
+        *b = (uint8_t)(v % 7 == 0 && v / 7 < 0xF0 ? v / 7 : v / 1000 + 0xEF);
+        break;
+    case ARG_OPTIONS:
+    case ARG_ACTION: ok = v < 4; *b = (uint8_t)v; break;
     default: ok = v <= 255; *b = (uint8_t)v; break;
     }
     return ok ? true : text_error(c, "%s: value %s is out of range for '%s'", specs[code].name, text,

@@ -16,7 +16,7 @@
  *   the program, and so does the MAX_OPS-th op.
  *
  * The same program prints as a listing and is written as text in that form
- * (corpus/README.md); fuzz_text_compile turns text back into bytes. */
+ * (README.md, "Fuzzing"); fuzz_text_compile turns text back into bytes. */
 #ifndef FUZZ_INPUT_H
 #define FUZZ_INPUT_H
 
@@ -43,6 +43,8 @@ typedef enum {
     OP_TICK, OP_TICKS, OP_TASK_RUN, OP_SLEEP,
     OP_CONNECT, OP_SUSPEND, OP_AP,
     OP_FAULT,
+    OP_ATIMER_CREATE, OP_ATIMER_START, OP_ATIMER_STOP, OP_ATIMER_CHANGE, OP_ATIMER_FREE,
+    OP_ACTION_POST, OP_ACTION_CANCEL,
     OP_COUNT
 } op_code_t;
 
@@ -60,6 +62,11 @@ typedef enum {
     ARG_POINT,  /* fault point: b % 3 */
     ARG_NTH,    /* 1..16 calls from now */
     ARG_ONOFF,  /* b & 1 */
+    ARG_ASLOT,  /* aos timer slot 8..11 */
+    ARG_MS,     /* b * 7 ms (b < 0xF0), (b - 0xEF) * 1000 ms, or -1 (0xFF): a cancel
+                 * of any ms; for a timer, (uint32_t)-1 ms */
+    ARG_OPTIONS, /* aos_timer_create options: b % 4 (AOS_TIMER_AUTORUN | AOS_TIMER_REPEAT) */
+    ARG_ACTION, /* the arg of a delayed action: 0..3 */
 } arg_kind_t;
 
 typedef struct {

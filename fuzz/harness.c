@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aos/kernel.h"
+#include "aos/yloop.h"
 #include "checker.h"
 #include "driver_contract.h"
 #include "harness.h"
@@ -33,6 +34,7 @@ static struct {
     post_count_t posts;
     ktimer_t static_timer[MODEL_STATIC_TIMERS];
     ktimer_t *tptr[MODEL_TIMERS];
+    aos_timer_t ah[MODEL_TIMERS]; /* the aos slots' handles */
     model_firing_t got[MODEL_MAX_FIRINGS + 1];
     size_t ngot;
     /* kernel error reports */
@@ -68,6 +70,7 @@ static check_view_t view(unsigned step)
         .ptr = vm.ptr,
         .timers = vm.h == HARNESS_TIMER ? &vm.tm : NULL,
         .tptr = vm.tptr,
+        .delayed_actions = vm.h == HARNESS_TIMER ? vm.tm.nactions : -1,
         .driver_may_hold_blocks = vm.h == HARNESS_SYSTEM,
         .kernel_used = vm.kernel_used,
         .peak_used = vm.h == HARNESS_SYSTEM ? 0 : vm.peak,
@@ -304,7 +307,8 @@ static void op_fault(unsigned step, const fuzz_op_t *op)
 }
 
 /* ---- timers ----------------------------------------------------------------- */
-static const char *const timer_names[MODEL_TIMERS] = {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"};
+static const char *const timer_names[MODEL_TIMERS] = {"t0", "t1", "t2", "t3", "t4", "t5",
+                                                      "t6", "t7", "a8", "a9", "a10", "a11"};
 
 static int slot_of_timer(const void *timer)
 {
@@ -319,19 +323,34 @@ static kstat_t kernel_callback_action(int s, ktimer_t *self)
     switch (model_cb_action(s)) {
     case CB_STOP_SELF: return krhino_timer_stop(self);
     case CB_START_NEXT_STATIC: return krhino_timer_start(&vm.static_timer[model_next_static(s)]);
-    case CB_DELETE_SELF: return model_slot_is_dyn(s) ? krhino_timer_dyn_del(self) : krhino_timer_del(self);
+    case CB_DELETE_SELF:
+        if (model_slot_is_aos(s)) {
+            aos_timer_free(&vm.ah[s]);
+            return RHINO_SUCCESS;
+        }
+        return model_slot_is_dyn(s) ? krhino_timer_dyn_del(self) : krhino_timer_del(self);
     default: return RHINO_SUCCESS;
     }
+}
+
+/* One too many is kept, so check_firings sees the difference. */
+static void record_firing(int slot, uint32_t arg, kstat_t action)
+{
+    if (vm.ngot < MODEL_MAX_FIRINGS + 1)
+        vm.got[vm.ngot++] = (model_firing_t){slot, arg, krhino_sys_tick_get(), action};
 }
 
 static void harness_timer_fired(void *timer, void *arg)
 {
     int s = slot_of_timer(timer);
-    if (s < 0 || vm.ngot == MODEL_MAX_FIRINGS + 1)
-        return; /* an unknown timer, or one too many: check_firings reports the difference */
-    model_firing_t *f = &vm.got[vm.ngot++];
-    *f = (model_firing_t){s, (uint32_t)(uintptr_t)arg, krhino_sys_tick_get(), RHINO_SUCCESS};
-    f->action = kernel_callback_action(s, timer);
+    if (s < 0)
+        return; /* an unknown timer: check_firings reports the missing firing */
+    record_firing(s, (uint32_t)(uintptr_t)arg, kernel_callback_action(s, timer));
+}
+
+static void harness_action_fired(void *arg)
+{
+    record_firing(MODEL_TIMERS + (int)(uintptr_t)arg, (uint32_t)(uintptr_t)arg, RHINO_SUCCESS);
 }
 
 /* Once the model has deleted a dynamic timer, the kernel has freed it. */
@@ -435,6 +454,81 @@ static void op_timer_call(unsigned step, const fuzz_op_t *op)
     check_status(step, fuzz_op_name(op->code), want, got);
 }
 
+/* ---- the aos layer ------------------------------------------------------------ */
+static void op_atimer_create(unsigned step, const fuzz_op_t *op)
+{
+    int s = (int)fuzz_arg_value(op->code, 0, op);
+    uint32_t ms = (uint32_t)fuzz_arg_value(op->code, 1, op), options = (uint32_t)fuzz_arg_value(op->code, 2, op);
+    if (vm.tm.t[s].created)
+        return; /* the slot keeps its timer, even one leaked by aos_timer_free */
+    k_mm_stats_t before = stats();
+    model_step_begins();
+    int want = model_aos_timer_create(&vm.tm, s, ms, options, next_call_fails(K_FAULT_HEAP_ALLOC));
+    int got = aos_timer_create(&vm.ah[s], harness_timer_fired, (void *)(uintptr_t)s, ms, options);
+    check_errno(step, "aos_timer_create", want, got);
+    if (got == 0)
+        vm.tptr[s] = vm.ah[s];
+    k_mm_stats_t after = stats();
+    if (want == -EPERM) /* the START post failed: the block existed, if only briefly */
+        note_used(before.used + predicted_heap_cost(sizeof(ktimer_t)));
+    if (got != 0)
+        check_unchanged(step, "aos_timer_create", &before, &after);
+    else
+        check_accounting_delta(step, &before, &after, (long)heap_cost_of(vm.tptr[s]), 0);
+    note_used(after.used);
+}
+
+static void op_atimer_call(unsigned step, const fuzz_op_t *op)
+{
+    int s = (int)fuzz_arg_value(op->code, 0, op);
+    uint32_t ms = op->code == OP_ATIMER_CHANGE ? (uint32_t)fuzz_arg_value(op->code, 1, op) : 0;
+    model_step_begins();
+    int want, got = 0;
+    switch (op->code) {
+    case OP_ATIMER_START:
+        want = model_aos_timer_call(&vm.tm, ACMD_START, s, 0);
+        got = aos_timer_start(&vm.ah[s]);
+        break;
+    case OP_ATIMER_STOP:
+        want = model_aos_timer_call(&vm.tm, ACMD_STOP, s, 0);
+        got = aos_timer_stop(&vm.ah[s]);
+        break;
+    case OP_ATIMER_CHANGE:
+        want = model_aos_timer_call(&vm.tm, ACMD_CHANGE, s, ms);
+        got = aos_timer_change(&vm.ah[s], ms);
+        break;
+    default: /* OP_ATIMER_FREE */
+        want = model_aos_timer_call(&vm.tm, ACMD_FREE, s, 0);
+        aos_timer_free(&vm.ah[s]);
+        break;
+    }
+    check_errno(step, fuzz_op_name(op->code), want, got);
+}
+
+static void op_action_post(unsigned step, const fuzz_op_t *op)
+{
+    uint32_t arg = (uint32_t)fuzz_arg_value(op->code, 0, op);
+    int ms = (int)(int64_t)fuzz_arg_value(op->code, 1, op);
+    if (vm.tm.nactions == MODEL_ACTIONS)
+        return; /* the model keeps so many at most */
+    k_mm_stats_t before = stats();
+    int want = model_action_post(&vm.tm, ms, arg, next_call_fails(K_FAULT_HEAP_ALLOC));
+    int got = aos_post_delayed_action(ms, harness_action_fired, (void *)(uintptr_t)arg);
+    check_errno(step, "aos_post_delayed_action", want, got);
+    k_mm_stats_t after = stats();
+    if (got != 0)
+        check_unchanged(step, "aos_post_delayed_action", &before, &after);
+    note_used(after.used);
+}
+
+static void op_action_cancel(const fuzz_op_t *op)
+{
+    uint32_t arg = (uint32_t)fuzz_arg_value(op->code, 0, op);
+    int ms = (int)(int64_t)fuzz_arg_value(op->code, 1, op);
+    model_action_cancel(&vm.tm, ms, arg);
+    aos_cancel_delayed_action(ms, harness_action_fired, (void *)(uintptr_t)arg);
+}
+
 /* Ticks in lockstep with the model. Ticks the model expects to be idle
  * pass in one step on both sides; a kernel firing among them is a
  * mismatch all the same. */
@@ -459,10 +553,20 @@ static void op_ticks(unsigned step, tick_t n)
     }
 }
 
+/* Whether the oracles run. Without them (RTOSFUZZ_UNCHECKED set) the
+ * same ops still reach the same kernel and driver, settle included: the
+ * floor `./rtosfuzz bench fuzz` measures the checked harness against. */
+static bool g_checking = true;
+
 /* ---- the driver ---------------------------------------------------------------- */
 static void settle_and_check_quiescence(unsigned step)
 {
+    /* A misuse inside the call comes first, before what it leaves behind. */
+    check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
+    vm.reports = 0;
     drv_settle(RTOSFUZZ_SETTLE_TICKS);
+    if (!g_checking)
+        return;
     check_view_t v = view(step);
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
 }
@@ -510,6 +614,13 @@ static void run_op(unsigned step, const fuzz_op_t *op)
             wifi_sim_ap_power(fuzz_arg_value(op->code, 0, op));
         break;
     case OP_FAULT: op_fault(step, op); break;
+    case OP_ATIMER_CREATE: op_atimer_create(step, op); break;
+    case OP_ATIMER_START:
+    case OP_ATIMER_STOP:
+    case OP_ATIMER_CHANGE:
+    case OP_ATIMER_FREE: op_atimer_call(step, op); break;
+    case OP_ACTION_POST: op_action_post(step, op); break;
+    case OP_ACTION_CANCEL: op_action_cancel(op); break;
     default: break;
     }
 }
@@ -524,14 +635,12 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     k_err_hook_set(record_report);
     drv_fault_hook_set(report_driver_fault);
     drv_call_trace_set(opts && opts->show ? opts->show : NULL);
-    k_fault_reset();
-    k_mm_init();
+    drv_kernel_reset(vm.hdr.start_tick);
     vm.kernel_used = stats().used;
     vm.peak = stats().maxused;
-    k_timer_init(vm.hdr.start_tick);
     model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);
     if (h == HARNESS_SYSTEM) {
-        hal_wifi_init();
+        drv_init();
         if (wifi_sim_ap_power)
             wifi_sim_ap_power(true);
     }
@@ -541,7 +650,8 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
             k_fault_fail_at((k_fault_point_t)vm.hdr.fault[i].point, vm.hdr.fault[i].nth);
     checker_set_listing(print_listing, NULL);
     check_view_t v = view(0);
-    vm.driver_base = checker_baseline_take(&v);
+    if (g_checking)
+        vm.driver_base = checker_baseline_take(&v);
 }
 
 static void show_op(k_print_fn out, unsigned step, const fuzz_op_t *op)
@@ -567,17 +677,26 @@ static void show_model_view(k_print_fn out)
                 t->active ? "ACTIVE  " : "DEACTIVE", (unsigned long long)t->first, (unsigned long long)t->round,
                 (unsigned long long)t->match, (unsigned)t->fires);
     }
+    for (int i = 0; vm.h == HARNESS_TIMER && i < vm.tm.nactions; i++)
+        out("    delayed action arg %u ms %d due at %lld ms\n", (unsigned)vm.tm.action[i].arg, vm.tm.action[i].ms,
+            vm.tm.action[i].timeout_ms);
 }
 
-/* $RTOSFUZZ_SUPPRESS names a file of known signatures (a campaign's). */
-static void load_suppressions_once(void)
+/* $RTOSFUZZ_SUPPRESS names a file of known signatures (a campaign's);
+ * $RTOSFUZZ_UNCHECKED turns the oracles off (a benchmark's floor only). */
+static void read_environment_once(void)
 {
-    static bool loaded;
-    const char *path = getenv("RTOSFUZZ_SUPPRESS");
-    if (loaded || !path)
+    static bool read;
+    if (read)
         return;
-    loaded = true;
-    checker_suppress_file(path);
+    read = true;
+    const char *path = getenv("RTOSFUZZ_SUPPRESS");
+    if (path)
+        checker_suppress_file(path);
+    if (getenv("RTOSFUZZ_UNCHECKED")) {
+        g_checking = false;
+        fprintf(stderr, "rtosfuzz: RTOSFUZZ_UNCHECKED is set: no oracle runs, no bug can be found\n");
+    }
 }
 
 unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const harness_opts_t *opts)
@@ -588,7 +707,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     fuzz_read_header(&r, &hdr);
     bool keep_going = opts && (opts->show || opts->report_only);
     checker_set_output(opts && opts->show ? opts->show : opts && opts->quiet ? silent : NULL, !keep_going);
-    load_suppressions_once();
+    read_environment_once();
     boot(h, &hdr, opts);
     vm.data = data;
     vm.size = size;
@@ -602,10 +721,11 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         if (opts && opts->show)
             show_op(opts->show, step, &op);
         run_op(step, &op);
-        if (op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
+        if (g_checking && op.code != OP_DOUBLE_FREE && op.code != OP_FOREIGN_FREE && op.code != OP_INTERIOR_FREE)
             check_misuse(step, RHINO_SUCCESS, vm.reports, vm.report_err, vm.report_addr);
         check_view_t v = view(step);
-        check_step(&v);
+        if (g_checking)
+            check_step(&v);
         if (opts && opts->show)
             show_model_view(opts->show);
         if (checker_findings())

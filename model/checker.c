@@ -61,34 +61,86 @@ void checker_set_output(k_print_fn out, bool abort_on_finding)
 unsigned checker_findings(void) { return g_report.findings; }
 const char *checker_first_signature(void) { return g_report.findings ? g_report.first_signature : ""; }
 
+typedef enum { OBJ_HEAP, OBJ_POOL, OBJ_STATIC_TIMER } obj_home_t;
+
 typedef struct {
     uintptr_t addr, owner;
     size_t size;
     k_mm_kind_t kind;
-    bool in_pool;
-    const char *fault; /* not a block: driver code that faulted this way at owner */
+    obj_home_t home;
+    uint32_t trace; /* its trace record (k_trace.h), 0 = none */
+    const char *role; /* how it is involved ("the block hit", ...), NULL = plainly */
 } finding_obj_t;
+
+/* What a finding blames beyond its objects: a label for the signature and
+ * the faulting call's stack. */
+typedef struct {
+    const char *label; /* replaces the oracle name in the signature; NULL = the oracle's */
+    const uintptr_t *site; /* K_TRACE_FRAMES return addresses, NULL or site[0] == 0: none */
+} blame_t;
+
+static const char *const home_names[] = {[OBJ_HEAP] = "heap", [OBJ_POOL] = "pool", [OBJ_STATIC_TIMER] = "driver storage"};
+
+/* "fn (file:line) < caller (file:line) < ...", innermost first. */
+static void print_stack(const char *title, const uintptr_t *frames)
+{
+    if (!frames || !frames[0])
+        return;
+    g_report.out("    %-14s", title);
+    for (int i = 0; i < K_TRACE_FRAMES && frames[i]; i++) {
+        char where[256];
+        symbolize_owner(frames[i], where, sizeof where);
+        g_report.out("%s%s", i ? " < " : "", where);
+    }
+    g_report.out("\n");
+}
 
 static void print_object(const finding_obj_t *o)
 {
     char where[256];
     symbolize_owner(o->owner, where, sizeof where);
-    if (o->fault)
-        g_report.out("  %s in %s\n", o->fault, where);
-    else
-        g_report.out("  %s %zu bytes at 0x%08lx (%s), owner %s\n", k_mm_kind_name(o->kind), o->size,
-                 (unsigned long)o->addr, o->in_pool ? "pool" : "heap", where);
+    g_report.out("  %s%s%s %zu bytes at 0x%08lx (%s), owner %s\n", o->role ? o->role : "", o->role ? ": " : "",
+                 o->home == OBJ_STATIC_TIMER ? "static timer" : k_mm_kind_name(o->kind), o->size,
+                 (unsigned long)o->addr, home_names[o->home], where);
+    const k_trace_t *t = k_trace_get(o->trace);
+    if (t && t->addr == o->addr) {
+        print_stack("allocated at", t->alloc);
+        print_stack("freed at", t->freed);
+    }
+}
+
+/* The function a signature names: the faulting call's when there is one
+ * (misuse), else the first object's owner. */
+static uintptr_t blamed_code(const finding_obj_t *objs, size_t n, const blame_t *b)
+{
+    if (b && b->site && b->site[0])
+        return b->site[0];
+    return n ? objs[0].owner : 0;
 }
 
 /* The signature names what broke and who owns it: findings with the same
  * signature are the same bug. */
-static void signature_of(oracle_t o, const finding_obj_t *objs, size_t n, char *buf, size_t len)
+static void signature_of(oracle_t o, const finding_obj_t *objs, size_t n, const blame_t *b, char *buf, size_t len)
 {
     char fn[128] = "-";
-    if (n)
-        symbolize_function(objs[0].owner, fn, sizeof fn);
-    const char *what = !n ? "-" : objs[0].fault ? objs[0].fault : k_mm_kind_name(objs[0].kind);
-    snprintf(buf, len, "%s/%s/%s", oracle_name(o), fn, what);
+    uintptr_t code = blamed_code(objs, n, b);
+    if (n || code)
+        symbolize_function(code, fn, sizeof fn);
+    snprintf(buf, len, "%s/%s/%s", b && b->label ? b->label : oracle_name(o), fn,
+             n ? objs[0].home == OBJ_STATIC_TIMER ? "static-timer" : k_mm_kind_name(objs[0].kind) : "-");
+}
+
+/* The faults injected so far: what the finding needs (after minimizing,
+ * nothing more). */
+static void print_faults(void)
+{
+    int n = 0;
+    g_report.out("faults:  ");
+    for (int p = 0; p < K_FAULT_POINTS; p++)
+        for (uint32_t i = 0; i < k_fault_injected((k_fault_point_t)p) && i < K_FAULT_SCHEDULE_MAX; i++, n++)
+            g_report.out(" %s call %u", k_fault_point_name((k_fault_point_t)p),
+                         (unsigned)k_fault_injected_call((k_fault_point_t)p, i));
+    g_report.out("%s\n", n ? "" : " none");
 }
 
 static bool is_suppressed(const char *sig)
@@ -114,20 +166,12 @@ int checker_suppress_file(const char *path)
     return 0;
 }
 
-static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
-                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-
-static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
-                    const char *fmt, ...)
+static void report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
+                   const char *expected, const char *actual)
 {
-    char actual[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(actual, sizeof actual, fmt, ap);
-    va_end(ap);
     k_print_fn out = g_report.out;
     char sig[sizeof g_report.suppressed[0]];
-    signature_of(o, objs, nobjs, sig, sizeof sig);
+    signature_of(o, objs, nobjs, blame, sig, sizeof sig);
     if (g_report.findings++ == 0)
         strcpy(g_report.first_signature, sig);
     if (is_suppressed(sig))
@@ -137,11 +181,16 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     out("step:     %u\n", step);
     out("expected: %s\n", expected);
     out("actual:   %s\n", actual);
+    if (blame && blame->site && blame->site[0]) {
+        out("call:\n");
+        print_stack("faulting call", blame->site);
+    }
     if (nobjs) {
         out("objects:\n");
         for (size_t i = 0; i < nobjs; i++)
             print_object(&objs[i]);
     }
+    print_faults();
     if (g_report.listing) {
         out("program:\n");
         g_report.listing(out, step, g_report.listing_ctx);
@@ -157,11 +206,83 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     }
 }
 
+static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
+                    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
+                    const char *fmt, ...)
+{
+    char actual[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(actual, sizeof actual, fmt, ap);
+    va_end(ap);
+    report(o, step, objs, nobjs, NULL, expected, actual);
+}
+
 /* ---- oracle 10: driver faults ---------------------------------------------- */
+/* Signed <kind>/<function>/-, as misuse is signed by what happened and where. */
 void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what)
 {
-    finding_obj_t at = {.addr = site, .owner = site, .fault = kind};
-    finding(ORACLE_DRIVER_FAULT, step, &at, 1, "the driver runs without faulting", "%s", what);
+    uintptr_t call[K_TRACE_FRAMES] = {site};
+    blame_t blame = {kind, call};
+    report(ORACLE_DRIVER_FAULT, step, NULL, 0, &blame, "the driver runs without faulting", what);
+}
+
+/* ---- blamed blocks: what the kernel named ------------------------------------ */
+static finding_obj_t object_of_trace(const k_trace_t *t, const char *role)
+{
+    return (finding_obj_t){t->addr, t->alloc[0], t->size, (k_mm_kind_t)t->kind, OBJ_HEAP, t->id, role};
+}
+
+static finding_obj_t object_blamed(const k_mm_blame_t *b)
+{
+    const k_trace_t *t = k_trace_get(b->trace);
+    finding_obj_t o = {b->blk, b->owner, b->size, b->kind, OBJ_HEAP, b->trace, NULL};
+    if (t && t->addr == b->blk) /* the record knows the owner past wrappers and the requested size */
+        o = object_of_trace(t, NULL);
+    if (krhino_mm_blk_size(g_kmm_head, (void *)b->blk) == RHINO_CONFIG_MM_BLK_SIZE &&
+        k_mm_blk_trace(g_kmm_head, (void *)b->blk) == b->trace)
+        o.home = OBJ_POOL;
+    return o;
+}
+
+/* The blamed block, and what is also involved: the timer stored in it, or
+ * what used to live at a stale pointer. */
+static size_t objects_blamed(const k_mm_blame_t *b, finding_obj_t *objs)
+{
+    size_t n = 0;
+    if (b->blk)
+        objs[n++] = object_blamed(b);
+    const k_trace_t *t = k_trace_get(b->earlier);
+    bool timer = !strcmp(b->label, "live-timer-freed");
+    if (t && b->earlier != b->trace) {
+        objs[n] = object_of_trace(t, timer ? "the live timer in it" : "what lived there before");
+        objs[n++].home = timer ? OBJ_STATIC_TIMER : OBJ_HEAP;
+    }
+    return n;
+}
+
+static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
+{
+    if (!strcmp(b->label, "use-after-free"))
+        snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
+    else if (!strcmp(b->label, "overflow"))
+        snprintf(buf, len, "%s: a write past the end of the block damaged the next block's header", b->label);
+    else
+        snprintf(buf, len, "%s", b->label);
+    return buf;
+}
+
+/* A finding on a block the kernel named (k_mm_blame_t). */
+static void blamed_finding(oracle_t o, unsigned step, const k_mm_blame_t *b, const char *expected, const char *what)
+{
+    finding_obj_t objs[2];
+    size_t n = objects_blamed(b, objs);
+    char actual[512], how[160];
+    snprintf(actual, sizeof actual, "%s (%s); seen at step %u", blamed_how(b, how, sizeof how), what, step);
+    blame_t blame = {b->label, b->site};
+    report(o, step, objs, n, &blame, expected, actual);
 }
 
 /* ---- oracle 1: conservation ------------------------------------------------ */
@@ -179,7 +300,11 @@ static void check_conservation(unsigned step, const k_mm_stats_t *st)
 static void check_structure(unsigned step)
 {
     k_mm_check_t c;
-    if (!k_mm_validate(g_kmm_head, &c))
+    if (k_mm_validate(g_kmm_head, &c))
+        return;
+    if (c.blame.label)
+        blamed_finding(ORACLE_STRUCTURE, step, &c.blame, "the heap walk proves every invariant", c.what);
+    else
         finding(ORACLE_STRUCTURE, step, NULL, 0, "the heap walk proves every invariant", "%s at 0x%08lx", c.what,
                 (unsigned long)c.where);
 }
@@ -191,6 +316,7 @@ typedef struct {
     bool matched_timer[MODEL_TIMERS];
     size_t heap_cost;        /* header + payload of every used heap block not the kernel's */
     size_t pool_blocks;
+    long delayed_actions;    /* delayed-action records, when the model tracks them */
     finding_obj_t stray;     /* first block nobody owns */
     bool has_stray;
 } census_t;
@@ -213,7 +339,8 @@ static int harness_timer_at(const check_view_t *v, uintptr_t addr)
 
 static finding_obj_t object_of(const k_mm_blk_info_t *b)
 {
-    return (finding_obj_t){.addr = b->addr, .owner = b->owner, .size = b->size, .kind = b->kind, .in_pool = b->in_pool};
+    return (finding_obj_t){b->addr, b->owner, b->size, b->kind, b->in_pool ? OBJ_POOL : OBJ_HEAP,
+                           k_mm_blk_trace(g_kmm_head, (void *)b->addr), NULL};
 }
 
 static bool take_census(const k_mm_blk_info_t *b, void *ctx)
@@ -230,11 +357,40 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
         c->matched_obj[i] = true;
     else if (s >= 0)
         c->matched_timer[s] = true;
+    else if (b->kind == K_MM_KIND_DELAYED_ACTION && c->v->delayed_actions >= 0)
+        c->delayed_actions++;
     else if (b->owner != 0 && !c->v->driver_may_hold_blocks && !c->has_stray) {
         c->stray = object_of(b);
         c->has_stray = true;
     }
     return true;
+}
+
+/* A harness object whose block is gone. If someone else freed it, that is
+ * a stale free landing on it: both the block hit (with its owner) and what
+ * the stale pointer once pointed at are named, and the freeing call. */
+static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
+{
+    const model_obj_t *o = &v->obj[i];
+    char actual[256];
+    snprintf(actual, sizeof actual, "slot %d (%zu bytes, %s) at 0x%08lx: block %s, capacity %zu", i, o->size,
+             o->where == WHERE_POOL ? "pool" : "heap", (unsigned long)(uintptr_t)v->ptr[i], found ? "found" : "missing",
+             cap);
+    const k_trace_t *hit = k_trace_last_at((uintptr_t)v->ptr[i], 0);
+    if (!hit || !hit->freed[0]) {
+        report(ORACLE_LIVE_SET, v->step, NULL, 0, NULL, "every live object of the model has its block", actual);
+        return;
+    }
+    finding_obj_t objs[2] = {object_of_trace(hit, "the block hit")};
+    const k_trace_t *before = k_trace_last_at(hit->addr, hit->id);
+    size_t n = 1;
+    if (before)
+        objs[n++] = object_of_trace(before, "what the stale pointer was for");
+    objs[0].home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
+    char how[400];
+    snprintf(how, sizeof how, "stale-free: %s, freed by code that does not own it", actual);
+    blame_t blame = {"stale-free", hit->freed};
+    report(ORACLE_LIVE_SET, v->step, objs, n, &blame, "every live object of the model has its block", how);
 }
 
 static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_t *st)
@@ -249,15 +405,15 @@ static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_
         size_t cap = krhino_mm_blk_size(g_kmm_head, v->ptr[i]);
         bool in_pool = cap == st->pool_blk && o->where == WHERE_POOL;
         if (!c->matched_obj[i] || cap < o->size || (o->where == WHERE_POOL) != in_pool)
-            finding(ORACLE_LIVE_SET, v->step, NULL, 0, "every live object of the model has its block",
-                    "slot %d (%zu bytes, %s) at 0x%08lx: block %s, capacity %zu", i, o->size,
-                    o->where == WHERE_POOL ? "pool" : "heap", (unsigned long)(uintptr_t)v->ptr[i],
-                    c->matched_obj[i] ? "found" : "missing", cap);
+            report_lost_object(v, i, cap, c->matched_obj[i]);
     }
     for (int s = MODEL_STATIC_TIMERS; v->timers && s < MODEL_TIMERS; s++)
         if (v->timers->t[s].created && !c->matched_timer[s])
             finding(ORACLE_LIVE_SET, v->step, NULL, 0, "every dynamic timer of the model has its heap block",
                     "timer slot %d has none", s);
+    if (v->delayed_actions >= 0 && c->delayed_actions != v->delayed_actions)
+        finding(ORACLE_LIVE_SET, v->step, NULL, 0, "a delayed-action record for each pending action of the model",
+                "%ld records, the model has %ld pending", c->delayed_actions, v->delayed_actions);
 }
 
 static size_t model_pool_objects(const check_view_t *v)
@@ -431,6 +587,15 @@ void check_status(unsigned step, const char *call, kstat_t want, kstat_t got)
     }
 }
 
+void check_errno(unsigned step, const char *call, int want, int got)
+{
+    if (want != got) {
+        char expect[128];
+        snprintf(expect, sizeof expect, "%s returns %d", call, want);
+        finding(ORACLE_ERROR_CONTRACT, step, NULL, 0, expect, "%d", got);
+    }
+}
+
 void check_unchanged(unsigned step, const char *call, const k_mm_stats_t *before, const k_mm_stats_t *after)
 {
     if (before->used != after->used || before->pool_used != after->pool_used)
@@ -448,14 +613,28 @@ void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const v
     char expect[96];
     snprintf(expect, sizeof expect, want == RHINO_SUCCESS ? "no kernel error report" : "one report of %s",
              k_err_name(want));
+    const k_mm_misuse_t *m = k_mm_last_misuse();
+    if (reports && m->blame.label && m->addr == (uintptr_t)addr) {
+        char what[160];
+        snprintf(what, sizeof what, "%s at 0x%08lx, %s; %d reports", m->what, (unsigned long)m->addr, k_err_name(got),
+                 reports);
+        blamed_finding(ORACLE_MISUSE, step, &m->blame, expect, what);
+        return;
+    }
     finding(ORACLE_MISUSE, step, NULL, 0, expect, "%d reports, last %s at 0x%08lx", reports,
             reports ? k_err_name(got) : "-", (unsigned long)(uintptr_t)addr);
 }
 
 /* ---- oracle 7: quiescence ---------------------------------------------------- */
+#define BASELINE_STATIC_TIMERS 32 /* static timers a baseline names; more are only counted */
+
 struct checker_baseline {
     drv_blocks_t *blocks; /* the driver's */
     size_t timers, active_timers;
+    const ktimer_t *static_timer[BASELINE_STATIC_TIMERS];
+    uint32_t static_trace[BASELINE_STATIC_TIMERS];
+    size_t nstatic;
+    size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind: timer, mutex, sem, queue, ... */
 };
 
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
@@ -467,10 +646,37 @@ static bool is_driver_block(const k_mm_blk_info_t *b, void *ctx)
 
 static bool count_driver_timer(const ktimer_t *t, void *ctx)
 {
-    size_t *counts = ctx;
-    counts[0]++;
-    counts[1] += t->timer_state == TIMER_ACTIVE;
+    checker_baseline_t *b = ctx;
+    b->timers++;
+    b->active_timers += t->timer_state == TIMER_ACTIVE;
+    if (t->mm_alloc_flag == K_OBJ_STATIC_ALLOC && b->nstatic < BASELINE_STATIC_TIMERS) {
+        b->static_timer[b->nstatic] = t;
+        b->static_trace[b->nstatic++] = t->trace;
+    }
     return true;
+}
+
+static bool baseline_holds_timer(const checker_baseline_t *b, const ktimer_t *t, uint32_t trace)
+{
+    for (size_t i = 0; i < b->nstatic; i++)
+        if (b->static_timer[i] == t && b->static_trace[i] == trace)
+            return true;
+    return false;
+}
+
+/* Static timers (driver storage, no heap block of their own) created since
+ * the baseline, named by their creator. */
+static size_t list_new_static_timers(const checker_baseline_t *base, const checker_baseline_t *now,
+                                     finding_obj_t *out, size_t room)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < now->nstatic && n < room; i++) {
+        const ktimer_t *t = now->static_timer[i];
+        if (!baseline_holds_timer(base, t, now->static_trace[i]))
+            out[n++] = (finding_obj_t){(uintptr_t)t, t->owner, sizeof *t, K_MM_KIND_TIMER, OBJ_STATIC_TIMER,
+                                       t->trace, NULL};
+    }
+    return n;
 }
 
 checker_baseline_t *checker_baseline_take(const check_view_t *v)
@@ -479,10 +685,9 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     if (!b)
         abort();
     b->blocks = drv_blocks_take(is_driver_block, (void *)v);
-    size_t counts[2] = {0, 0};
-    k_timer_walk(count_driver_timer, counts);
-    b->timers = counts[0];
-    b->active_timers = counts[1];
+    k_timer_walk(count_driver_timer, b);
+    for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
+        drv_count_kind(b->kinds, drv_blocks_at(b->blocks, i));
     return b;
 }
 
@@ -508,10 +713,13 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
         else
             unlisted++;
     }
+    nleaked += list_new_static_timers(base, now, leaked + nleaked, sizeof leaked / sizeof leaked[0] - nleaked);
     long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
     long more_timers = (long)now->timers - (long)base->timers;
     size_t active = now->active_timers;
-    bool quiet = !nleaked && !more_blocks && !more_timers && active == base->active_timers;
+    char kinds[DRV_KINDS_TEXT_MAX];
+    bool kinds_moved = drv_describe_kinds(now->kinds, base->kinds, kinds) > 0;
+    bool quiet = !nleaked && !more_blocks && !more_timers && !kinds_moved && active == base->active_timers;
     checker_baseline_release(now);
     if (quiet)
         return;
@@ -519,6 +727,6 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
              (unsigned)settle_ticks);
     finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
-            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active)", more_blocks, unlisted,
-            more_timers, active);
+            "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
+            more_blocks, unlisted, more_timers, active, kinds_moved ? kinds : "none moved");
 }

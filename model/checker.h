@@ -34,6 +34,7 @@ typedef struct {
     unsigned char *const *ptr;       /* MODEL_OBJS: where the kernel put them */
     const model_timers_t *timers;    /* NULL: the harness has no timers */
     ktimer_t *const *tptr;           /* MODEL_TIMERS */
+    long delayed_actions;            /* the model's pending yloop delayed actions; -1: not tracked */
     bool driver_may_hold_blocks;     /* system harness */
     size_t kernel_used;              /* heap UsedSz of the kernel's own blocks (head, sentinels, slab) */
     size_t peak_used;                /* the model's peak UsedSz, 0 = not tracked */
@@ -73,6 +74,8 @@ void check_firings(unsigned step, const model_timers_t *m, const model_firing_t 
 /* Oracle 8: a call returned what the model predicts; a failed call left the
  * heap and pool as they were. */
 void check_status(unsigned step, const char *call, kstat_t want, kstat_t got);
+/* The same for the aos layer's errno results (0, -EINVAL, ...). */
+void check_errno(unsigned step, const char *call, int want, int got);
 void check_unchanged(unsigned step, const char *call, const k_mm_stats_t *before, const k_mm_stats_t *after);
 /* Oracle 9: the kernel's error hook saw exactly the expected misuse
  * (RHINO_SUCCESS: none). */

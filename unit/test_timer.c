@@ -793,7 +793,7 @@ Test(timer, walk_reports_state_and_match)
  * mismatch": the negative control negative_control.timer_rearm_off_by_one
  * passes only on that text. */
 
-#define M_SLOTS MODEL_TIMERS
+#define M_SLOTS MODEL_AOS_TIMERS /* the krhino slots: static and dynamic */
 #define M_STATIC MODEL_STATIC_TIMERS
 #define M_FAULT_PERIOD 23u /* every 23rd post attempt fails at the fault point */
 

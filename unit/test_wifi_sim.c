@@ -28,7 +28,7 @@ static struct {
 static void record_fire(ktimer_t *timer, tick_t now, void *ctx)
 {
     if (g_fired.n < MAX_FIRES)
-        g_fired.f[g_fired.n] = (fire_t){timer->name, now, wifi_sim_state()};
+        g_fired.f[g_fired.n] = (fire_t){wifi_sim_timer_name(timer), now, wifi_sim_state()};
     g_fired.n++;
 }
 

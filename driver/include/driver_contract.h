@@ -14,24 +14,44 @@
 #define RTOSFUZZ_SETTLE_TICKS (10u * RHINO_CONFIG_TICKS_PER_SECOND) /* 10 s */
 #endif
 
-/* What is alive: heap and pool accounting, heap blocks, timers. */
+/* What is alive: heap and pool accounting, heap blocks, timers, kernel
+ * objects by kind, and deferred work not yet run. */
 typedef struct {
     size_t heap_used;
     size_t pool_used;
     size_t used_blocks;
     size_t timers;
     size_t active_timers;
+    size_t objects[K_MM_KIND_COUNT]; /* used heap and pool blocks of each kind */
+    size_t pending;                  /* k_loop_pending(): work, scheduled calls, delayed actions */
 } drv_footprint_t;
 
-/* Fresh kernel (heap, timers, no fault schedule), tick at start_tick, then
- * hal_wifi_init(). Returns what init returned. */
+/* Fresh kernel: default heap (with its quarantine of freed blocks), timers
+ * at start_tick, no fault schedule. */
+void drv_kernel_reset(tick_t start_tick);
+/* hal_wifi_init(), then one timer task run so that what init queued is
+ * applied (its periodic timers active): that settled state is the
+ * driver's baseline. Returns what init returned. */
+int drv_init(void);
+/* drv_kernel_reset then drv_init. */
 int drv_boot(tick_t start_tick);
 void drv_footprint(drv_footprint_t *fp);
-/* Ticks until the timer queue is empty and no timer is active, at most
- * max_ticks. Returns the ticks run. */
+/* Ticks until the timer queue is empty, no more timers are active than in
+ * the baseline and no work, scheduled call or delayed action is pending, at
+ * most max_ticks. Returns the ticks run. */
 uint32_t drv_settle(uint32_t max_ticks);
-/* Describes how now differs from base ("heap UsedSz +0x70 (+1 blocks),
- * timers +1 (1 active)") in buf; false when they are equal. */
+/* Counts blk (if used) in kinds[blk->kind]; a kind out of range (a
+ * corrupted header) is not counted. */
+void drv_count_kind(size_t kinds[K_MM_KIND_COUNT], const k_mm_blk_info_t *blk);
+/* Room drv_describe_kinds needs: each kind's "+N kind, " in the worst case. */
+#define DRV_KINDS_TEXT_MAX (K_MM_KIND_COUNT * 40)
+/* Writes how the counts per kind moved from base to now ("+1 mutex, -1
+ * timer", "" when none did) and returns how many kinds moved. */
+size_t drv_describe_kinds(const size_t now[K_MM_KIND_COUNT], const size_t base[K_MM_KIND_COUNT],
+                          char buf[DRV_KINDS_TEXT_MAX]);
+/* Describes how now differs from base ("heap UsedSz +112 bytes (+1
+ * blocks), pool UsedSz +0 bytes, timers +1 (1 active); objects: +1 timer")
+ * in buf; false when they are equal. */
 bool drv_footprint_differs(const drv_footprint_t *now, const drv_footprint_t *base, char *buf, size_t len);
 
 /* The used heap and pool blocks at one moment (those keep accepts, or all

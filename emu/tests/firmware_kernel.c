@@ -16,3 +16,15 @@ kstat_t krhino_timer_dyn_create(ktimer_t **timer, const name_t *name, timer_cb_t
 kstat_t krhino_timer_dyn_del(ktimer_t *timer) { __builtin_trap(); }
 kstat_t krhino_timer_start(ktimer_t *timer) { __builtin_trap(); }
 kstat_t krhino_timer_stop(ktimer_t *timer) { __builtin_trap(); }
+aos_status_t aos_timer_create(aos_timer_t *timer, void (*fn)(void *, void *), void *arg, uint32_t ms, uint32_t options)
+{
+    __builtin_trap();
+}
+aos_status_t aos_timer_new_ext(aos_timer_t *timer, void (*fn)(void *, void *), void *arg, uint32_t ms, bool repeat,
+                               bool auto_run)
+{
+    __builtin_trap();
+}
+aos_status_t aos_timer_start(aos_timer_t *timer) { __builtin_trap(); }
+aos_status_t aos_timer_stop(aos_timer_t *timer) { __builtin_trap(); }
+void aos_timer_free(aos_timer_t *timer) { __builtin_trap(); }

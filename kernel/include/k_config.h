@@ -8,6 +8,14 @@
 #ifndef RHINO_CONFIG_MM_DEBUG
 #define RHINO_CONFIG_MM_DEBUG 1 /* dye word + owner in every block header */
 #endif
+#ifndef RHINO_CONFIG_MM_TRACE
+/* A trace record id in every block header: only where the debug header has
+ * 4 spare bytes of padding (64-bit hosts), so the header size stays. */
+#define RHINO_CONFIG_MM_TRACE (RHINO_CONFIG_MM_DEBUG && __SIZEOF_POINTER__ == 8)
+#endif
+#ifndef RHINO_CONFIG_MM_QUARANTINE
+#define RHINO_CONFIG_MM_QUARANTINE 8 /* most freed blocks a heap holds back, poisoned (debug builds) */
+#endif
 #ifndef RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE
 #define RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE 0x0004A838u /* the seed device's TotalSz */
 #endif

@@ -27,6 +27,7 @@
 #include "k_config.h"
 #include "k_err.h"
 #include "k_port.h"
+#include "k_trace.h"
 
 #define K_MM_ALIGN 8u
 
@@ -71,6 +72,33 @@ typedef struct {
     k_mm_kind_t kind;
 } k_mm_blk_info_t;
 
+/* A block the kernel names when it finds damage or misuse: what happened,
+ * which block, and who made it (k_trace.h). */
+typedef struct {
+    const char *label;  /* "use-after-free", "overflow", "double-free", "invalid-free",
+                           "corrupt-block", "live-timer-freed"; NULL when nothing was found */
+    uintptr_t blk;      /* payload address of the named block; 0 = none */
+    uint32_t trace;     /* its trace record, 0 = none left */
+    uintptr_t owner;    /* its owner from the header (when the record is gone) */
+    size_t size;        /* its payload capacity */
+    k_mm_kind_t kind;
+    size_t offset;      /* use-after-free: first written byte, from the payload start */
+    uint32_t earlier;   /* trace of what lived at the address before (stale pointers), 0 = none */
+    uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
+} k_mm_blame_t;
+
+/* The last misuse the kernel reported through the error hook. */
+typedef struct {
+    kstat_t err;
+    uintptr_t addr;     /* the address in the WARNING line */
+    char what[96];      /* the WARNING line's text */
+    k_mm_blame_t blame;
+} k_mm_misuse_t;
+const k_mm_misuse_t *k_mm_last_misuse(void);
+
+/* Freed memory is filled with this byte while it waits in quarantine. */
+#define K_MM_POISON 0xFDu
+
 /* ---- heap lifetime ---------------------------------------------------- */
 kstat_t krhino_init_mm_head(k_mm_head **ppmmhead, void *addr, size_t len);
 kstat_t krhino_add_mm_region(k_mm_head *mmhead, void *addr, size_t len);
@@ -83,8 +111,23 @@ extern k_mm_head *g_kmm_head;
  * emulator maps it into its guest so guest and host share one heap. */
 void *k_mm_default_region(size_t *len);
 
+/* Quarantine (debug builds): a freed heap block is filled with K_MM_POISON
+ * and held back — counted free (FreeSz), but neither merged nor reused —
+ * until `depth` newer frees have pushed it out or an allocation finds no
+ * other room. Leaving, and at every k_mm_validate, its poison is checked,
+ * so a write after free is reported as a use-after-free of that block.
+ * depth 0 (the default of a new heap) frees at once; at most
+ * RHINO_CONFIG_MM_QUARANTINE. Changing it releases what waits. */
+void k_mm_set_quarantine(k_mm_head *mmhead, unsigned depth);
+
 /* ---- allocation on an explicit heap ----------------------------------- */
+/* owner: the caller's return address; with trace records it starts the
+ * block's creation stack and allocation wrappers above it are skipped
+ * (k_trace.h). */
 void *k_mm_alloc(k_mm_head *mmhead, size_t size, uintptr_t owner, k_mm_kind_t kind);
+/* Frees ptr; site (a return address) is recorded as the free site. */
+void k_mm_free_at(k_mm_head *mmhead, void *ptr, uintptr_t site);
+/* k_mm_free_at with the caller as the site. */
 void k_mm_free(k_mm_head *mmhead, void *ptr);
 void *k_mm_realloc(k_mm_head *mmhead, void *oldmem, size_t new_size, uintptr_t owner);
 /* Makes owner the owner of the live allocation ptr (aos_alloc_trace). A
@@ -107,6 +150,8 @@ size_t krhino_mm_blk_size(const k_mm_head *mmhead, const void *ptr);
  * too corrupt to walk safely. */
 typedef bool (*k_mm_walk_fn)(const k_mm_blk_info_t *blk, void *ctx);
 bool k_mm_walk(const k_mm_head *mmhead, k_mm_walk_fn fn, void *ctx);
+/* The trace record id of a live block (heap or pool), 0 if none. */
+uint32_t k_mm_blk_trace(const k_mm_head *mmhead, const void *ptr);
 /* Size in bytes of every block header (K_MM_HDR_SIZE). */
 size_t k_mm_hdr_size(void);
 const char *k_mm_kind_name(k_mm_kind_t kind);

@@ -9,12 +9,15 @@ typedef struct {
     bool ok;
     uintptr_t where;  /* header address of the offending block, or 0 */
     char what[160];   /* which invariant broke */
+    k_mm_blame_t blame; /* the block it names (label NULL: none) */
 } k_mm_check_t;
 
 /* Walks every region and free list and checks all structural invariants:
  * blocks tile each region exactly, headers/dyes/links agree, no two adjacent
  * free blocks, free lists match the bitmap and the walk, totals equal the
- * stats, pool bookkeeping is consistent. Reads only inside the heap's own
+ * stats, pool bookkeeping is consistent, quarantined blocks keep their
+ * poison. Damage next to a used block is blamed on it as an overflow; a
+ * write into a quarantined block as a use-after-free. Reads only inside the heap's own
  * regions; never writes. */
 bool k_mm_validate(const k_mm_head *mmhead, k_mm_check_t *res);
 

@@ -52,6 +52,9 @@ bool k_fault_should_fail(k_fault_point_t p);
 bool k_fault_call_fails(k_fault_point_t p, uint32_t call);
 uint32_t k_fault_calls(k_fault_point_t p);
 uint32_t k_fault_injected(k_fault_point_t p);
+/* The call number of p's i-th injected failure (0-based, the first
+ * K_FAULT_SCHEDULE_MAX of them), 0 past those: which faults a run needed. */
+uint32_t k_fault_injected_call(k_fault_point_t p, uint32_t i);
 const char *k_fault_point_name(k_fault_point_t p);
 /* Parses a schedule such as "heap=5,7 pool=%3 timerq=12" (';' or blanks
  * between points; N = that call, %P = every P-th call) and adds it.

@@ -71,6 +71,8 @@ typedef struct {
     void *priv;           /* the owner's own use (rhino's work queue keeps its work here) */
     klist_t timer_list;   /* place in the active list, ordered by match */
     klist_t timer_item;   /* place in the list of created timers */
+    uintptr_t owner;      /* who created it: first frame past allocation wrappers (k_trace.h) */
+    uint32_t trace;       /* its trace record (creation stack), 0 = none */
 } ktimer_t;
 
 #define K_OBJ_TYPE_TIMER 0x544D5231u /* "TMR1" */
@@ -137,8 +139,10 @@ void krhino_timer_task_run(void);
  * (tickless idle). aos_msleep(ms) (aos/kernel.h) advances
  * krhino_ms_to_ticks(ms) ticks this way. */
 void k_timer_advance(tick_t n);
-/* Ticks until the earliest active timer is due (0: due now or late), or
- * K_TIMER_NONE_DUE when no timer is active. */
+/* Ticks until the timer task next has something to do: 0 when commands
+ * are queued or a timer (or work, a scheduled call, a delayed action:
+ * k_loop.h) is due now or late, else the ticks to the earliest of them;
+ * K_TIMER_NONE_DUE when nothing is pending. */
 #define K_TIMER_NONE_DUE ((tick_t)-1)
 tick_t k_timer_ticks_to_next_due(void);
 
@@ -148,6 +152,9 @@ typedef void (*k_timer_fire_fn)(ktimer_t *timer, tick_t now, void *ctx);
 void k_timer_observe(k_timer_fire_fn fn, void *ctx); /* NULL turns it off */
 /* Commands posted and not yet processed. */
 size_t k_timer_queued(void);
+/* A created timer whose storage lies in [p, p + len), or NULL: memory that
+ * must not be freed yet (a DEL still queued leaves the timer created). */
+const ktimer_t *k_timer_stored_in(const void *p, size_t len);
 /* Calls fn for every created timer, oldest create first; stops early (and
  * returns false) when fn returns false. fn must not call the timer API. */
 typedef bool (*k_timer_walk_fn)(const ktimer_t *timer, void *ctx);

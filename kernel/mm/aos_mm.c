@@ -1,5 +1,6 @@
 /* aos_* and krhino_mm_* wrappers over the default heap. Each records its
- * own caller as the owner, so the dump names the code that allocated. */
+ * own caller as the owner (or free site), so the dump and the reports name
+ * the code that allocated or freed. */
 #include <string.h>
 
 #include "aos/kernel.h"
@@ -13,7 +14,7 @@ __attribute__((noinline)) void *krhino_mm_alloc(size_t size)
     return k_mm_alloc(g_kmm_head, size, CALLER(), K_MM_KIND_DATA);
 }
 
-void krhino_mm_free(void *ptr) { k_mm_free(g_kmm_head, ptr); }
+__attribute__((noinline)) void krhino_mm_free(void *ptr) { k_mm_free_at(g_kmm_head, ptr, CALLER()); }
 
 __attribute__((noinline)) void *krhino_mm_realloc(void *oldmem, size_t newsize)
 {
@@ -49,4 +50,4 @@ __attribute__((noinline)) void *aos_realloc(void *mem, size_t size)
     return k_mm_realloc(g_kmm_head, mem, size, CALLER());
 }
 
-void aos_free(void *mem) { k_mm_free(g_kmm_head, mem); }
+__attribute__((noinline)) void aos_free(void *mem) { k_mm_free_at(g_kmm_head, mem, CALLER()); }

@@ -1,9 +1,11 @@
 /* Heap allocator: power-of-two segregated free lists with a bitmap,
  * immediate coalescing with both physical neighbours. See k_mm.h for the
  * accounting rules and k_mm_internal.h for the block layout. */
+#include <stdio.h>
 #include <string.h>
 
 #include "k_mm_internal.h"
+#include "k_timer.h"
 
 k_mm_head *g_kmm_head;
 
@@ -11,11 +13,48 @@ k_mm_head *g_kmm_head;
  * before any size arithmetic can wrap. */
 #define K_MM_MAX_REQUEST (((size_t)-1 >> 2) & ~(size_t)(K_MM_ALIGN - 1))
 
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
+
 /* ---- misuse ----------------------------------------------------------- */
-void mm_report_misuse(kstat_t err, const void *addr, const char *what)
+static k_mm_misuse_t g_last_misuse;
+
+const k_mm_misuse_t *k_mm_last_misuse(void) { return &g_last_misuse; }
+
+void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame)
 {
     k_printf("WARNING, %s: " K_ADDR_FMT "\n", what, K_ADDR(addr));
+    g_last_misuse = (k_mm_misuse_t){.err = err, .addr = (uintptr_t)addr};
+    snprintf(g_last_misuse.what, sizeof g_last_misuse.what, "%s", what);
+    if (blame)
+        g_last_misuse.blame = *blame;
     k_err_proc(err, addr);
+}
+
+k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b)
+{
+    return (k_mm_blame_t){.label = label, .blk = (uintptr_t)blk_payload(b), .trace = blk_trace(b),
+                          .owner = blk_owner(b), .size = blk_size(b), .kind = blk_kind(b)};
+}
+
+/* Blame on the block at the faulting call's site. */
+static void report_at(kstat_t err, const void *addr, const char *what, k_mm_blame_t blame, uintptr_t site)
+{
+    k_trace_stack(site, blame.site);
+    mm_report_misuse(err, addr, what, &blame);
+}
+
+/* A pointer that is no live block: name what used to live there, if anything. */
+static k_mm_blame_t blame_stale(const char *label, const void *ptr)
+{
+    const k_trace_t *t = k_trace_last_at((uintptr_t)ptr, 0);
+    k_mm_blame_t b = {.label = label, .blk = (uintptr_t)ptr};
+    if (t) {
+        b.trace = t->id;
+        b.owner = t->alloc[0];
+        b.size = t->size;
+        b.kind = (k_mm_kind_t)t->kind;
+    }
+    return b;
 }
 
 /* ---- free lists ------------------------------------------------------- */
@@ -36,8 +75,43 @@ static void freelist_insert(k_mm_head *h, k_mm_blk_t *b)
 #endif
 }
 
-static void freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+/* Safe unlinking: a free-list link is followed only when it names a free
+ * block inside the heap whose links point back. */
+bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t)
 {
+    uintptr_t a = (uintptr_t)t;
+    const k_mm_region_t *r = mm_region_of(h, a);
+    return r && a % K_MM_ALIGN == 0 && region_holds(r, a, K_MM_MIN_BLOCK);
+}
+
+static bool links_are_sound(const k_mm_head *h, const k_mm_blk_t *b)
+{
+    const k_mm_links_t *l = blk_links(b);
+    if (!blk_is_listed_free(b) || !blk_dye_ok(b))
+        return false;
+    if (l->prev ? !mm_link_in_heap(h, l->prev) || !blk_is_listed_free(l->prev) || blk_links(l->prev)->next != b
+                : h->freelist[size_class(blk_size(b))] != b)
+        return false;
+    return !l->next || (mm_link_in_heap(h, l->next) && blk_is_listed_free(l->next) && blk_links(l->next)->prev == b);
+}
+
+/* Free-list damage: the heap refuses further allocations rather than
+ * follow it, and says which block was written after it was freed. */
+static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
+{
+    if (links_are_sound(h, b))
+        return false;
+    h->broken = true;
+    k_mm_blame_t blame = mm_blame_blk("use-after-free", b);
+    mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "free block's list links overwritten (write after free)",
+                     &blame);
+    return true;
+}
+
+static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+{
+    if (heap_refuses_broken_links(h, b))
+        return false;
     unsigned idx = size_class(blk_size(b));
     k_mm_links_t *l = blk_links(b);
     if (l->prev)
@@ -50,6 +124,7 @@ static void freelist_remove(k_mm_head *h, k_mm_blk_t *b)
         h->bitmap &= ~((size_t)1 << idx);
     h->free_blocks--;
     h->free -= K_MM_HDR_SIZE + blk_size(b);
+    return true;
 }
 
 /* A bounded look through the request's own class, then any block of a
@@ -58,21 +133,28 @@ static void freelist_remove(k_mm_head *h, k_mm_blk_t *b)
 static k_mm_blk_t *scan_class(k_mm_head *h, unsigned idx, size_t need, unsigned limit)
 {
     k_mm_blk_t *b = h->freelist[idx];
-    for (unsigned n = 0; b && n < limit; n++, b = blk_links(b)->next)
+    for (unsigned n = 0; b && n < limit; n++, b = blk_links(b)->next) {
+        if (heap_refuses_broken_links(h, b))
+            return NULL;
         if (blk_size(b) >= need)
             return b;
+    }
     return NULL;
 }
 
 static k_mm_blk_t *find_free_block(k_mm_head *h, size_t need)
 {
+    if (h->broken)
+        return NULL;
     unsigned idx = size_class(need);
     k_mm_blk_t *b = scan_class(h, idx, need, RHINO_CONFIG_MM_SCAN_LIMIT);
     if (b)
         return b;
     size_t higher = h->bitmap & ~(((size_t)2 << idx) - 1);
+    if (h->broken)
+        return NULL; /* the scan above met a damaged link */
     if (higher)
-        return h->freelist[__builtin_ctzll((unsigned long long)higher)];
+        return scan_class(h, (unsigned)__builtin_ctzll((unsigned long long)higher), 0, 1);
     return scan_class(h, idx, need, (unsigned)-1);
 }
 
@@ -116,10 +198,8 @@ static void blk_trim(k_mm_head *h, k_mm_blk_t *b, size_t need)
     blk_link_next(rest);
     blk_mark_free(rest);
     k_mm_blk_t *after = blk_next_phys(rest);
-    if (blk_is_free(after)) {
-        freelist_remove(h, after);
+    if (blk_is_listed_free(after) && freelist_remove(h, after))
         blk_absorb_next(h, rest);
-    }
     freelist_insert(h, rest);
 }
 
@@ -148,42 +228,68 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr)
     return NULL;
 }
 
+const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
+{
+    const k_mm_blk_t *prev = region_first_blk(r);
+    for (const k_mm_blk_t *n = region_next_blk(r, prev); n && n != b && !blk_is_sentinel_end(n);
+         n = region_next_blk(r, n))
+        prev = n;
+    return region_next_blk(r, prev) == b ? prev : NULL;
+}
+
+/* b's own header is damaged, most likely by a write past the end of the
+ * block before it: name that block when it is a used one. */
+static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
+{
+    const k_mm_blk_t *prev = mm_blk_before(r, b);
+    if (prev && !blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
+        return mm_blame_blk("overflow", prev);
+    return (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+}
+
+static bool header_is_freed(const k_mm_blk_t *b)
+{
+#if RHINO_CONFIG_MM_DEBUG
+    return blk_is_free(b) && blk_dye_ok(b);
+#else
+    return blk_is_free(b);
+#endif
+}
+
 /* Returns the header of a live heap block, or NULL after reporting why ptr
- * cannot be one. Checks only what free/realloc need, in O(1). */
-static k_mm_blk_t *live_block_of(k_mm_head *h, void *ptr)
+ * cannot be one (site: the faulting call). Checks only what free/realloc
+ * need, in O(1) but for the error paths. */
+static k_mm_blk_t *live_block_of(k_mm_head *h, void *ptr, uintptr_t site)
 {
     uintptr_t a = (uintptr_t)ptr;
     const k_mm_region_t *r = mm_region_of(h, a);
     if (!r || a % K_MM_ALIGN || a < r->start + 2 * K_MM_HDR_SIZE) {
-        mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, ptr, "free of a pointer not from the heap");
+        report_at(RHINO_MM_FREE_ADDR_ERR, ptr, "free of a pointer not from the heap", blame_stale("invalid-free", ptr),
+                  site);
         return NULL;
     }
     k_mm_blk_t *b = blk_from_payload(ptr);
-#if RHINO_CONFIG_MM_DEBUG
-    if ((b->dye & K_MM_DYE_MASK) == K_MM_DYE_FREE && blk_is_free(b)) {
-        mm_report_misuse(RHINO_MM_DOUBLE_FREE, ptr, "double free");
+    if (header_is_freed(b)) {
+        report_at(RHINO_MM_DOUBLE_FREE, ptr, "double free", mm_blame_blk("double-free", b), site);
         return NULL;
     }
     if (!blk_dye_ok(b)) {
-        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header dye overwritten or pointer not from the heap");
+        report_at(RHINO_MM_CORRUPT_ERR, ptr, "block header dye overwritten or pointer not from the heap",
+                  blame_stale("invalid-free", ptr), site);
         return NULL;
     }
-#else
-    if (blk_is_free(b)) {
-        mm_report_misuse(RHINO_MM_DOUBLE_FREE, ptr, "double free");
-        return NULL;
-    }
-#endif
     k_mm_blk_t *next = region_next_blk(r, b);
-    if (!next || next->prev_phys != b || blk_prev_is_free(next) ||
+    if (!next || next->prev_phys != b || blk_prev_is_free(next) || !blk_dye_ok(next) ||
         blk_size(b) < K_MM_MIN_PAYLOAD) {
-        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header size or successor link corrupt");
+        report_at(RHINO_MM_CORRUPT_ERR, ptr, "block header size or successor link corrupt",
+                  mm_blame_blk("overflow", b), site);
         return NULL;
     }
     k_mm_blk_t *prev = b->prev_phys;
     if (!region_holds(r, (uintptr_t)prev, K_MM_HDR_SIZE) || (uintptr_t)prev % K_MM_ALIGN ||
-        region_next_blk(r, prev) != b || blk_is_free(prev) != blk_prev_is_free(b)) {
-        mm_report_misuse(RHINO_MM_CORRUPT_ERR, ptr, "block header predecessor link corrupt");
+        region_next_blk(r, prev) != b || blk_is_free(prev) != blk_prev_is_free(b) || !blk_dye_ok(prev)) {
+        report_at(RHINO_MM_CORRUPT_ERR, ptr, "block header predecessor link corrupt", blame_damaged_header(r, b),
+                  site);
         return NULL;
     }
     return b;
@@ -210,9 +316,8 @@ static void *heap_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t 
 {
     size_t need = request_to_payload(size);
     k_mm_blk_t *b = find_free_block(h, need);
-    if (!b)
+    if (!b || !freelist_remove(h, b))
         return NULL;
-    freelist_remove(h, b);
     blk_mark_used(b, owner, kind);
     blk_trim(h, b, need);
     h->used_blocks++;
@@ -220,32 +325,148 @@ static void *heap_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t 
     return blk_payload(b);
 }
 
-static void heap_free(k_mm_head *h, k_mm_blk_t *b)
+/* Puts a free block (marked, off the lists) back, merged with its listed
+ * free neighbours. */
+static void release_block(k_mm_head *h, k_mm_blk_t *b)
 {
-    h->used_blocks--;
     blk_mark_free(b);
-    if (blk_is_free(blk_next_phys(b))) {
-        freelist_remove(h, blk_next_phys(b));
+    if (blk_is_listed_free(blk_next_phys(b)) && freelist_remove(h, blk_next_phys(b)))
         blk_absorb_next(h, b);
-    }
 #ifndef K_MM_SEEDED_BUG_NO_COALESCE_PREV /* negative control: left neighbour never merged */
-    if (blk_prev_is_free(b)) {
-        k_mm_blk_t *prev = b->prev_phys;
-        freelist_remove(h, prev);
-        b = blk_absorb_next(h, prev);
-    }
+    if (blk_prev_is_free(b) && blk_is_listed_free(b->prev_phys) && freelist_remove(h, b->prev_phys))
+        b = blk_absorb_next(h, b->prev_phys);
 #endif
     freelist_insert(h, b);
 }
 
-void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
+/* ---- quarantine ------------------------------------------------------- */
+#if RHINO_CONFIG_MM_DEBUG
+static const uint64_t k_poison_word = 0x0101010101010101ull * K_MM_POISON;
+
+size_t mm_poison_damage(const k_mm_blk_t *b)
 {
-    if (!h)
-        return NULL;
-    if (size == 0) {
-        k_printf("WARNING, malloc size = 0\n");
-        return NULL;
+    const uint64_t *w = (const uint64_t *)(const void *)blk_payload(b);
+    size_t words = blk_size(b) / sizeof *w;
+    for (size_t i = 0; i < words; i++) {
+        if (w[i] == k_poison_word)
+            continue;
+        const uint8_t *p = (const uint8_t *)&w[i];
+        size_t k = 0;
+        while (p[k] == K_MM_POISON)
+            k++;
+        return i * sizeof *w + k;
     }
+    return blk_size(b);
+}
+
+static k_mm_blk_t **quarantine_slot(k_mm_head *h, unsigned i)
+{
+    return &h->quarantine[(h->q_first + i) % RHINO_CONFIG_MM_QUARANTINE];
+}
+
+/* The oldest block leaves: its poison and header are checked, then it is
+ * freed for real. A block whose header is damaged stays out of the lists. */
+static void quarantine_release_oldest(k_mm_head *h)
+{
+    k_mm_blk_t *b = *quarantine_slot(h, 0);
+    h->q_first = (h->q_first + 1) % RHINO_CONFIG_MM_QUARANTINE;
+    h->q_count--;
+    const k_mm_region_t *r = mm_region_of(h, (uintptr_t)b);
+    k_mm_blk_t *next = region_next_blk(r, b);
+    if (!blk_is_quarantined(b) || !next || next->prev_phys != b) {
+        k_mm_blame_t blame = blame_damaged_header(r, b);
+        mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "quarantined block's header overwritten", &blame);
+        return;
+    }
+    size_t at = mm_poison_damage(b);
+    if (at < blk_size(b)) {
+        k_mm_blame_t blame = mm_blame_blk("use-after-free", b);
+        blame.offset = at;
+        mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "freed block written after free", &blame);
+    }
+    h->free -= K_MM_HDR_SIZE + blk_size(b);
+    release_block(h, b);
+}
+
+/* Holds b back: counted free, poisoned, neither merged nor reused. */
+static void quarantine_hold(k_mm_head *h, k_mm_blk_t *b)
+{
+    if (h->q_count == h->q_depth)
+        quarantine_release_oldest(h);
+    blk_mark_free(b);
+    b->dye = K_MM_DYE_QUAR;
+    memset(blk_payload(b), K_MM_POISON, blk_size(b));
+    h->free += K_MM_HDR_SIZE + blk_size(b);
+    *quarantine_slot(h, h->q_count++) = b;
+}
+
+static bool quarantine_flush(k_mm_head *h)
+{
+    bool any = h->q_count > 0;
+    while (h->q_count > 0)
+        quarantine_release_oldest(h);
+    return any;
+}
+
+void k_mm_set_quarantine(k_mm_head *h, unsigned depth)
+{
+    quarantine_flush(h);
+    h->q_depth = depth < RHINO_CONFIG_MM_QUARANTINE ? depth : RHINO_CONFIG_MM_QUARANTINE;
+}
+
+static void heap_free(k_mm_head *h, k_mm_blk_t *b)
+{
+    h->used_blocks--;
+    if (h->q_depth)
+        quarantine_hold(h, b);
+    else
+        release_block(h, b);
+}
+#else
+static bool quarantine_flush(k_mm_head *h) { return false; }
+void k_mm_set_quarantine(k_mm_head *h, unsigned depth) {}
+size_t mm_poison_damage(const k_mm_blk_t *b) { return blk_size(b); }
+
+static void heap_free(k_mm_head *h, k_mm_blk_t *b)
+{
+    h->used_blocks--;
+    release_block(h, b);
+}
+#endif
+
+/* ---- trace records ------------------------------------------------------ */
+/* Starts p's trace record and sets its owner to the first frame past any
+ * allocation wrapper. */
+static void note_creation(k_mm_head *h, void *p, size_t size, k_mm_kind_t kind, uintptr_t site)
+{
+#if RHINO_CONFIG_MM_TRACE
+    uintptr_t owner;
+    uint32_t id = k_trace_new((uintptr_t)p, size, (uint8_t)kind, site, &owner);
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, p)) {
+        mm_pool_set_trace(&h->pool, p, id);
+        mm_pool_set_owner(&h->pool, p, owner);
+        return;
+    }
+#endif
+    k_mm_blk_t *b = blk_from_payload(p);
+    blk_set_trace(b, id);
+    b->owner = owner;
+#endif
+}
+
+uint32_t k_mm_blk_trace(const k_mm_head *h, const void *p)
+{
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, p))
+        return krhino_mm_blk_size(h, p) ? mm_pool_trace(&h->pool, p) : 0;
+#endif
+    return krhino_mm_blk_size(h, p) ? blk_trace(blk_from_payload(p)) : 0;
+}
+
+/* ---- allocation API ----------------------------------------------------- */
+static void *alloc_untraced(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
+{
 #if RHINO_CONFIG_MM_BLK
     if (h->pool.base && size <= h->pool.blk_size && !k_fault_should_fail(K_FAULT_POOL_ALLOC)) {
         void *p = mm_pool_alloc(&h->pool, owner, kind);
@@ -258,34 +479,73 @@ void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
                  (unsigned)k_fault_injected(K_FAULT_HEAP_ALLOC), (int)(size > (size_t)INT32_MAX ? INT32_MAX : size));
         return NULL;
     }
-    void *p = size <= K_MM_MAX_REQUEST ? heap_alloc(h, size, owner, kind) : NULL;
+    if (size > K_MM_MAX_REQUEST) {
+        report_alloc_failure(h, size);
+        return NULL;
+    }
+    void *p = heap_alloc(h, size, owner, kind);
+    if (!p && quarantine_flush(h)) /* the quarantine only delays reuse: never fail for it */
+        p = heap_alloc(h, size, owner, kind);
     if (!p)
         report_alloc_failure(h, size);
     return p;
 }
 
-void k_mm_free(k_mm_head *h, void *ptr)
+void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
+{
+    if (!h)
+        return NULL;
+    if (size == 0) {
+        k_printf("WARNING, malloc size = 0\n");
+        return NULL;
+    }
+    void *p = alloc_untraced(h, size, owner, kind);
+    if (p)
+        note_creation(h, p, size, kind, owner);
+    return p;
+}
+
+/* A block that holds a created timer (or one a queued command still
+ * names) must not be freed: the timer service would run into it. */
+static bool holds_live_timer(k_mm_blk_t *b, uintptr_t site)
+{
+    const ktimer_t *t = k_timer_stored_in(blk_payload(b), blk_size(b));
+    if (!t)
+        return false;
+    k_mm_blame_t blame = mm_blame_blk("live-timer-freed", b);
+    blame.earlier = t->trace;
+    report_at(RHINO_KOBJ_DEL_ERR, blk_payload(b), "free of a block holding a live timer", blame, site);
+    return true;
+}
+
+void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
 {
     if (!h || !ptr)
         return;
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, ptr)) {
-        mm_pool_free(&h->pool, ptr);
+        uint32_t id = mm_pool_trace(&h->pool, ptr);
+        if (mm_pool_free(&h->pool, ptr))
+            k_trace_freed(id, site);
         return;
     }
 #endif
-    k_mm_blk_t *b = live_block_of(h, ptr);
-    if (b)
-        heap_free(h, b);
+    k_mm_blk_t *b = live_block_of(h, ptr, site);
+    if (!b || holds_live_timer(b, site))
+        return;
+    k_trace_freed(blk_trace(b), site);
+    heap_free(h, b);
 }
+
+__attribute__((noinline)) void k_mm_free(k_mm_head *h, void *ptr) { k_mm_free_at(h, ptr, CALLER()); }
 
 /* Grows b in place by taking its free successor, if that is enough. */
 static bool heap_grow_in_place(k_mm_head *h, k_mm_blk_t *b, size_t need)
 {
     k_mm_blk_t *next = blk_next_phys(b);
-    if (!blk_is_free(next) || blk_size(b) + K_MM_HDR_SIZE + blk_size(next) < need)
+    if (!blk_is_listed_free(next) || blk_size(b) + K_MM_HDR_SIZE + blk_size(next) < need ||
+        !freelist_remove(h, next))
         return false;
-    freelist_remove(h, next);
     blk_absorb_next(h, b);
     blk_next_phys(b)->size &= ~(size_t)K_MM_PREVFREE;
     blk_trim(h, b, need);
@@ -314,7 +574,7 @@ static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t 
     if (mm_pool_owns(&h->pool, old))
         return p;
 #endif
-    k_mm_free(h, old);
+    k_mm_free_at(h, old, owner);
     return p;
 }
 
@@ -325,19 +585,20 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
     if (!old)
         return k_mm_alloc(h, new_size, owner, K_MM_KIND_DATA);
     if (new_size == 0) {
-        k_mm_free(h, old);
+        k_mm_free_at(h, old, owner);
         return NULL;
     }
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, old)) {
         if (new_size <= h->pool.blk_size) {
             mm_pool_set_owner(&h->pool, old, owner);
+            note_creation(h, old, new_size, K_MM_KIND_DATA, owner);
             return old;
         }
         return move_to_new_block(h, old, h->pool.blk_size, new_size, owner, K_MM_KIND_DATA);
     }
 #endif
-    k_mm_blk_t *b = live_block_of(h, old);
+    k_mm_blk_t *b = live_block_of(h, old, owner);
     if (!b)
         return NULL;
     if (new_size > K_MM_MAX_REQUEST) {
@@ -351,6 +612,7 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
         return move_to_new_block(h, old, blk_size(b), new_size, owner, blk_kind(b));
     }
     blk_set_owner(b, owner);
+    note_creation(h, old, new_size, blk_kind(b), owner);
     return old;
 }
 
@@ -364,7 +626,7 @@ void k_mm_set_owner(k_mm_head *h, void *p, uintptr_t owner)
         return;
     }
 #endif
-    k_mm_blk_t *b = live_block_of(h, p);
+    k_mm_blk_t *b = live_block_of(h, p, owner);
     if (b)
         blk_set_owner(b, owner);
 }
@@ -481,6 +743,7 @@ void *k_mm_default_region(size_t *len)
 
 kstat_t k_mm_init(void)
 {
+    k_trace_reset();
     return krhino_init_mm_head(&g_kmm_head, g_default_heap.bytes, sizeof g_default_heap.bytes);
 }
 

@@ -16,7 +16,10 @@ typedef struct k_mm_blk {
     size_t size;                /* payload bytes | K_MM_FREE | K_MM_PREVFREE */
 #if RHINO_CONFIG_MM_DEBUG
     uintptr_t owner; /* return address of the allocating call; 0 = kernel */
-    uint32_t dye;    /* K_MM_DYE_USED or K_MM_DYE_FREE in the high 24 bits, kind in the low 8 */
+    uint32_t dye;    /* K_MM_DYE_USED, _FREE or _QUAR in the high 24 bits, kind in the low 8 */
+#if RHINO_CONFIG_MM_TRACE
+    uint32_t trace; /* trace record id (k_trace.h); in what was padding */
+#endif
 #endif
 } k_mm_blk_t;
 
@@ -43,6 +46,7 @@ typedef struct k_mm_region {
 
 #define K_MM_DYE_USED 0xFEFEFE00u
 #define K_MM_DYE_FREE 0xABABAB00u
+#define K_MM_DYE_QUAR 0xCDCDCD00u /* freed, waiting in quarantine */
 #define K_MM_DYE_MASK 0xFFFFFF00u
 
 _Static_assert(sizeof(k_mm_blk_t) % K_MM_ALIGN == 0, "payload must stay 8-byte aligned");
@@ -63,6 +67,7 @@ typedef struct {
 #if RHINO_CONFIG_MM_DEBUG
     uintptr_t owner[K_MM_POOL_BLKS];
     uint8_t kind[K_MM_POOL_BLKS];
+    uint32_t trace[K_MM_POOL_BLKS];
 #endif
 } k_mm_pool_t;
 #endif
@@ -70,6 +75,7 @@ typedef struct {
 struct k_mm_head {
     uint32_t magic;
     bool dumped;      /* the out-of-memory dump is printed once */
+    bool broken;      /* a free-list link was found damaged: no more allocations */
     size_t total;     /* TotalSz */
     size_t free;      /* FreeSz: header + payload of every free block */
     size_t maxused;   /* peak of total - free */
@@ -80,6 +86,10 @@ struct k_mm_head {
     k_mm_region_t *regions;
 #if RHINO_CONFIG_MM_BLK
     k_mm_pool_t pool;
+#endif
+#if RHINO_CONFIG_MM_DEBUG
+    k_mm_blk_t *quarantine[RHINO_CONFIG_MM_QUARANTINE]; /* oldest at q_first */
+    unsigned q_first, q_count, q_depth;
 #endif
 };
 
@@ -106,18 +116,31 @@ static inline unsigned size_class(size_t size)
 }
 
 #if RHINO_CONFIG_MM_DEBUG
+static inline bool blk_is_quarantined(const k_mm_blk_t *b) { return blk_is_free(b) && b->dye == K_MM_DYE_QUAR; }
 static inline bool blk_dye_ok(const k_mm_blk_t *b)
 {
     if (blk_is_free(b))
-        return b->dye == K_MM_DYE_FREE;
+        return b->dye == K_MM_DYE_FREE || b->dye == K_MM_DYE_QUAR;
     return (b->dye & K_MM_DYE_MASK) == K_MM_DYE_USED && (b->dye & ~K_MM_DYE_MASK) < K_MM_KIND_COUNT;
 }
 static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return (k_mm_kind_t)(b->dye & 0xFFu); }
 static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return b->owner; }
 #else
+static inline bool blk_is_quarantined(const k_mm_blk_t *b) { return false; }
 static inline bool blk_dye_ok(const k_mm_blk_t *b) { return true; }
 static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return K_MM_KIND_DATA; }
 static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return 0; }
+#endif
+
+/* A free block on the free lists (not one waiting in quarantine). */
+static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b) && !blk_is_quarantined(b); }
+
+#if RHINO_CONFIG_MM_TRACE
+static inline uint32_t blk_trace(const k_mm_blk_t *b) { return b->trace; }
+static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) { b->trace = id; }
+#else
+static inline uint32_t blk_trace(const k_mm_blk_t *b) { return 0; }
+static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) {}
 #endif
 
 /* ---- region helpers: bounds checks that never trust a header ---------- */
@@ -136,19 +159,34 @@ static inline k_mm_blk_t *region_next_blk(const k_mm_region_t *r, const k_mm_blk
     return (k_mm_blk_t *)(payload + blk_size(b));
 }
 const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr);
+/* Whether t could be a block header: aligned and wholly inside a region. */
+bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t);
 
 /* ---- pool (k_mm_pool.c) ------------------------------------------------ */
 #if RHINO_CONFIG_MM_BLK
 void mm_pool_init(k_mm_pool_t *pool, void *slab);
 bool mm_pool_owns(const k_mm_pool_t *pool, const void *p);
 void *mm_pool_alloc(k_mm_pool_t *pool, uintptr_t owner, k_mm_kind_t kind);
-void mm_pool_free(k_mm_pool_t *pool, void *p);
+void mm_pool_set_trace(k_mm_pool_t *pool, const void *p, uint32_t id);
+uint32_t mm_pool_trace(const k_mm_pool_t *pool, const void *p);
+/* false (after a report) when p is no live pool block */
+bool mm_pool_free(k_mm_pool_t *pool, void *p);
 void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner);
 bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
 #endif
 
 /* ---- misuse reporting (k_mm.c) ---------------------------------------- */
-void mm_report_misuse(kstat_t err, const void *addr, const char *what);
+/* Prints the WARNING line, keeps the blame for k_mm_last_misuse and calls
+ * the error hook. */
+void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
+/* Blame on a heap block b (label, its owner, kind, size and trace). */
+k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b);
+/* The block just before b in its region, found by walking from the start
+ * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
+const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b);
+/* Offset of the first byte of a quarantined block's payload that lost its
+ * poison, or the payload size when all is intact. */
+size_t mm_poison_damage(const k_mm_blk_t *b);
 
 #define K_ADDR_FMT "0x%08lx"
 #define K_ADDR(a) ((unsigned long)(uintptr_t)(a))

@@ -55,18 +55,32 @@ void *mm_pool_alloc(k_mm_pool_t *pool, uintptr_t owner, k_mm_kind_t kind)
     return pool->base + i * pool->blk_size;
 }
 
-void mm_pool_free(k_mm_pool_t *pool, void *p)
+/* Blame on pool block i: what the pool remembers of it. */
+static k_mm_blame_t blame_pool_blk(const k_mm_pool_t *pool, const char *label, size_t i)
+{
+    k_mm_blame_t b = {.label = label, .blk = (uintptr_t)(pool->base + i * pool->blk_size), .size = pool->blk_size};
+#if RHINO_CONFIG_MM_DEBUG
+    b.owner = pool->owner[i];
+    b.kind = (k_mm_kind_t)pool->kind[i];
+    b.trace = pool->trace[i];
+#endif
+    return b;
+}
+
+bool mm_pool_free(k_mm_pool_t *pool, void *p)
 {
     size_t off = (size_t)((uint8_t *)p - pool->base);
-    if (off % pool->blk_size) {
-        mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, p, "free of a pointer inside a pool block");
-        return;
-    }
     size_t i = off / pool->blk_size;
+    if (off % pool->blk_size) {
+        k_mm_blame_t b = blame_pool_blk(pool, "invalid-free", i);
+        mm_report_misuse(RHINO_MM_FREE_ADDR_ERR, p, "free of a pointer inside a pool block", &b);
+        return false;
+    }
 #ifndef K_MM_SEEDED_BUG_POOL_DOUBLE_FREE_UNCHECKED /* negative control: a second free goes unnoticed */
     if (!bit_is_set(pool->used_map, i)) {
-        mm_report_misuse(RHINO_MM_DOUBLE_FREE, p, "double free of a pool block");
-        return;
+        k_mm_blame_t b = blame_pool_blk(pool, "double-free", i);
+        mm_report_misuse(RHINO_MM_DOUBLE_FREE, p, "double free of a pool block", &b);
+        return false;
     }
 #endif
 #ifdef K_MM_SEEDED_BUG_POOL_FREE_WRONG_BLOCK /* negative control: the neighbour's block is released */
@@ -74,12 +88,36 @@ void mm_pool_free(k_mm_pool_t *pool, void *p)
 #endif
     bit_clear(pool->used_map, i);
     pool->used--;
+    return true;
 }
+
+#if RHINO_CONFIG_MM_DEBUG
+static size_t blk_index(const k_mm_pool_t *pool, const void *p)
+{
+    return (size_t)((const uint8_t *)p - pool->base) / pool->blk_size;
+}
+#endif
 
 void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner)
 {
 #if RHINO_CONFIG_MM_DEBUG
-    pool->owner[(size_t)((const uint8_t *)p - pool->base) / pool->blk_size] = owner;
+    pool->owner[blk_index(pool, p)] = owner;
+#endif
+}
+
+void mm_pool_set_trace(k_mm_pool_t *pool, const void *p, uint32_t id)
+{
+#if RHINO_CONFIG_MM_DEBUG
+    pool->trace[blk_index(pool, p)] = id;
+#endif
+}
+
+uint32_t mm_pool_trace(const k_mm_pool_t *pool, const void *p)
+{
+#if RHINO_CONFIG_MM_DEBUG
+    return pool->trace[blk_index(pool, p)];
+#else
+    return 0;
 #endif
 }
 

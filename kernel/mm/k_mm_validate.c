@@ -10,7 +10,7 @@
 typedef struct {
     const k_mm_head *h;
     k_mm_check_t *res;
-    size_t free_blocks, free_bytes, used_blocks, region_bytes;
+    size_t free_blocks, free_bytes, used_blocks, region_bytes, quarantined;
 } walk_t;
 
 static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
@@ -27,15 +27,34 @@ static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
     return false;
 }
 
-/* A pointer found in a free-list link: it must name a free block header
- * lying wholly inside one of the heap's regions. */
+/* Damage to b's header: a write past the end of the used block before it
+ * is the likely cause, and that block is named. */
+static bool fail_header(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b, const char *what)
+{
+    if (!blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
+        w->res->blame = mm_blame_blk("overflow", prev);
+    else
+        w->res->blame = (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+    return fail(w->res, b, "%s", what);
+}
+
+static bool check_quarantined(walk_t *w, const k_mm_blk_t *b)
+{
+    w->quarantined++;
+    size_t at = mm_poison_damage(b);
+    if (at == blk_size(b))
+        return true;
+    w->res->blame = mm_blame_blk("use-after-free", b);
+    w->res->blame.offset = at;
+    return fail(w->res, b, "freed block written after free (byte %lu of %lu)", (unsigned long)at,
+                (unsigned long)blk_size(b));
+}
+
+/* A pointer found in a free-list link: it must name a block header lying
+ * wholly inside one of the heap's regions. */
 static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
 {
-    uintptr_t a = (uintptr_t)t;
-    const k_mm_region_t *r = mm_region_of(h, a);
-    if (!r || a % K_MM_ALIGN || !region_holds(r, a, K_MM_MIN_BLOCK))
-        return NULL;
-    return t;
+    return mm_link_in_heap(h, t) ? t : NULL;
 }
 
 static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
@@ -44,12 +63,12 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     unsigned idx = size_class(blk_size(b));
     if (l->next) {
         const k_mm_blk_t *n = link_target(w->h, l->next);
-        if (!n || !blk_is_free(n) || blk_links(n)->prev != b)
+        if (!n || !blk_is_listed_free(n) || blk_links(n)->prev != b)
             return fail(w->res, b, "free block's next link is broken");
     }
     if (l->prev) {
         const k_mm_blk_t *p = link_target(w->h, l->prev);
-        if (!p || !blk_is_free(p) || blk_links(p)->next != b)
+        if (!p || !blk_is_listed_free(p) || blk_links(p)->next != b)
             return fail(w->res, b, "free block's prev link is broken");
     } else if (w->h->freelist[idx] != b) {
         return fail(w->res, b, "free block of class %u is not on its list", idx);
@@ -60,23 +79,28 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
 static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
 {
     if (b->prev_phys != prev)
-        return fail(w->res, b, "prev_phys does not point at the previous block");
+        return fail_header(w, prev, b, "prev_phys does not point at the previous block");
     if (blk_prev_is_free(b) != blk_is_free(prev))
-        return fail(w->res, b, "PREVFREE bit disagrees with the previous block");
+        return fail_header(w, prev, b, "PREVFREE bit disagrees with the previous block");
     if (!blk_dye_ok(b))
-        return fail(w->res, b, "dye word overwritten");
+        return fail_header(w, prev, b, "dye word overwritten");
     if (blk_is_sentinel_end(b))
         return true;
-    if (blk_size(b) % K_MM_ALIGN || blk_size(b) < K_MM_MIN_PAYLOAD)
-        return fail(w->res, b, "size %lu is not a valid payload size", (unsigned long)blk_size(b));
+    if (blk_size(b) % K_MM_ALIGN || blk_size(b) < K_MM_MIN_PAYLOAD) {
+        char what[64];
+        snprintf(what, sizeof what, "size %lu is not a valid payload size", (unsigned long)blk_size(b));
+        return fail_header(w, prev, b, what);
+    }
     if (!blk_is_free(b)) {
         w->used_blocks++;
         return true;
     }
-    if (blk_is_free(prev))
+    w->free_bytes += K_MM_HDR_SIZE + blk_size(b);
+    if (blk_is_quarantined(b))
+        return check_quarantined(w, b);
+    if (blk_is_listed_free(prev))
         return fail(w->res, b, "two adjacent free blocks");
     w->free_blocks++;
-    w->free_bytes += K_MM_HDR_SIZE + blk_size(b);
     return check_free_links(w, b);
 }
 
@@ -111,7 +135,7 @@ static bool check_freelists(walk_t *w)
             return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
         const k_mm_blk_t *prev = NULL;
         for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
-            if (!link_target(h, b) || !blk_is_free(b) || !blk_dye_ok(b))
+            if (!link_target(h, b) || !blk_is_listed_free(b) || !blk_dye_ok(b))
                 return fail(w->res, b, "free list %u holds something that is not a free block", i);
             if (size_class(blk_size(b)) != i || blk_links(b)->prev != prev)
                 return fail(w->res, b, "free list %u entry has the wrong class or back link", i);
@@ -163,6 +187,7 @@ bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res)
     res->ok = true;
     res->where = 0;
     res->what[0] = '\0';
+    res->blame = (k_mm_blame_t){0};
     walk_t w = {.h = h, .res = res};
     if (h->magic != K_MM_HEAD_MAGIC)
         return fail(res, h, "heap head magic overwritten");
@@ -171,6 +196,11 @@ bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res)
             return false;
     if (!check_freelists(&w))
         return false;
+#if RHINO_CONFIG_MM_DEBUG
+    if (w.quarantined != h->q_count)
+        return fail(res, NULL, "%lu blocks wait in quarantine, the walk found %lu", (unsigned long)h->q_count,
+                    (unsigned long)w.quarantined);
+#endif
     if (w.free_blocks != h->free_blocks || w.free_bytes != h->free || w.used_blocks != h->used_blocks)
         return fail(res, NULL, "walk totals (free %lu blocks/%lu bytes, used %lu) differ from the stats (%lu/%lu, %lu)",
                     (unsigned long)w.free_blocks, (unsigned long)w.free_bytes, (unsigned long)w.used_blocks,

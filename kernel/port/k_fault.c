@@ -13,6 +13,7 @@ typedef struct {
     uint32_t period;
     uint32_t nth[K_FAULT_SCHEDULE_MAX];
     unsigned nnth;
+    uint32_t injected_at[K_FAULT_SCHEDULE_MAX]; /* call numbers of the first injections */
 } fault_point_t;
 
 static fault_point_t g_points[K_FAULT_POINTS];
@@ -51,12 +52,19 @@ bool k_fault_should_fail(k_fault_point_t p)
     fp->calls++;
     if (!call_is_scheduled(fp, fp->calls))
         return false;
+    if (fp->injected < K_FAULT_SCHEDULE_MAX)
+        fp->injected_at[fp->injected] = fp->calls;
     fp->injected++;
     return true;
 }
 
 uint32_t k_fault_calls(k_fault_point_t p) { return g_points[p].calls; }
 uint32_t k_fault_injected(k_fault_point_t p) { return g_points[p].injected; }
+
+uint32_t k_fault_injected_call(k_fault_point_t p, uint32_t i)
+{
+    return i < g_points[p].injected && i < K_FAULT_SCHEDULE_MAX ? g_points[p].injected_at[i] : 0;
+}
 
 /* ---- schedule text ---------------------------------------------------- */
 static int parse_error(const char *spec, const char *at, const char *why, char *err, size_t errlen)

@@ -149,9 +149,11 @@ static timer_msg_t *queued_msg(size_t i) { return &svc.queue[(svc.head + i) % QU
 
 static kstat_t post(timer_cmd_t cmd, ktimer_t *t, tick_t first, tick_t round, void *arg)
 {
-    /* Every post attempt counts at the fault point, full queue or not, so a
-     * schedule's "nth call" does not depend on the queue's state. */
-    bool injected = k_fault_should_fail(K_FAULT_TIMER_QUEUE);
+    /* Every post attempt from outside the timer task counts at the fault
+     * point, full queue or not, so a schedule's "nth call" does not depend
+     * on the queue's state. A callback runs in the timer task after the
+     * queue was drained (README): no fault is injected there. */
+    bool injected = !svc.task_running && k_fault_should_fail(K_FAULT_TIMER_QUEUE);
     if (injected || svc.count == QUEUE_LEN)
         return RHINO_TIMER_MSG_FULL;
     *queued_msg(svc.count) = (timer_msg_t){cmd, t, first, round, arg};
@@ -332,6 +334,8 @@ static tick_t ticks_to_next_timer(void)
 
 tick_t k_timer_ticks_to_next_due(void)
 {
+    if (svc.count > 0)
+        return 0; /* the next task run applies them */
     tick_t timer = ticks_to_next_timer(), loop = k_loop_ticks_to_next_due();
     return timer < loop ? timer : loop;
 }
@@ -380,9 +384,11 @@ void k_timer_init(tick_t start_tick)
 
 /* ---- API ------------------------------------------------------------------ */
 
-kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
-                            tick_t first, tick_t round, void *arg, uint8_t auto_run)
+/* noinline: the return address must be the caller's, who owns the timer. */
+__attribute__((noinline)) kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
+                                                      tick_t first, tick_t round, void *arg, uint8_t auto_run)
 {
+    uintptr_t site = (uintptr_t)__builtin_return_address(0);
     if (timer == NULL)
         return RHINO_NULL_PTR;
     kstat_t err = check_create_args(name, cb, first, round);
@@ -391,6 +397,7 @@ kstat_t krhino_timer_create(ktimer_t *timer, const name_t *name, timer_cb_t cb,
     if (timer_is_created(timer))
         return RHINO_TIMER_STATE_INV; /* re-initialising would corrupt the lists */
     timer_init(timer, name, cb, first, round, arg, K_OBJ_STATIC_ALLOC);
+    timer->trace = k_trace_new((uintptr_t)timer, sizeof *timer, K_MM_KIND_TIMER, site, &timer->owner);
     if (auto_run && (err = post(CMD_START, timer, 0, 0, NULL)) != RHINO_SUCCESS)
         forget_timer(timer); /* all or nothing */
     return err;
@@ -408,6 +415,8 @@ kstat_t k_owned_timer_dyn_create(ktimer_t **timer, const name_t *name, timer_cb_
     if (t == NULL)
         return RHINO_NO_MEM;
     timer_init(t, name, cb, first, round, arg, K_OBJ_DYN_ALLOC);
+    t->trace = k_mm_blk_trace(g_kmm_head, t);
+    t->owner = k_trace_get(t->trace) ? k_trace_get(t->trace)->alloc[0] : owner;
     if (auto_run && (err = post(CMD_START, t, 0, 0, NULL)) != RHINO_SUCCESS) {
         forget_timer(t); /* all or nothing */
 #ifndef K_TIMER_SEEDED_BUG_LEAK_ON_FAILED_START /* negative control: the error path keeps the block */
@@ -483,6 +492,17 @@ void k_timer_observe(k_timer_fire_fn fn, void *ctx)
 }
 
 size_t k_timer_queued(void) { return svc.count; }
+
+const ktimer_t *k_timer_stored_in(const void *p, size_t len)
+{
+    uintptr_t from = (uintptr_t)p;
+    for (klist_t *n = svc.created.next; n != &svc.created; n = n->next) {
+        uintptr_t t = (uintptr_t)timer_of(n, timer_item);
+        if (t >= from && t - from < len)
+            return timer_of(n, timer_item);
+    }
+    return NULL;
+}
 
 bool k_timer_walk(k_timer_walk_fn fn, void *ctx)
 {

@@ -17,12 +17,16 @@ typedef enum {
     AFTER_BLOCK_TABLE   /* the open dump waits for its Heap Info table */
 } where_t;
 
+/* Which [HEAP] table a [POOL] row right after it belongs to. */
+typedef enum { POOL_FOR_NONE, POOL_FOR_CYCLE_TABLE, POOL_FOR_DUMP } pool_for_t;
+
 typedef struct {
     mm_log_t *log;
     const line_t *line;
     where_t where; /* when not OUTSIDE_DUMP, the open dump is the last one */
     bool header_pending;
     heap_info_header_t header;
+    pool_for_t pool_for; /* the last cycle table, or the last dump's */
     mm_failure_t unclaimed_failure; /* waits for the dump it triggered */
 } scan_t;
 
@@ -284,28 +288,170 @@ static bool scan_block_table_line(scan_t *s, span_t t)
     return true; /* anything else is console output between rows */
 }
 
+/* ---- skipped tables ---------------------------------------------------- */
+static mm_skipped_t *skipped_kind(mm_log_t *log, const char *what)
+{
+    size_t kept = log->nskipped_kinds < MM_LOG_SKIPPED_KINDS_KEPT ? log->nskipped_kinds : MM_LOG_SKIPPED_KINDS_KEPT;
+    for (size_t i = 0; i < kept; i++)
+        if (strcmp(log->skipped[i].what, what) == 0)
+            return &log->skipped[i];
+    return NULL;
+}
+
+/* Listed once per kind, with how often it appeared. */
+static void note_skipped(scan_t *s, const char *what)
+{
+    mm_log_t *log = s->log;
+    mm_skipped_t *k = skipped_kind(log, what);
+    if (!k && log->nskipped_kinds++ < MM_LOG_SKIPPED_KINDS_KEPT) {
+        k = &log->skipped[log->nskipped_kinds - 1];
+        *k = (mm_skipped_t){.first_line = s->line->no};
+        snprintf(k->what, sizeof k->what, "%s", what);
+    }
+    if (k)
+        k->count++;
+}
+
+/* ---- boots -------------------------------------------------------------- */
+static mm_boot_t *current_boot(scan_t *s) { return &s->log->boots[s->log->nboots - 1]; }
+
+static bool start_boot(scan_t *s, mm_boot_t boot)
+{
+    mm_log_t *log = s->log;
+    mm_boot_t *boots = with_room_for_one_more(log->boots, &log->boots_cap, log->nboots, sizeof *boots);
+    if (!boots)
+        return fail(log, s->line->no, "out of memory");
+    log->boots = boots;
+    boot.first_table = log->ntables;
+    log->boots[log->nboots++] = boot;
+    return true;
+}
+
+static bool is_boot_banner(span_t t)
+{
+    static const char *const banners[] = MM_BOOT_BANNERS;
+    for (size_t i = 0; i < sizeof banners / sizeof banners[0]; i++)
+        if (span_contains(t, banners[i]))
+            return true;
+    return false;
+}
+
+/* A banner before any table of the current boot is that boot's own. */
+static bool note_boot_banner(scan_t *s)
+{
+    if (current_boot(s)->ntables == 0)
+        return true;
+    return start_boot(s, (mm_boot_t){.first_line = s->line->no, .cause = MM_BOOT_BANNER_SEEN});
+}
+
+/* Within a boot TotalSz stays and MinFreeSz, a low-water mark, only falls:
+ * when next breaks either, the boot it opens is described in *boot. */
+static bool heap_was_reset(const heap_info_t *prev, const heap_info_t *next, mm_boot_t *boot)
+{
+    if (next->total != prev->total)
+        *boot = (mm_boot_t){.cause = MM_BOOT_TOTAL_CHANGED, .before = prev->total, .after = next->total};
+    else if (next->min_free > prev->min_free)
+        *boot = (mm_boot_t){.cause = MM_BOOT_MIN_FREE_ROSE, .before = prev->min_free, .after = next->min_free};
+    else
+        return false;
+    boot->first_line = next->line;
+    return true;
+}
+
+static bool pool_was_reset(const heap_info_t *prev, const heap_info_t *next)
+{
+    return prev->has_pool && next->has_pool && prev->pool.has_min_free && next->pool.has_min_free &&
+           next->pool.min_free > prev->pool.min_free;
+}
+
+/* The last table turned out to open a new boot (its [POOL] row says so). */
+static bool move_last_table_to_new_boot(scan_t *s, mm_boot_t boot)
+{
+    mm_log_t *log = s->log;
+    current_boot(s)->ntables--;
+    log->ntables--;
+    if (!start_boot(s, boot))
+        return false;
+    log->ntables++;
+    current_boot(s)->ntables = 1;
+    return true;
+}
+
 /* ---- Heap Info tables --------------------------------------------------- */
+/* A [HEAP] or [POOL] table in a layout not read: it and its rows are
+ * skipped. A dump waiting for its Heap Info table ends without one. */
+static bool skip_table(scan_t *s, span_t t, const char *why)
+{
+    char header[MM_NOTE_MAX / 2], what[MM_NOTE_MAX];
+    span_quote_squeezed(t, header, sizeof header);
+    snprintf(what, sizeof what, "table \"%s\", a layout not read (%s)", header, why);
+    note_skipped(s, what);
+    if (span_starts_with(t, "[HEAP]"))
+        s->where = OUTSIDE_DUMP;
+    s->pool_for = POOL_FOR_NONE;
+    return true;
+}
+
 static bool start_heap_info(scan_t *s, span_t t)
 {
     char why[MM_NOTE_MAX];
     forget_pending_header(s);
     if (!heap_info_parse_header(t, &s->header, why, sizeof why))
-        return reject_line(s, why);
+        return skip_table(s, t, why);
     s->header.line = s->line->no;
     s->header_pending = true;
+    if (s->header.row == HEAP_INFO_HEAP)
+        s->pool_for = POOL_FOR_NONE;
     return true;
 }
 
 static bool add_cycle_table(scan_t *s, const heap_info_t *info)
 {
     mm_log_t *log = s->log;
+    mm_boot_t next;
+    if (current_boot(s)->ntables > 0 && heap_was_reset(&log->tables[log->ntables - 1], info, &next) &&
+        !start_boot(s, next))
+        return false;
     heap_info_t *tables = with_room_for_one_more(log->tables, &log->tables_cap, log->ntables, sizeof *tables);
     if (!tables)
         return fail(log, s->line->no, "out of memory");
     log->tables = tables;
     log->tables[log->ntables++] = *info;
+    current_boot(s)->ntables++;
     /* a cycle has passed: an earlier failure no longer explains a dump */
     s->unclaimed_failure = (mm_failure_t){0};
+    return true;
+}
+
+static heap_info_t *pool_target(scan_t *s)
+{
+    if (s->pool_for == POOL_FOR_CYCLE_TABLE)
+        return &s->log->tables[s->log->ntables - 1];
+    if (s->pool_for == POOL_FOR_DUMP)
+        return &open_dump(s)->info;
+    return NULL;
+}
+
+/* A [POOL] row completes the [HEAP] table just before it. */
+static bool finish_pool_info(scan_t *s, span_t t)
+{
+    char why[MM_NOTE_MAX];
+    heap_info_t orphan = {0}, *target = pool_target(s);
+    pool_for_t was_for = s->pool_for;
+    s->pool_for = POOL_FOR_NONE;
+    if (!heap_info_parse_figures(&s->header, t, target ? target : &orphan, why, sizeof why))
+        return reject_line(s, why);
+    if (!target) {
+        note_skipped(s, "a [POOL] table without the [HEAP] table it belongs to");
+        return true;
+    }
+    mm_log_t *log = s->log;
+    if (was_for == POOL_FOR_CYCLE_TABLE && current_boot(s)->ntables > 1 &&
+        pool_was_reset(&log->tables[log->ntables - 2], target))
+        return move_last_table_to_new_boot(s, (mm_boot_t){.first_line = target->line,
+                                                          .cause = MM_BOOT_POOL_MIN_FREE_ROSE,
+                                                          .before = log->tables[log->ntables - 2].pool.min_free,
+                                                          .after = target->pool.min_free});
     return true;
 }
 
@@ -314,15 +460,21 @@ static bool finish_heap_info(scan_t *s, span_t t)
     char why[MM_NOTE_MAX];
     heap_info_t info;
     s->header_pending = false;
+    if (s->header.row == HEAP_INFO_POOL)
+        return finish_pool_info(s, t);
     if (!heap_info_parse_figures(&s->header, t, &info, why, sizeof why))
         return reject_line(s, why);
-    if (s->where == OUTSIDE_DUMP)
+    info.line = s->line->no;
+    if (s->where == OUTSIDE_DUMP) {
+        s->pool_for = POOL_FOR_CYCLE_TABLE;
         return add_cycle_table(s, &info);
+    }
     mm_dump_t *d = open_dump(s);
     d->info = info;
     d->has_info = true;
     d->last_line = s->line->no;
     s->where = OUTSIDE_DUMP;
+    s->pool_for = POOL_FOR_DUMP;
     return true;
 }
 
@@ -345,10 +497,10 @@ static bool note_malloc_failure(scan_t *s, span_t t)
     if (!(take_number_after(&t, MALLOC_FAILED, &f.need) && take_number_after(&t, FREE_SIZE, &f.free) &&
           span_is_blank(t)))
         return reject_line(s, "malloc failure: expected \"" MALLOC_FAILED "N" FREE_SIZE "M\"");
-    mm_log_t *log = s->log;
-    if (!log->first_failure.line) {
-        log->first_failure = f;
-        log->tables_before_failure = log->ntables;
+    mm_boot_t *b = current_boot(s);
+    if (!b->first_failure.line) {
+        b->first_failure = f;
+        b->tables_before_failure = b->ntables;
     }
     s->unclaimed_failure = f;
     return true;
@@ -359,10 +511,14 @@ static bool scan_line(scan_t *s, const line_t *line)
 {
     span_t t = span_trim_left(line->text);
     s->line = line;
+    if (is_boot_banner(t))
+        return note_boot_banner(s);
     if (heap_info_is_header(t))
         return start_heap_info(s, t);
     if (s->header_pending && heap_info_is_figures_row(t))
         return finish_heap_info(s, t);
+    if (!span_is_blank(t) && !is_section_rule(t))
+        s->pool_for = POOL_FOR_NONE; /* a [POOL] row follows its [HEAP] table directly */
     if (is_block_table_header(t))
         return start_dump(s, t);
     if (span_starts_with(t, "WARNING, malloc failed"))
@@ -389,7 +545,10 @@ bool mm_log_parse(const char *buf, size_t len, mm_log_t *log)
     *log = (mm_log_t){0};
     scan_t s = {.log = log};
     line_reader_t r;
-    line_t line;
+    line_t line = {.no = 1};
+    s.line = &line;
+    if (!start_boot(&s, (mm_boot_t){.first_line = 1, .cause = MM_BOOT_LOG_START}))
+        return false;
     line_reader_init(&r, buf, len);
     while (line_reader_next(&r, &line))
         if (!scan_line(&s, &line))
@@ -404,9 +563,30 @@ void mm_log_free(mm_log_t *log)
         free(log->dumps[i].blocks);
     free(log->dumps);
     free(log->tables);
+    free(log->boots);
     *log = (mm_log_t){0};
 }
 
 bool mm_block_is_live(const mm_block_t *b) { return b->stat == MM_BLK_USED || b->stat == MM_BLK_POOL; }
 
 const char *mm_format_name(mm_format_t f) { return f == MM_FORMAT_ALIOS ? "AliOS Things dumpsys mm_info" : "rtosfuzz"; }
+
+const char *mm_boot_cause_text(mm_boot_cause_t cause)
+{
+    static const char *const texts[] = {
+        [MM_BOOT_LOG_START] = "the log's start",
+        [MM_BOOT_BANNER_SEEN] = "a boot banner",
+        [MM_BOOT_TOTAL_CHANGED] = "TotalSz changed",
+        [MM_BOOT_MIN_FREE_ROSE] = "MinFreeSz, a low-water mark, rose",
+        [MM_BOOT_POOL_MIN_FREE_ROSE] = "the pool's MinFreeSz, a low-water mark, rose",
+    };
+    return texts[cause];
+}
+
+size_t mm_log_boot_of_table(const mm_log_t *log, size_t table)
+{
+    size_t b = 0;
+    while (b + 1 < log->nboots && log->boots[b + 1].first_table <= table)
+        b++;
+    return b;
+}

@@ -41,6 +41,15 @@ bool span_starts_with(span_t s, const char *prefix)
     return s.n >= k && memcmp(s.p, prefix, k) == 0;
 }
 
+bool span_contains(span_t s, const char *needle)
+{
+    size_t k = strlen(needle);
+    for (size_t i = 0; k <= s.n && i <= s.n - k; i++)
+        if (memcmp(s.p + i, needle, k) == 0)
+            return true;
+    return false;
+}
+
 bool span_equals(span_t s, const char *word)
 {
     return s.n == strlen(word) && memcmp(s.p, word, s.n) == 0;
@@ -105,5 +114,17 @@ void span_quote(span_t s, char *buf, size_t cap)
     size_t k = 0;
     for (; k < s.n && k + 1 < cap; k++)
         buf[k] = s.p[k] >= 0x20 && s.p[k] < 0x7f ? s.p[k] : '?';
+    buf[k] = '\0';
+}
+
+void span_quote_squeezed(span_t s, char *buf, size_t cap)
+{
+    size_t k = 0;
+    s = span_trim_right(span_trim_left(s));
+    for (size_t i = 0; i < s.n && k + 1 < cap; i++) {
+        if (is_blank(s.p[i]) && i > 0 && is_blank(s.p[i - 1]))
+            continue;
+        buf[k++] = is_blank(s.p[i]) ? ' ' : s.p[i] >= 0x20 && s.p[i] < 0x7f ? s.p[i] : '?';
+    }
     buf[k] = '\0';
 }

@@ -19,6 +19,8 @@ span_t span_trim_left(span_t s);
 bool span_is_blank(span_t s);
 bool span_starts_with(span_t s, const char *prefix);
 bool span_equals(span_t s, const char *word);
+/* needle occurs somewhere in s. */
+bool span_contains(span_t s, const char *needle);
 /* Removes and returns the next run of non-blank bytes (empty at the end). */
 span_t span_take_word(span_t *s);
 /* Removes and returns everything up to the next '|' (or the end), and the
@@ -33,5 +35,8 @@ bool span_parse_dec(span_t w, uint64_t *value);
 /* Copies at most cap-1 bytes of s into buf, NUL-terminated, with bytes
  * outside printable ASCII shown as '?': for quoting input in messages. */
 void span_quote(span_t s, char *buf, size_t cap);
+/* The same, trimmed, with every run of blanks shown as one space: two
+ * printings of one table header quote alike. */
+void span_quote_squeezed(span_t s, char *buf, size_t cap);
 
 #endif

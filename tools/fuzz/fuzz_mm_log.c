@@ -1,6 +1,7 @@
 /* libFuzzer target for everything that reads a log: the line reader, the
- * Heap Info and block-row parsers, owner grouping, the trend fit and the
- * SVG chart (its figures come straight from the log). Symbolization is left
+ * Heap Info, pool and block-row parsers, boots, owner grouping, the trend
+ * fit of each boot's heap and pool and the SVG chart (its figures come
+ * straight from the log). Symbolization is left
  * out: its input is an owner address, and every address is valid for it.
  *
  * Besides "no crash, no sanitizer report", it checks what must hold for any
@@ -11,6 +12,7 @@
 
 #include "mm_log.h"
 #include "owners.h"
+#include "series.h"
 #include "svg.h"
 #include "trend.h"
 
@@ -38,22 +40,40 @@ static void group_dump(const mm_dump_t *d)
     owner_table_free(&t);
 }
 
-static void fit_and_draw(const mm_log_t *log)
+static void fit_and_draw(const mm_log_t *log, size_t boot, series_kind_t kind)
 {
+    series_t s;
     trend_t t;
-    if (trend_fit(log->tables, log->ntables, 0, 0, &t) != 0)
+    if (series_of_boot(log, boot, kind, &s) != 0)
         return;
-    check(t.r2 >= 0.0 && t.r2 <= 1.0);
-    char *svg = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&svg, &len);
-    if (!out)
-        return;
-    chart_t chart = {.title = "fuzz", .tables = log->tables, .ntables = log->ntables, .trend = &t,
-                     .failure_cycle = log->first_failure.line ? log->tables_before_failure + 1 : 0};
-    svg_write_chart(out, &chart);
-    fclose(out);
-    free(svg);
+    if (trend_fit(&s, 0, 0, &t) == 0) {
+        check(t.r2 >= 0.0 && t.r2 <= 1.0);
+        char *svg = NULL;
+        size_t len = 0;
+        FILE *out = open_memstream(&svg, &len);
+        const mm_boot_t *b = &log->boots[boot];
+        chart_t chart = {.title = "fuzz", .series = &s, .trend = &t,
+                         .failure_cycle = b->first_failure.line ? b->tables_before_failure + 1 : 0};
+        if (out) {
+            svg_write_chart(out, &chart);
+            fclose(out);
+        }
+        free(svg);
+    }
+    series_free(&s);
+}
+
+/* Boots follow each other and cover every table once. */
+static void check_boots(const mm_log_t *log)
+{
+    size_t next = 0;
+    check(log->nboots >= 1);
+    for (size_t b = 0; b < log->nboots; b++) {
+        check(log->boots[b].first_table == next);
+        next += log->boots[b].ntables;
+        check(log->boots[b].tables_before_failure <= log->boots[b].ntables);
+    }
+    check(next == log->ntables);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -62,7 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mm_log_parse((const char *)data, size, &log)) {
         for (size_t i = 0; i < log.ndumps; i++)
             group_dump(&log.dumps[i]);
-        fit_and_draw(&log);
+        check_boots(&log);
+        for (size_t b = 0; b < log.nboots; b++) {
+            fit_and_draw(&log, b, SERIES_HEAP);
+            fit_and_draw(&log, b, SERIES_POOL);
+        }
     } else {
         check(log.error.line > 0 && log.error.text[0] != '\0');
     }

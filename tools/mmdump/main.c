@@ -16,7 +16,8 @@ static const char usage_text[] =
     "  --csv    dump,owner,blocks,bytes,kind,function,file,line rows\n"
     "  --json   the same as one JSON document\n"
     "Exit status: 0 done; 2 bad usage, unreadable ELF, or a log that does not\n"
-    "parse (the message names the line) or holds no dump.\n";
+    "parse (the message names the line) or holds no dump; 3 the ELF names none\n"
+    "of the owners (not the firmware that printed the log).\n";
 
 typedef struct {
     const char *log_path;
@@ -64,6 +65,12 @@ static int report_dumps(const options_t *o, const mm_log_t *log, symbolizer_t *s
             return CLI_EXIT_BAD_INPUT;
         }
     report_end(&r);
+    if (report_elf_names_no_owner(&r)) {
+        fprintf(stderr, "mmdump: warning: %s names none of the %zu owners in %s: is it the firmware that printed "
+                        "the log?\n",
+                o->elf_path, r.owners, o->log_path);
+        return CLI_EXIT_INCONCLUSIVE;
+    }
     return 0;
 }
 

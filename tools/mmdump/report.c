@@ -55,6 +55,9 @@ static void print_heap_info(FILE *out, const heap_info_t *h)
     if (h->has_max_free_blk)
         fprintf(out, ", MaxFreeBlkSz %" PRIu64, h->max_free_blk);
     fputs(" bytes\n", out);
+    if (h->has_pool)
+        fprintf(out, "pool: PoolSz %" PRIu64 ", FreeSz %" PRIu64 ", UsedSz %" PRIu64 " bytes\n", h->pool.size,
+                h->pool.free, h->pool.used);
 }
 
 static void print_dump_heading(report_t *r, const mm_dump_t *d, size_t index)
@@ -67,15 +70,36 @@ static void print_dump_heading(report_t *r, const mm_dump_t *d, size_t index)
     if (d->has_info)
         print_heap_info(r->out, &d->info);
     else
-        fprintf(r->out, "note: this dump has no Heap Info table (cut short?)\n");
+        fprintf(r->out, "note: this dump has no Heap Info table (cut short, or in a layout not read)\n");
     if (d->elided_line)
         fprintf(r->out, "note: rows were elided (\"......\", line %lu); totals cover the rows shown\n",
                 d->elided_line);
 }
 
-static void print_totals(report_t *r, const owner_table_t *t)
+/* Owners other than the kernel, and how many of them the ELF names. */
+typedef struct {
+    size_t owners, resolved;
+} resolution_t;
+
+static resolution_t resolution_of(const owner_table_t *t, const located_row_t *rows)
 {
+    resolution_t res = {0};
+    for (size_t i = 0; i < t->nrows; i++) {
+        res.owners += rows[i].row->owner != 0;
+        res.resolved += rows[i].row->owner != 0 && rows[i].site.function;
+    }
+    return res;
+}
+
+static void print_totals(report_t *r, const owner_table_t *t, const located_row_t *rows)
+{
+    resolution_t res = resolution_of(t, rows);
     fprintf(r->out, "live: %lu blocks, %" PRIu64 " bytes, %zu owners\n", t->live_blocks, t->live_bytes, t->nrows);
+    if (res.resolved == 0 && res.owners)
+        fprintf(r->out, "warning: the ELF names none of the %zu owners: is it the firmware that printed this log?\n",
+                res.owners);
+    else if (res.resolved < res.owners)
+        fprintf(r->out, "note: %zu of %zu owners are not in the ELF\n", res.owners - res.resolved, res.owners);
     if (t->damaged_blocks)
         fprintf(r->out, "note: %lu live blocks have a damaged dye word (Chk not OK), the first 0x%08" PRIx64
                         " on line %lu\n",
@@ -130,7 +154,7 @@ static void write_text(report_t *r, const mm_dump_t *d, size_t index, const owne
                        const located_row_t *rows)
 {
     print_dump_heading(r, d, index);
-    print_totals(r, t);
+    print_totals(r, t, rows);
     print_owner_rows(r, rows, t->nrows);
     print_verdict(r, t, rows);
 }
@@ -239,8 +263,10 @@ static void write_json(report_t *r, const mm_dump_t *d, size_t index, const owne
     put_json_trigger(out, d);
     fputs(", \"heap\": ", out);
     put_json_heap(out, d);
-    fprintf(out, ",\n     \"live_blocks\": %lu, \"live_bytes\": %" PRIu64 ", \"damaged_blocks\": %lu, \"owners\": [",
-            t->live_blocks, t->live_bytes, t->damaged_blocks);
+    resolution_t res = resolution_of(t, rows);
+    fprintf(out, ",\n     \"live_blocks\": %lu, \"live_bytes\": %" PRIu64 ", \"damaged_blocks\": %lu, "
+                 "\"owners_not_in_elf\": %zu, \"owners\": [",
+            t->live_blocks, t->live_bytes, t->damaged_blocks, res.owners - res.resolved);
     for (size_t i = 0; i < t->nrows; i++) {
         if (i)
             fputc(',', out);
@@ -250,6 +276,8 @@ static void write_json(report_t *r, const mm_dump_t *d, size_t index, const owne
 }
 
 /* ---- driver ------------------------------------------------------------- */
+bool report_elf_names_no_owner(const report_t *r) { return r->owners > 0 && r->owners_resolved == 0; }
+
 void report_begin(report_t *r)
 {
     if (r->style == REPORT_CSV)
@@ -276,6 +304,9 @@ int report_dump(report_t *r, size_t index)
     }
     for (size_t i = 0; i < t.nrows; i++)
         rows[i] = locate(r, &t.rows[i]);
+    resolution_t res = resolution_of(&t, rows);
+    r->owners += res.owners;
+    r->owners_resolved += res.resolved;
     if (r->style == REPORT_TEXT)
         write_text(r, d, index, &t, rows);
     else if (r->style == REPORT_CSV)

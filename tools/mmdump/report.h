@@ -2,6 +2,7 @@
 #ifndef MMDUMP_REPORT_H
 #define MMDUMP_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "mm_log.h"
@@ -17,7 +18,13 @@ typedef struct {
     const mm_log_t *log;
     symbolizer_t *sym;
     int dumps_written; /* JSON: a comma goes before every dump but the first */
+    size_t owners;          /* owners other than the kernel, over the dumps written */
+    size_t owners_resolved; /* those of them the ELF names a function for */
 } report_t;
+
+/* An ELF that names none of a log's owners is not the firmware that printed
+ * it (another build, another program): its "call sites" would be noise. */
+bool report_elf_names_no_owner(const report_t *r);
 
 void report_begin(report_t *r);
 /* Writes log->dumps[index]. Returns 0, or -1 when out of memory. */

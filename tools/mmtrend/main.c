@@ -13,17 +13,24 @@
 
 enum { EXIT_NO_LEAK = 0, EXIT_LEAK = 1 };
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
 static const char usage_text[] =
     "usage: mmtrend LOG [--plot OUT.svg] [--threshold BYTES] [--skip N] [--cycles N]\n"
-    "Reads the Heap Info tables LOG prints outside dumps (one per cycle), fits\n"
-    "FreeSz per cycle by least squares and forecasts the cycle the heap runs out.\n"
-    "  --plot OUT.svg      chart of FreeSz, MinFreeSz, the fit and the forecast\n"
+    "Reads the Heap Info tables LOG prints outside dumps (one per cycle), splits\n"
+    "them into boots, fits the heap's and the pool's FreeSz per cycle of each boot\n"
+    "by least squares and forecasts the cycle each runs out.\n"
+    "  --plot OUT.svg      chart of the last boot judged: FreeSz, MinFreeSz, the fit\n"
+    "                      and the forecast (of the pool when only the pool leaks)\n"
     "  --threshold BYTES   leak rate (bytes/cycle) tolerated; default 0\n"
-    "  --skip N            leave the first N cycles out of the fit (leading cycles\n"
-    "                      off the line are left out as warm-up anyway)\n"
-    "  --cycles N          fit only N cycles (after --skip); the rest is still drawn\n"
+    "  --skip N            leave the first N cycles of each boot out of the fit\n"
+    "                      (leading cycles off the line are left out as warm-up anyway)\n"
+    "  --cycles N          fit only N cycles of each boot (after --skip); the rest is\n"
+    "                      still drawn\n"
     "Exit status: 0 no leak above the threshold; 1 a leak above it; 2 bad usage\n"
-    "or input (the message names the line), or fewer than 3 cycles to fit.\n";
+    "or input (the message names the line); 3 no verdict: no boot has the\n"
+    "cycles a fit needs (" STRINGIFY(TREND_MIN_CYCLES) ").\n";
 
 typedef struct {
     const char *log_path;
@@ -85,94 +92,280 @@ static int parse_options(int argc, char **argv, options_t *o)
     return -1;
 }
 
-static size_t failure_cycle(const mm_log_t *log)
+/* ---- fitting each boot --------------------------------------------------- */
+typedef struct {
+    series_t series;
+    bool present; /* the boot's tables print this figure */
+    bool fitted;  /* the window held enough cycles: trend is valid */
+    size_t window;
+    trend_t trend;
+} fit_t;
+
+enum { NSERIES = 2 };
+
+typedef struct {
+    fit_t fits[NSERIES]; /* SERIES_HEAP, SERIES_POOL */
+} boot_fits_t;
+
+static int fit_boot(const options_t *o, const mm_log_t *log, size_t boot, boot_fits_t *bf)
 {
-    return log->first_failure.line ? log->tables_before_failure + 1 : 0;
+    *bf = (boot_fits_t){0};
+    for (series_kind_t k = SERIES_HEAP; k <= SERIES_POOL; k++) {
+        fit_t *f = &bf->fits[k];
+        int got = series_of_boot(log, boot, k, &f->series);
+        if (got < 0)
+            return -1;
+        f->present = got == 0 && f->series.n > 0;
+        f->window = trend_window(&f->series, o->skip, o->cycles);
+        f->fitted = f->present && trend_fit(&f->series, o->skip, o->cycles, &f->trend) == 0;
+    }
+    return 0;
 }
+
+static void free_boot_fits(boot_fits_t *bf)
+{
+    for (int k = 0; k < NSERIES; k++)
+        series_free(&bf->fits[k].series);
+}
+
+static bool fit_leaks(const options_t *o, const fit_t *f) { return f->fitted && trend_is_leak(&f->trend, o->threshold); }
+
+static bool boot_judged(const boot_fits_t *bf) { return bf->fits[SERIES_HEAP].fitted || bf->fits[SERIES_POOL].fitted; }
+
+static bool boot_leaks(const options_t *o, const boot_fits_t *bf)
+{
+    return fit_leaks(o, &bf->fits[SERIES_HEAP]) || fit_leaks(o, &bf->fits[SERIES_POOL]);
+}
+
+/* The cycle of the boot whose malloc failed (0: none): a failure printed
+ * after table N happened in cycle N + 1. */
+static size_t failure_cycle(const mm_boot_t *b) { return b->first_failure.line ? b->tables_before_failure + 1 : 0; }
 
 /* Rounding noise around zero would print as "-0.0". */
 static double tidy(double v) { return fabs(v) < 0.05 ? 0.0 : v; }
 
-static void print_fit(const options_t *o, const mm_log_t *log, const trend_t *t)
+/* ---- the report ------------------------------------------------------------ */
+static const char *plural(size_t n) { return n == 1 ? "" : "s"; }
+
+static void print_boot_heading(const mm_log_t *log, size_t boot)
 {
-    const heap_info_t *first = &log->tables[t->first_cycle - 1], *last = &log->tables[t->last_cycle - 1];
-    printf("%s: %zu Heap Info tables (cycles 1-%zu); fitted cycles %zu-%zu\n", o->log_path, log->ntables,
-           log->ntables, t->first_cycle, t->last_cycle);
-    if (t->warmup == 1)
-        printf("warm-up: cycle %zu left out, off the line the later cycles follow\n", t->first_cycle - 1);
-    else if (t->warmup)
-        printf("warm-up: cycles %zu-%zu left out, off the line the later cycles follow\n",
-               t->first_cycle - t->warmup, t->first_cycle - 1);
-    printf("FreeSz: %" PRIu64 " bytes at cycle %zu, %" PRIu64 " at cycle %zu\n", first->free, t->first_cycle,
-           last->free, t->last_cycle);
-    printf("leak rate: %.1f bytes/cycle (least squares, R^2 %.4f)\n", tidy(trend_leak_rate(t)), t->r2);
+    const mm_boot_t *b = &log->boots[boot];
+    printf("boot %zu of %zu: from line %lu, %zu cycle%s", boot + 1, log->nboots, b->first_line, b->ntables,
+           plural(b->ntables));
+    if (b->cause == MM_BOOT_BANNER_SEEN)
+        printf(" (new boot: %s)", mm_boot_cause_text(b->cause));
+    else if (b->cause != MM_BOOT_LOG_START)
+        printf(" (new boot: %s from 0x%08" PRIX64 " to 0x%08" PRIX64 ")", mm_boot_cause_text(b->cause), b->before,
+               b->after);
+    putchar('\n');
 }
 
-static void print_forecast(const mm_log_t *log, const trend_t *t)
+static void print_window(const fit_t *f)
 {
+    const trend_t *t = &f->trend;
+    const char *name = series_name(f->series.kind);
+    printf("%s: fitted cycles %zu-%zu of %zu\n", name, t->first_cycle, t->last_cycle, f->series.n);
+    if (t->warmup == 1)
+        printf("  warm-up: cycle %zu left out, off the line the later cycles follow\n", t->first_cycle - 1);
+    else if (t->warmup)
+        printf("  warm-up: cycles %zu-%zu left out, off the line the later cycles follow\n",
+               t->first_cycle - t->warmup, t->first_cycle - 1);
+    printf("  FreeSz: %.0f bytes at cycle %zu, %.0f at cycle %zu\n", f->series.free[t->first_cycle - 1],
+           t->first_cycle, f->series.free[t->last_cycle - 1], t->last_cycle);
+    printf("  leak rate: %.1f bytes/cycle (least squares, R^2 %.4f)\n", tidy(trend_leak_rate(t)), t->r2);
+}
+
+static void print_forecast(const fit_t *f, const mm_boot_t *b)
+{
+    const trend_t *t = &f->trend;
+    const char *name = series_name(f->series.kind);
     if (t->slope >= 0.0) {
-        printf("forecast: none, the free heap is not falling\n");
+        printf("  forecast: none, the %s's free space is not falling\n", name);
         return;
     }
     if (!t->falling) {
-        printf("forecast: none, the free heap only fluctuates (R^2 %.4f < %.2f)\n", t->r2, TREND_MIN_R2);
+        printf("  forecast: none, the %s's free space only fluctuates (R^2 %.4f < %.2f)\n", name, t->r2,
+               TREND_MIN_R2);
         return;
     }
     double forecast = ceil(t->exhaustion_cycle);
-    printf("reserve: %.0f bytes (FreeSz - MinFreeSz at cycle %zu, what a cycle takes at its peak)\n",
-           t->reserve, t->last_cycle);
-    printf("forecast: the heap runs out at cycle %.0f\n", forecast);
-    size_t actual = failure_cycle(log);
-    if (actual)
-        printf("actual: malloc failed after table %zu (line %lu), in cycle %zu; the forecast is off by %+.2f%%\n",
-               actual - 1, log->first_failure.line, actual, (forecast - (double)actual) / (double)actual * 100.0);
-}
-
-static int print_verdict(const options_t *o, const trend_t *t)
-{
-    if (trend_is_leak(t, o->threshold)) {
-        printf("verdict: LEAK, %.1f bytes/cycle (threshold %.0f)\n", trend_leak_rate(t), o->threshold);
-        return EXIT_LEAK;
+    if (f->series.min_free)
+        printf("  reserve: %.0f bytes (FreeSz - MinFreeSz at cycle %zu, what a cycle takes at its peak)\n",
+               t->reserve, t->last_cycle);
+    if (f->series.kind == SERIES_POOL) {
+        printf("  forecast: the pool runs out at cycle %.0f; allocations of its block size then come from the heap\n",
+               forecast);
+        return;
     }
-    printf("verdict: no leak above the threshold of %.0f bytes/cycle\n", o->threshold);
-    return EXIT_NO_LEAK;
+    printf("  forecast: the heap runs out at cycle %.0f\n", forecast);
+    size_t actual = failure_cycle(b);
+    if (actual)
+        printf("  actual: malloc failed after table %zu (line %lu), in cycle %zu; the forecast is off by %+.2f%%\n",
+               actual - 1, b->first_failure.line, actual, (forecast - (double)actual) / (double)actual * 100.0);
 }
 
-static int write_plot(const options_t *o, const mm_log_t *log, const trend_t *t)
+static void print_fit(const fit_t *f, const mm_boot_t *b)
 {
-    FILE *f = fopen(o->plot_path, "w");
-    if (!f) {
+    if (!f->present)
+        return;
+    if (!f->fitted) {
+        printf("%s: %zu cycle%s to fit, fewer than the %d a verdict needs: no verdict, no forecast\n",
+               series_name(f->series.kind), f->window, plural(f->window), TREND_MIN_CYCLES);
+        return;
+    }
+    print_window(f);
+    print_forecast(f, b);
+}
+
+/* "heap 112.0 bytes/cycle", "pool flat", "pool not leaking", "pool too few
+ * cycles": leaking figures first. */
+static void print_boot_summary(const options_t *o, const boot_fits_t *bf)
+{
+    const char *sep = "";
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < NSERIES; k++) {
+            const fit_t *f = &bf->fits[k];
+            if (!f->present || fit_leaks(o, f) != (pass == 0))
+                continue;
+            printf("%s%s ", sep, series_name(f->series.kind));
+            if (pass == 0)
+                printf("%.1f bytes/cycle", trend_leak_rate(&f->trend));
+            else
+                fputs(!f->fitted ? "too few cycles" : tidy(f->trend.slope) == 0.0 ? "flat" : "not leaking", stdout);
+            sep = ", ";
+        }
+}
+
+static void print_boots_where(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs, bool leaking)
+{
+    const char *sep = ": ";
+    for (size_t b = 0; b < log->nboots; b++) {
+        if (!boot_judged(&bfs[b]) || boot_leaks(o, &bfs[b]) != leaking)
+            continue;
+        fputs(sep, stdout);
+        if (log->nboots > 1)
+            printf("boot %zu: ", b + 1);
+        print_boot_summary(o, &bfs[b]);
+        sep = "; ";
+    }
+}
+
+static size_t count_boots(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs, bool leaking_only)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < log->nboots; b++)
+        n += boot_judged(&bfs[b]) && (!leaking_only || boot_leaks(o, &bfs[b]));
+    return n;
+}
+
+static void print_unjudged(const mm_log_t *log, const boot_fits_t *bfs)
+{
+    for (size_t b = 0; b < log->nboots; b++)
+        if (!boot_judged(&bfs[b]))
+            printf("note: boot %zu not judged: %zu cycle%s, fewer than the %d a verdict needs\n", b + 1,
+                   log->boots[b].ntables, plural(log->boots[b].ntables), TREND_MIN_CYCLES);
+}
+
+static int print_verdict(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs)
+{
+    size_t judged = count_boots(o, log, bfs, false), leaking = count_boots(o, log, bfs, true);
+    print_unjudged(log, bfs);
+    if (judged == 0) {
+        printf("verdict: none, no boot has the %d cycles a verdict needs\n", TREND_MIN_CYCLES);
+        return CLI_EXIT_INCONCLUSIVE;
+    }
+    if (leaking == 0) {
+        printf("verdict: no leak above the threshold of %.0f bytes/cycle", o->threshold);
+        if (log->nboots > 1)
+            printf(" in %zu of %zu boots", judged, log->nboots);
+        print_boots_where(o, log, bfs, false);
+        putchar('\n');
+        return EXIT_NO_LEAK;
+    }
+    printf("verdict: LEAK");
+    if (log->nboots > 1)
+        printf(" in %zu of %zu boots", leaking, log->nboots);
+    print_boots_where(o, log, bfs, true);
+    printf(" (threshold %.0f)\n", o->threshold);
+    return EXIT_LEAK;
+}
+
+/* ---- the chart ------------------------------------------------------------- */
+/* The last boot judged; its leaking series (the heap first), else its heap. */
+static const fit_t *fit_to_plot(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs, size_t *boot)
+{
+    for (size_t b = log->nboots; b-- > 0;) {
+        const fit_t *heap = &bfs[b].fits[SERIES_HEAP], *pool = &bfs[b].fits[SERIES_POOL];
+        *boot = b;
+        if (fit_leaks(o, heap) || (!fit_leaks(o, pool) && heap->fitted))
+            return heap;
+        if (pool->fitted)
+            return pool;
+    }
+    return NULL;
+}
+
+static int write_plot(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs)
+{
+    size_t boot = 0;
+    const fit_t *f = fit_to_plot(o, log, bfs, &boot);
+    if (!f)
+        return 0;
+    FILE *out = fopen(o->plot_path, "w");
+    if (!out) {
         fprintf(stderr, "mmtrend: %s: cannot write the chart\n", o->plot_path);
         return CLI_EXIT_BAD_INPUT;
     }
-    char title[256];
+    char title[256], which[32] = "";
+    const trend_t *t = &f->trend;
+    if (log->nboots > 1)
+        snprintf(which, sizeof which, " boot %zu", boot + 1);
     if (t->falling)
-        snprintf(title, sizeof title, "%s: leaking %.1f bytes/cycle (R\xc2\xb2 %.3f)", o->log_path,
-                 trend_leak_rate(t), t->r2);
+        snprintf(title, sizeof title, "%s%s: %s leaking %.1f bytes/cycle (R\xc2\xb2 %.3f)", o->log_path, which,
+                 series_name(f->series.kind), trend_leak_rate(t), t->r2);
     else
-        snprintf(title, sizeof title, "%s: no steady fall (%+.1f bytes/cycle, R\xc2\xb2 %.3f)", o->log_path,
-                 tidy(t->slope), t->r2);
-    chart_t chart = {.title = title, .tables = log->tables, .ntables = log->ntables, .trend = t,
-                     .failure_cycle = failure_cycle(log)};
-    svg_write_chart(f, &chart);
-    return fclose(f) == 0 ? 0 : CLI_EXIT_BAD_INPUT;
+        snprintf(title, sizeof title, "%s%s: %s, no steady fall (%+.1f bytes/cycle, R\xc2\xb2 %.3f)", o->log_path,
+                 which, series_name(f->series.kind), tidy(t->slope), t->r2);
+    chart_t chart = {.title = title, .series = &f->series, .trend = t,
+                     .failure_cycle = f->series.kind == SERIES_HEAP ? failure_cycle(&log->boots[boot]) : 0};
+    svg_write_chart(out, &chart);
+    return fclose(out) == 0 ? 0 : CLI_EXIT_BAD_INPUT;
+}
+
+static int report(const options_t *o, const mm_log_t *log, const boot_fits_t *bfs)
+{
+    printf("%s: %zu Heap Info table%s in %zu boot%s\n", o->log_path, log->ntables, plural(log->ntables),
+           log->nboots, plural(log->nboots));
+    for (size_t b = 0; b < log->nboots; b++) {
+        if (log->nboots > 1)
+            print_boot_heading(log, b);
+        for (int k = 0; k < NSERIES; k++)
+            print_fit(&bfs[b].fits[k], &log->boots[b]);
+    }
+    int status = print_verdict(o, log, bfs);
+    if (o->plot_path && write_plot(o, log, bfs) != 0)
+        return CLI_EXIT_BAD_INPUT;
+    return status;
 }
 
 static int analyse(const options_t *o, const mm_log_t *log)
 {
-    trend_t t;
-    if (trend_fit(log->tables, log->ntables, o->skip, o->cycles, &t) != 0) {
-        fprintf(stderr, "mmtrend: %s: %zu Heap Info tables outside dumps, %zu after --skip; need %d to fit\n",
-                o->log_path, log->ntables, log->ntables > o->skip ? log->ntables - o->skip : 0,
-                TREND_MIN_CYCLES);
+    if (log->ntables == 0) {
+        fprintf(stderr, "mmtrend: %s: no Heap Info tables outside dumps\n", o->log_path);
         return CLI_EXIT_BAD_INPUT;
     }
-    print_fit(o, log, &t);
-    print_forecast(log, &t);
-    int status = print_verdict(o, &t);
-    if (o->plot_path && write_plot(o, log, &t) != 0)
-        return CLI_EXIT_BAD_INPUT;
-    return status;
+    boot_fits_t *bfs = calloc(log->nboots, sizeof *bfs);
+    int status = bfs ? 0 : -1;
+    for (size_t b = 0; status == 0 && b < log->nboots; b++)
+        status = fit_boot(o, log, b, &bfs[b]);
+    if (status == 0)
+        status = report(o, log, bfs);
+    else
+        fprintf(stderr, "mmtrend: out of memory\n");
+    for (size_t b = 0; bfs && b < log->nboots; b++)
+        free_boot_fits(&bfs[b]);
+    free(bfs);
+    return status < 0 ? CLI_EXIT_BAD_INPUT : status;
 }
 
 int main(int argc, char **argv)

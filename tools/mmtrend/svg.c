@@ -50,21 +50,21 @@ static double py(const canvas_t *k, double bytes) { return BOTTOM - bytes / k->y
 static double largest_free(const chart_t *c)
 {
     double m = 1.0;
-    for (size_t i = 0; i < c->ntables; i++)
-        m = fmax(m, (double)c->tables[i].free);
+    for (size_t i = 0; i < c->series->n; i++)
+        m = fmax(m, c->series->free[i]);
     return m;
 }
 
 static bool forecast_fits(const chart_t *c)
 {
     double e = c->trend->exhaustion_cycle;
-    return c->trend->falling && e >= 0.0 && e <= FORECAST_REACH * (double)c->ntables;
+    return c->trend->falling && e >= 0.0 && e <= FORECAST_REACH * (double)c->series->n;
 }
 
 static canvas_t plan_canvas(FILE *out, const chart_t *c)
 {
     canvas_t k = {.out = out, .c = c, .forecast_visible = forecast_fits(c)};
-    double x = fmax((double)c->ntables, (double)c->failure_cycle);
+    double x = fmax((double)c->series->n, (double)c->failure_cycle);
     if (k.forecast_visible)
         x = fmax(x, c->trend->exhaustion_cycle);
     k.x_max = nice_ceiling(x);
@@ -144,8 +144,8 @@ static void draw_axes(const canvas_t *k)
     line_between(k, LEFT, TOP, LEFT, BOTTOM, "stroke=\"black\"");
     text_at(k, (LEFT + RIGHT) / 2.0, HEIGHT - 18.0, "text-anchor=\"middle\"", "cycle");
     fprintf(k->out, "<text transform=\"translate(18 %.1f) rotate(-90)\" text-anchor=\"middle\">"
-                    "free heap (%s)</text>\n",
-            (TOP + BOTTOM) / 2.0, k->y_unit > 1.0 ? "KiB" : "bytes");
+                    "free %s (%s)</text>\n",
+            (TOP + BOTTOM) / 2.0, series_name(k->c->series->kind), k->y_unit > 1.0 ? "KiB" : "bytes");
 }
 
 static void draw_fitted_window(const canvas_t *k)
@@ -156,16 +156,15 @@ static void draw_fitted_window(const canvas_t *k)
             x2 - x1, BOTTOM - TOP);
 }
 
-static double free_of(const heap_info_t *h) { return (double)h->free; }
-
-static double min_free_of(const heap_info_t *h) { return (double)h->min_free; }
-
-static void draw_series(const canvas_t *k, double (*figure)(const heap_info_t *), const char *colour)
+/* figure: FreeSz or MinFreeSz per cycle (NULL: not printed, not drawn). */
+static void draw_series(const canvas_t *k, const double *figure, const char *colour)
 {
+    if (!figure)
+        return;
     fprintf(k->out, "<polyline clip-path=\"url(#plot)\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
             colour);
-    for (size_t i = 0; i < k->c->ntables; i++)
-        fprintf(k->out, "%.1f,%.1f ", px(k, (double)(i + 1)), py(k, figure(&k->c->tables[i])));
+    for (size_t i = 0; i < k->c->series->n; i++)
+        fprintf(k->out, "%.1f,%.1f ", px(k, (double)(i + 1)), py(k, figure[i]));
     fputs("\"/>\n", k->out);
 }
 
@@ -185,8 +184,8 @@ static void draw_forecast(const canvas_t *k)
     if (!t->falling)
         return;
     char label[96];
-    snprintf(label, sizeof label, "forecast: heap runs out at cycle %.0f%s", ceil(t->exhaustion_cycle),
-             k->forecast_visible ? "" : " (outside the chart)");
+    snprintf(label, sizeof label, "forecast: %s runs out at cycle %.0f%s", series_name(k->c->series->kind),
+             ceil(t->exhaustion_cycle), k->forecast_visible ? "" : " (outside the chart)");
     if (!k->forecast_visible) {
         text_at(k, RIGHT - 4.0, TOP + 30.0, "text-anchor=\"end\" fill=\"" RED "\"", label);
         return;
@@ -220,7 +219,8 @@ static void draw_legend(const canvas_t *k)
     fprintf(k->out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"224\" height=\"62\" fill=\"white\" stroke=\"#ccc\"/>\n",
             LEFT + 8.0, BOTTOM - 70.0);
     legend_entry(k, BOTTOM - 56.0, BLUE, "", "FreeSz");
-    legend_entry(k, BOTTOM - 40.0, ORANGE, "", "MinFreeSz (low-water mark)");
+    if (k->c->series->min_free)
+        legend_entry(k, BOTTOM - 40.0, ORANGE, "", "MinFreeSz (low-water mark)");
     legend_entry(k, BOTTOM - 24.0, RED, "stroke-dasharray=\"6 4\"", "least-squares fit (window shaded)");
 }
 
@@ -230,8 +230,8 @@ void svg_write_chart(FILE *out, const chart_t *c)
     draw_frame(&k);
     draw_fitted_window(&k);
     draw_axes(&k);
-    draw_series(&k, min_free_of, ORANGE);
-    draw_series(&k, free_of, BLUE);
+    draw_series(&k, c->series->min_free, ORANGE);
+    draw_series(&k, c->series->free, BLUE);
     draw_fitted_line(&k);
     draw_failure(&k);
     draw_forecast(&k);

@@ -1,6 +1,7 @@
-/* mmtrend's chart: FreeSz and MinFreeSz per cycle, the fitted line, the
- * fitted window, the forecast exhaustion point and, when the log shows it,
- * the cycle whose allocation actually failed. Plain SVG 1.1, no scripts. */
+/* mmtrend's chart of one series (the heap or the pool of one boot): FreeSz
+ * and MinFreeSz per cycle, the fitted line, the fitted window, the forecast
+ * exhaustion point and, when the log shows it, the cycle whose allocation
+ * actually failed. Plain SVG 1.1, no scripts. */
 #ifndef MMTREND_SVG_H
 #define MMTREND_SVG_H
 
@@ -10,9 +11,8 @@
 
 typedef struct {
     const char *title;
-    const heap_info_t *tables; /* cycle k is tables[k - 1] */
-    size_t ntables;
-    const trend_t *trend;
+    const series_t *series;
+    const trend_t *trend; /* fitted to series */
     size_t failure_cycle; /* 0: no malloc failure in the log */
 } chart_t;
 

@@ -13,18 +13,18 @@ static double cycle_of(size_t index) { return (double)index + 1.0; }
 /* FreeSz is taken relative to the first cycle and the sums are centred, so
  * that a constant series gives exactly zero variation (long logs of large
  * figures would otherwise leave rounding noise that R^2 would magnify). */
-static sums_t centred_sums(const heap_info_t *tables, size_t from, size_t to)
+static sums_t centred_sums(const double *free, size_t from, size_t to)
 {
     sums_t s = {0};
-    double n = (double)(to - from), y0 = (double)tables[from].free;
+    double n = (double)(to - from), y0 = free[from];
     for (size_t i = from; i < to; i++) {
         s.mean_x += cycle_of(i);
-        s.mean_y += (double)tables[i].free - y0;
+        s.mean_y += free[i] - y0;
     }
     s.mean_x /= n;
     s.mean_y /= n;
     for (size_t i = from; i < to; i++) {
-        double dx = cycle_of(i) - s.mean_x, dy = (double)tables[i].free - y0 - s.mean_y;
+        double dx = cycle_of(i) - s.mean_x, dy = free[i] - y0 - s.mean_y;
         s.sxx += dx * dx;
         s.sxy += dx * dy;
         s.syy += dy * dy;
@@ -46,10 +46,10 @@ typedef struct {
     double rms_residual;
 } line_fit_t;
 
-/* Least squares over tables[from .. to - 1], at least TREND_MIN_CYCLES. */
-static line_fit_t fit_line(const heap_info_t *tables, size_t from, size_t to)
+/* Least squares over free[from .. to - 1], at least TREND_MIN_CYCLES. */
+static line_fit_t fit_line(const double *free, size_t from, size_t to)
 {
-    sums_t s = centred_sums(tables, from, to);
+    sums_t s = centred_sums(free, from, to);
     line_fit_t f = {.slope = s.sxy / s.sxx};
     f.intercept = s.mean_y - f.slope * s.mean_x;
     f.r2 = share_explained(&s, f.slope);
@@ -65,12 +65,12 @@ static line_fit_t fit_line(const heap_info_t *tables, size_t from, size_t to)
  * whole bytes) off the line through the rest, it is left out, up to a tenth
  * of the window. Fluctuating free heap has residuals as large as its
  * swings, so nothing is left out of it. */
-static size_t warmup_cycles(const heap_info_t *tables, size_t from, size_t to)
+static size_t warmup_cycles(const double *free, size_t from, size_t to)
 {
     size_t n = 0;
     while (n < (to - from) / 10 && to - (from + n + 1) >= TREND_MIN_CYCLES) {
-        line_fit_t rest = fit_line(tables, from + n + 1, to);
-        double off = (double)tables[from + n].free - (rest.intercept + rest.slope * cycle_of(from + n));
+        line_fit_t rest = fit_line(free, from + n + 1, to);
+        double off = free[from + n] - (rest.intercept + rest.slope * cycle_of(from + n));
         if (fabs(off) <= TREND_WARMUP_SIGMAS * rest.rms_residual + 0.5)
             break;
         n++;
@@ -78,21 +78,37 @@ static size_t warmup_cycles(const heap_info_t *tables, size_t from, size_t to)
     return n;
 }
 
-static double reserve_at(const heap_info_t *info) { return (double)(info->free - info->min_free); }
+static double reserve_at(const series_t *s, size_t i) { return s->min_free ? s->free[i] - s->min_free[i] : 0.0; }
 
-int trend_fit(const heap_info_t *tables, size_t ntables, size_t skip, size_t limit, trend_t *t)
+typedef struct {
+    size_t from, to;
+} window_t;
+
+static window_t window_of(const series_t *s, size_t skip, size_t limit)
 {
-    size_t from = skip < ntables ? skip : ntables;
-    size_t to = limit && limit < ntables - from ? from + limit : ntables;
+    size_t from = skip < s->n ? skip : s->n;
+    return (window_t){from, limit && limit < s->n - from ? from + limit : s->n};
+}
+
+size_t trend_window(const series_t *s, size_t skip, size_t limit)
+{
+    window_t w = window_of(s, skip, limit);
+    return w.to - w.from;
+}
+
+int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t)
+{
+    window_t w = window_of(s, skip, limit);
+    size_t from = w.from, to = w.to;
     if (to - from < TREND_MIN_CYCLES)
         return -1;
-    size_t warmup = warmup_cycles(tables, from, to);
-    line_fit_t f = fit_line(tables, from + warmup, to);
+    size_t warmup = warmup_cycles(s->free, from, to);
+    line_fit_t f = fit_line(s->free, from + warmup, to);
     *t = (trend_t){.first_cycle = from + warmup + 1, .last_cycle = to, .warmup = warmup};
     t->slope = f.slope;
     t->intercept = f.intercept;
     t->r2 = f.r2;
-    t->reserve = reserve_at(&tables[to - 1]);
+    t->reserve = reserve_at(s, to - 1);
     t->falling = t->slope < 0.0 && t->r2 >= TREND_MIN_R2;
     if (t->falling)
         t->exhaustion_cycle = (t->reserve - t->intercept) / t->slope;

@@ -1,7 +1,7 @@
-/* Free heap per cycle -> leak rate and the cycle the heap runs out.
+/* Free heap (or free pool) per cycle -> leak rate and the cycle it runs out.
  *
- * Cycle k is the k-th Heap Info table printed outside a dump (the soak
- * prints one per connect/suspend cycle). FreeSz is fitted by least squares
+ * Cycle k is the k-th Heap Info table of a boot printed outside a dump (the
+ * soak prints one per connect/suspend cycle). FreeSz is fitted by least squares
  * against k; R^2 says how much of FreeSz's variation the straight line
  * explains. A cycle needs, beyond its resting level, what its deepest dip
  * took: FreeSz - MinFreeSz at the last fitted cycle (MinFreeSz is the
@@ -16,10 +16,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "heap_info.h"
+#include "series.h"
 
-/* Fewer points make R^2 meaningless (two points always fit exactly). */
-#define TREND_MIN_CYCLES 3
+/* Fewer cycles give no fit, so no verdict and no forecast. With R^2 >= 0.5
+ * as the test, a series of pure noise passes for a falling line with a
+ * probability of P(t > sqrt(n - 2)), t of Student with n - 2 degrees of
+ * freedom (one-sided): 9% at n = 5, 6% at n = 6, 3.8% at n = 7. Seven is the
+ * fewest cycles that call noise a leak less than one time in twenty. */
+#define TREND_MIN_CYCLES 7
 /* Leading cycles this many RMS residuals off the line through the rest of
  * the window are warm-up, and left out (trend.c, warmup_cycles). */
 #define TREND_WARMUP_SIGMAS 4.0
@@ -34,14 +38,16 @@ typedef struct {
     double slope;        /* FreeSz change per cycle; negative while leaking */
     double intercept;    /* fitted FreeSz at cycle 0 */
     double r2;           /* 1 for a series the line fits exactly, flat ones included */
-    double reserve;      /* FreeSz - MinFreeSz at the last fitted cycle */
+    double reserve;      /* FreeSz - MinFreeSz at the last fitted cycle; 0 without MinFreeSz */
     bool falling;        /* slope < 0 and r2 >= TREND_MIN_R2 */
     double exhaustion_cycle; /* where the line meets the reserve; only if falling */
 } trend_t;
 
-/* Fits tables[skip .. skip + limit - 1] (limit 0: to the end). Returns 0, or
- * -1 when that window holds fewer than TREND_MIN_CYCLES tables. */
-int trend_fit(const heap_info_t *tables, size_t ntables, size_t skip, size_t limit, trend_t *t);
+/* Fits cycles skip + 1 .. skip + limit of the series (limit 0: to the end).
+ * Returns 0, or -1 when that window holds fewer than TREND_MIN_CYCLES. */
+int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t);
+/* How many cycles that window holds. */
+size_t trend_window(const series_t *s, size_t skip, size_t limit);
 /* Leak rate in bytes per cycle (positive while free heap falls). */
 double trend_leak_rate(const trend_t *t);
 /* Falling faster than threshold bytes per cycle. */

@@ -150,7 +150,7 @@ int main(int argc, char **argv)
     void *frames[MAX_FRAMES];
     unsigned held = 0;
     k_mm_init();
-    printf("soak: %s driver, connect/suspend every 5 s, overview after each cycle\n", argv[1]);
+    printf("soak: boot, %s driver, connect/suspend every 5 s, overview after each cycle\n", argv[1]);
     if (!wifi_init())
         return 1;
     printf("soak: baseline after hal_wifi_init\n");

@@ -1,5 +1,6 @@
-/* The shared log parser: both dump formats, Heap Info in both forms, and
- * the ways real captures go wrong. */
+/* The shared log parser: both dump formats, the overview tables in every
+ * layout read (and the ones skipped), boots, and the ways real captures go
+ * wrong. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,9 +150,150 @@ Test(mmlog, heap_info_columns_are_matched_by_name)
     cr_assert_eq(g_log.tables[0].max_free_blk, 0x200);
     cr_assert_eq(g_log.tables[0].total, 0x1000);
     cr_assert_eq(g_log.tables[0].used, 0xD00);
-    mm_log_free(&g_log);
-    cr_assert_not(parse_text("[HEAP]| TotalSz | FreeSz | UsedSz | Fragments |\n", &g_log));
-    cr_assert(strstr(g_log.error.text, "unknown column \"Fragments\""), "%s", g_log.error.text);
+}
+
+/* A table in a layout not read is skipped and listed, once per layout with
+ * how often it appeared; its rows are not taken for figures. */
+Test(mmlog, tables_in_other_layouts_are_skipped_and_listed_once_per_layout)
+{
+    cr_assert(parse_text("[HEAP]| TotalSz | FreeSz | UsedSz | Fragments |\n"
+                         "      | 0x00001000 | 0x00000300 | 0x00000D00 | 0x00000004 |\n"
+                         "[POOL]| BlkSize    | UsedSize   | FreeSize   | MaxUsedSz  | AllocFail  |\n"
+                         "      | 32         | 128        | 96         | 224        | 0          |\n"
+                         "[POOL]|  BlkSize |  UsedSize | FreeSize | MaxUsedSz | AllocFail |\n",
+                         &g_log),
+              "%s", g_log.error.text);
+    cr_assert_eq(g_log.ntables, 0);
+    cr_assert_eq(g_log.nwarnings, 0);
+    cr_assert_eq(g_log.nskipped_kinds, 2);
+    cr_assert_eq(g_log.skipped[0].first_line, 1);
+    cr_assert(strstr(g_log.skipped[0].what, "an unknown column \"Fragments\""), "%s", g_log.skipped[0].what);
+    cr_assert_eq(g_log.skipped[1].first_line, 3);
+    cr_assert_eq(g_log.skipped[1].count, 2, "the same layout, blanks aside");
+}
+
+/* Negative control for the skipping: under a header that is read, a row
+ * that does not parse is still an error naming its line. */
+Test(mmlog, pool_figures_that_disagree_are_an_error_naming_their_line)
+{
+    cr_assert_not(parse_text(OVERVIEW("0x00000800", "0x00000800")
+                             "[POOL]| PoolSz     | FreeSz     | UsedSz     | BlkSz      |\n"
+                             "      | 0x00000400 | 0x00000300 | 0x00000200 | 0x00000020 |\n",
+                             &g_log));
+    cr_assert_eq(g_log.error.line, 7);
+    cr_assert(strstr(g_log.error.text, "[POOL] figures disagree: PoolSz"), "%s", g_log.error.text);
+}
+
+Test(mmlog, the_pool_row_joins_the_heap_table_before_it_in_both_layouts)
+{
+    cr_assert(parse_text(OVERVIEW("0x00000800", "0x00000800")
+                         "[POOL]| PoolSz     | FreeSz     | UsedSz     | BlkSz      |\n"
+                         "      | 0x00000400 | 0x000003C0 | 0x00000040 | 0x00000020 |\n"
+                         "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  | MaxFreeBlkSz  |\n"
+                         "      | 0x00001000 | 0x00000700 | 0x00000900 | 0x00000100 | 0x00000600    |\n"
+                         "---------------------------------------------------------------------------\n"
+                         "[POOL]| PoolSz     | FreeSz     | UsedSz     | MinFreeSz  | MaxFreeBlkSz  |\n"
+                         "      | 0x00000800 | 0x00000120 | 0x000006E0 | 0x000000A0 | 0x00000020    |\n"
+                         "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00001000 | 0x00000700 | 0x00000900 | 0x00000100 |\n"
+                         "soak: cycle 4\n"
+                         "[POOL]| PoolSz     | FreeSz     | UsedSz     | BlkSz      |\n"
+                         "      | 0x00000400 | 0x000003C0 | 0x00000040 | 0x00000020 |\n",
+                         &g_log),
+              "%s", g_log.error.text);
+    cr_assert_eq(g_log.ntables, 3);
+    const pool_info_t *ours = &g_log.tables[0].pool, *alios = &g_log.tables[1].pool;
+    cr_assert(g_log.tables[0].has_pool && ours->has_blk_size && !ours->has_min_free);
+    cr_assert_eq(ours->used, 0x40);
+    cr_assert(g_log.tables[1].has_pool && alios->has_min_free && alios->has_max_free_blk);
+    cr_assert_eq(alios->used, 0x6E0);
+    cr_assert_eq(alios->min_free, 0xA0);
+    cr_assert_not(g_log.tables[2].has_pool, "a [POOL] row after other output belongs to no [HEAP] table");
+    cr_assert_eq(g_log.nskipped_kinds, 1);
+}
+
+Test(mmlog, reads_alios_dumpsys_mm_info_in_its_own_order)
+{
+    assert_log_loads(FIXTURES "/alios_dumpsys_mm_info.log", &g_log);
+    cr_assert_eq(g_log.ndumps, 1);
+    const mm_dump_t *d = &g_log.dumps[0];
+    cr_assert_eq(d->nblocks, 11, "ALL BLOCKS rows only, not the free list after them");
+    cr_assert_eq(d->blocks[0].addr, 0x20010040, "one 0x, as print_block prints it");
+    cr_assert_eq(d->blocks[4].owner, 0x08006e09, "the caller, not the call trace after it");
+    cr_assert_not(d->blocks[7].chk_ok);
+    cr_assert_eq(d->blocks[10].stat, MM_BLK_SENTINEL);
+    cr_assert(d->has_info && d->info.has_max_free_blk && d->info.has_pool);
+    cr_assert_eq(d->info.pool.size, 1536);
+    cr_assert_eq(g_log.ntables, 0, "the dump's own overview is not a cycle");
+    cr_assert_eq(g_log.nskipped_kinds, 1, "the mmblk statistic");
+    cr_assert(strstr(g_log.skipped[0].what, "[POOL]| BlkSize | UsedSize"), "%s", g_log.skipped[0].what);
+    cr_assert_eq(g_log.nwarnings, 0);
+}
+
+/* The debug README's layouts: Heap Info without a [POOL] row, and a dump
+ * whose overview is a table in other columns (skipped: the dump ends
+ * there, without figures). */
+Test(mmlog, reads_the_debug_readme_layouts)
+{
+    assert_log_loads(FIXTURES "/alios_debug_readme.log", &g_log);
+    cr_assert_eq(g_log.ntables, 8);
+    cr_assert(g_log.tables[0].has_max_free_blk && !g_log.tables[0].has_pool);
+    cr_assert_eq(g_log.ndumps, 1);
+    cr_assert_eq(g_log.dumps[0].nblocks, 5);
+    cr_assert_not(g_log.dumps[0].has_info);
+    cr_assert_eq(g_log.nskipped_kinds, 1);
+    cr_assert_eq(g_log.skipped[0].first_line, 75);
+    cr_assert_eq(g_log.nwarnings, 0);
+}
+
+/* ---- boots ---------------------------------------------------------------- */
+Test(mmlog, boots_are_told_apart_by_banner_and_by_a_risen_low_water_mark)
+{
+    static const mm_boot_cause_t causes[] = {MM_BOOT_LOG_START, MM_BOOT_BANNER_SEEN, MM_BOOT_MIN_FREE_ROSE,
+                                             MM_BOOT_BANNER_SEEN};
+    static const size_t tables[] = {9, 9, 9, 3};
+    assert_log_loads(FIXTURES "/alios_reboots.log", &g_log);
+    cr_assert_eq(g_log.nboots, 4);
+    for (size_t b = 0; b < 4; b++) {
+        cr_assert_eq(g_log.boots[b].cause, causes[b], "boot %zu", b + 1);
+        cr_assert_eq(g_log.boots[b].ntables, tables[b], "boot %zu", b + 1);
+        cr_assert_eq(mm_log_boot_of_table(&g_log, g_log.boots[b].first_table), b);
+    }
+    cr_assert_eq(g_log.boots[1].first_line, 84, "the banner's line");
+    cr_assert_eq(g_log.boots[2].before, 0x3D000);
+    cr_assert_eq(g_log.boots[2].after, 0x46E10);
+}
+
+Test(mmlog, a_changed_total_or_a_risen_pool_low_water_mark_is_a_new_boot)
+{
+    cr_assert(parse_text(OVERVIEW("0x00000800", "0x00000800")
+                         "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00002000 | 0x00001800 | 0x00000800 | 0x00000100 |\n"
+                         "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00002000 | 0x00001800 | 0x00000800 | 0x00000100 |\n"
+                         "[POOL]| PoolSz     | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00000800 | 0x00000100 | 0x00000700 | 0x00000080 |\n"
+                         "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00002000 | 0x00001800 | 0x00000800 | 0x00000100 |\n"
+                         "[POOL]| PoolSz     | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                         "      | 0x00000800 | 0x00000700 | 0x00000100 | 0x00000600 |\n",
+                         &g_log),
+              "%s", g_log.error.text);
+    cr_assert_eq(g_log.nboots, 3);
+    cr_assert_eq(g_log.boots[1].cause, MM_BOOT_TOTAL_CHANGED);
+    cr_assert_eq(g_log.boots[1].ntables, 2);
+    cr_assert_eq(g_log.boots[2].cause, MM_BOOT_POOL_MIN_FREE_ROSE);
+    cr_assert_eq(g_log.boots[2].first_table, 3);
+    cr_assert_eq(g_log.boots[2].first_line, 13);
+}
+
+/* Negative control: a heap that leaks, whose MinFreeSz only falls, is one
+ * boot however long it runs. */
+Test(mmlog, a_falling_low_water_mark_is_one_boot)
+{
+    assert_log_loads(SOAK_DIR "/soak_vendor.log", &g_log);
+    cr_assert_gt(g_log.ntables, 1000);
+    cr_assert_eq(g_log.nboots, 1);
 }
 
 Test(mmlog, several_dumps_are_kept_in_log_order)
@@ -169,8 +311,8 @@ Test(mmlog, a_malloc_failure_marks_its_cycle_and_triggers_the_next_dump)
                          "WARNING, malloc failed!!!! need size:1536, but free size:1400\n",
                          &g_log),
               "%s", g_log.error.text);
-    cr_assert_eq(g_log.first_failure.line, 11);
-    cr_assert_eq(g_log.tables_before_failure, 2);
+    cr_assert_eq(g_log.boots[0].first_failure.line, 11);
+    cr_assert_eq(g_log.boots[0].tables_before_failure, 2);
     cr_assert_eq(g_log.dumps[0].trigger.line, 11);
     cr_assert_eq(g_log.dumps[0].trigger.need, 1536);
     cr_assert_eq(g_log.dumps[0].trigger.free, 1400);

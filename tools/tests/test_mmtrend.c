@@ -1,5 +1,6 @@
 /* mmtrend: the fit, the forecast against a soak that really ran out, the
- * negative controls (flat and fluctuating free heap), and the command line. */
+ * negative controls (flat and fluctuating free heap), boots, the pool, too
+ * few cycles, and the command line. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,10 @@
 #define VENDOR_LOG SOAK_DIR "/soak_vendor.log"
 #define FIXED_LOG SOAK_DIR "/soak_fixed.log"
 #define FLUCTUATING_LOG SOAK_DIR "/soak_fluctuating.log"
+#define VENDOR_3_BOOTS_LOG SOAK_DIR "/soak_vendor_3_boots.log"
+#define POOL_LEAK_LOG SOAK_DIR "/soak_pool_leak.log"
+#define POOL_FIXED_LOG SOAK_DIR "/soak_pool_fixed.log"
+#define POOL_LEAK_2_BOOTS_LOG SOAK_DIR "/soak_pool_leak_2_boots.log"
 
 static run_t g_run;
 
@@ -23,21 +28,30 @@ static void release(void)
 
 TestSuite(mmtrend, .fini = release);
 
+/* The heap series of the log's first boot, fitted. */
 static trend_t fit(size_t skip, size_t limit)
 {
     trend_t t;
-    cr_assert_eq(trend_fit(g_log.tables, g_log.ntables, skip, limit, &t), 0, "%zu tables", g_log.ntables);
+    assert_series_of_boot(0, SERIES_HEAP);
+    cr_assert_eq(trend_fit(&g_series, skip, limit, &t), 0, "%zu cycles", g_series.n);
     return t;
+}
+
+static series_t heap_series(double *free, double *min_free, size_t n)
+{
+    return (series_t){.kind = SERIES_HEAP, .free = free, .min_free = min_free, .n = n};
 }
 
 Test(mmtrend, fits_a_steady_leak_exactly)
 {
-    heap_info_t tables[10];
-    for (int k = 1; k <= 10; k++)
-        tables[k - 1] = (heap_info_t){.total = 20000, .free = 10000 - 100 * (uint64_t)k,
-                                      .min_free = 9500 - 100 * (uint64_t)k};
+    double free[10], min_free[10];
+    for (int k = 1; k <= 10; k++) {
+        free[k - 1] = 10000.0 - 100.0 * k;
+        min_free[k - 1] = 9500.0 - 100.0 * k;
+    }
+    series_t s = heap_series(free, min_free, 10);
     trend_t t;
-    cr_assert_eq(trend_fit(tables, 10, 0, 0, &t), 0);
+    cr_assert_eq(trend_fit(&s, 0, 0, &t), 0);
     cr_assert_float_eq(t.slope, -100.0, 1e-9);
     cr_assert_float_eq(t.intercept, 10000.0, 1e-6);
     cr_assert_float_eq(t.r2, 1.0, 1e-12);
@@ -50,44 +64,53 @@ Test(mmtrend, fits_a_steady_leak_exactly)
 
 Test(mmtrend, leading_cycles_off_the_line_are_left_out_as_warm_up)
 {
-    heap_info_t tables[50];
+    double free[50];
     for (int k = 1; k <= 50; k++)
-        tables[k - 1] = (heap_info_t){.free = 100000 - 112 * (uint64_t)k};
-    tables[0].free += 4096; /* boot state, before the first cycle ran */
-    tables[1].free -= 700;
+        free[k - 1] = 100000.0 - 112.0 * k;
+    free[0] += 4096; /* boot state, before the first cycle ran */
+    free[1] -= 700;
+    series_t s = heap_series(free, NULL, 50);
     trend_t t;
-    cr_assert_eq(trend_fit(tables, 50, 0, 0, &t), 0);
+    cr_assert_eq(trend_fit(&s, 0, 0, &t), 0);
     cr_assert_eq(t.warmup, 2);
     cr_assert_eq(t.first_cycle, 3);
     cr_assert_float_eq(t.slope, -112.0, 1e-9);
     /* Four ever larger outliers: each is far off the line through the rest. */
     for (int k = 1; k <= 20; k++)
-        tables[k - 1] = (heap_info_t){.free = 100000000 - 112 * (uint64_t)k};
-    tables[0].free += 90000000;
-    tables[1].free += 900000;
-    tables[2].free += 9000;
-    tables[3].free += 90;
-    cr_assert_eq(trend_fit(tables, 20, 0, 0, &t), 0);
+        free[k - 1] = 100000000.0 - 112.0 * k;
+    free[0] += 90000000;
+    free[1] += 900000;
+    free[2] += 9000;
+    free[3] += 90;
+    s.n = 20;
+    cr_assert_eq(trend_fit(&s, 0, 0, &t), 0);
     cr_assert_eq(t.warmup, 2, "at most a tenth of the window is warm-up");
 }
 
-Test(mmtrend, a_window_needs_three_cycles)
+/* No fit, so no verdict and no forecast, from fewer than TREND_MIN_CYCLES,
+ * however steep the line through them. */
+Test(mmtrend, a_window_needs_the_minimum_of_cycles)
 {
-    heap_info_t tables[4] = {{.free = 4}, {.free = 3}, {.free = 2}, {.free = 1}};
+    double free[TREND_MIN_CYCLES + 1];
+    for (int k = 0; k <= TREND_MIN_CYCLES; k++)
+        free[k] = 100000.0 - 5000.0 * k;
+    series_t s = heap_series(free, NULL, TREND_MIN_CYCLES + 1);
     trend_t t;
-    cr_assert_eq(trend_fit(tables, 4, 1, 0, &t), 0);
+    cr_assert_eq(trend_fit(&s, 1, 0, &t), 0);
     cr_assert_eq(t.first_cycle, 2);
-    cr_assert_eq(t.last_cycle, 4);
-    cr_assert_eq(trend_fit(tables, 4, 2, 0, &t), -1);
-    cr_assert_eq(trend_fit(tables, 4, 0, 2, &t), -1);
-    cr_assert_eq(trend_fit(tables, 4, 9, 0, &t), -1);
+    cr_assert_eq(t.last_cycle, TREND_MIN_CYCLES + 1);
+    cr_assert_eq(trend_fit(&s, 2, 0, &t), -1);
+    cr_assert_eq(trend_fit(&s, 0, TREND_MIN_CYCLES - 1, &t), -1);
+    cr_assert_eq(trend_fit(&s, 99, 0, &t), -1);
+    cr_assert_eq(trend_window(&s, 2, 0), TREND_MIN_CYCLES - 1);
 }
 
 Test(mmtrend, the_first_50_cycles_forecast_the_soaks_exhaustion_within_2_percent)
 {
     assert_log_loads(VENDOR_LOG, &g_log);
-    cr_assert_neq(g_log.first_failure.line, 0, "the vendor soak runs until malloc fails");
-    double actual = (double)g_log.tables_before_failure + 1.0;
+    cr_assert_eq(g_log.nboots, 1);
+    cr_assert_neq(g_log.boots[0].first_failure.line, 0, "the vendor soak runs until malloc fails");
+    double actual = (double)g_log.boots[0].tables_before_failure + 1.0;
     trend_t t = fit(0, 50);
     cr_assert(t.falling && trend_is_leak(&t, 0.0));
     double error = (ceil(t.exhaustion_cycle) - actual) / actual;
@@ -116,12 +139,83 @@ Test(mmtrend, free_heap_that_only_fluctuates_is_not_a_leak)
         lo = g_log.tables[i].free < lo ? g_log.tables[i].free : lo;
         hi = g_log.tables[i].free > hi ? g_log.tables[i].free : hi;
     }
+    cr_assert_eq(g_log.nboots, 1, "a fluctuating heap is no reboot");
     cr_assert_gt(hi - lo, 2000, "the control must really fluctuate");
     trend_t t = fit(0, 0);
     cr_log_info("fluctuating: slope %.2f bytes/cycle, R^2 %.4f over %zu cycles", t.slope, t.r2, g_log.ntables);
     cr_assert_eq(t.warmup, 0, "swings are not warm-up");
     cr_assert_lt(t.r2, TREND_MIN_R2);
     cr_assert_not(trend_is_leak(&t, 0.0));
+}
+
+/* Three soak runs in one file: each run is its own boot, fitted and
+ * forecast on its own, and each forecast meets its own run's failure. */
+Test(mmtrend, each_boot_of_concatenated_soak_logs_is_trended_alone)
+{
+    assert_log_loads(VENDOR_3_BOOTS_LOG, &g_log);
+    cr_assert_eq(g_log.nboots, 3);
+    for (size_t b = 0; b < 3; b++) {
+        const mm_boot_t *boot = &g_log.boots[b];
+        cr_assert_eq(boot->ntables, g_log.boots[0].ntables);
+        cr_assert_eq(boot->cause, b == 0 ? MM_BOOT_LOG_START : MM_BOOT_BANNER_SEEN);
+        cr_assert_neq(boot->first_failure.line, 0, "each run ends in its own malloc failure");
+        assert_series_of_boot(b, SERIES_HEAP);
+        trend_t t;
+        cr_assert_eq(trend_fit(&g_series, 0, 50, &t), 0);
+        double actual = (double)boot->tables_before_failure + 1.0;
+        cr_assert(trend_is_leak(&t, 0.0));
+        cr_assert_leq(fabs(ceil(t.exhaustion_cycle) - actual) / actual, 0.02, "boot %zu", b + 1);
+    }
+}
+
+/* A pool that loses a 32-byte block a cycle while the heap's figures stay:
+ * a leak of the pool, which the heap series cannot see. */
+Test(mmtrend, a_pool_only_leak_is_a_leak_of_the_pool)
+{
+    assert_log_loads(POOL_LEAK_LOG, &g_log);
+    cr_assert_geq(g_log.ntables, POOL_SOAK_CYCLES);
+    trend_t heap = fit(0, 0), pool;
+    cr_assert_float_eq(heap.slope, 0.0, 1e-9, "the pool is carved out of the heap once");
+    cr_assert_not(trend_is_leak(&heap, 0.0));
+    assert_series_of_boot(0, SERIES_POOL);
+    cr_assert_eq(trend_fit(&g_series, 0, 0, &pool), 0);
+    cr_assert_float_eq(trend_leak_rate(&pool), 32.0, 1e-9);
+    cr_assert(trend_is_leak(&pool, 0.0));
+}
+
+/* Negative control: its fixed twin leaks nowhere. */
+Test(mmtrend, the_pool_leaks_fixed_twin_is_no_leak)
+{
+    assert_log_loads(POOL_FIXED_LOG, &g_log);
+    trend_t pool;
+    assert_series_of_boot(0, SERIES_POOL);
+    cr_assert_eq(trend_fit(&g_series, 0, 0, &pool), 0);
+    cr_assert_float_eq(pool.slope, 0.0, 1e-9);
+    cr_assert_not(trend_is_leak(&pool, 0.0));
+}
+
+/* Two pool-leak runs in one file leave the heap's figures as they were:
+ * only the soak's boot banner splits them. Fitted across both, the saw
+ * tooth would not be a leak (the reason boots are split). */
+Test(mmtrend, a_reboot_the_figures_do_not_show_is_found_by_its_banner)
+{
+    assert_log_loads(POOL_LEAK_2_BOOTS_LOG, &g_log);
+    cr_assert_eq(g_log.nboots, 2);
+    cr_assert_eq(g_log.boots[1].cause, MM_BOOT_BANNER_SEEN);
+    series_t whole = {.kind = SERIES_POOL};
+    double *figures = calloc(g_log.ntables, sizeof *figures);
+    cr_assert_not_null(figures);
+    for (size_t i = 0; i < g_log.ntables; i++)
+        figures[i] = (double)g_log.tables[i].pool.free;
+    whole.free = figures;
+    whole.n = g_log.ntables;
+    trend_t across, each;
+    cr_assert_eq(trend_fit(&whole, 0, 0, &across), 0);
+    free(figures);
+    cr_assert_not(trend_is_leak(&across, 0.0), "R^2 %.3f across the reboot", across.r2);
+    assert_series_of_boot(1, SERIES_POOL);
+    cr_assert_eq(trend_fit(&g_series, 0, 0, &each), 0);
+    cr_assert(trend_is_leak(&each, 0.0));
 }
 
 /* ---- the command line ---------------------------------------------------- */
@@ -148,12 +242,65 @@ Test(mmtrend, cli_reports_forecast_and_actual_failure)
     assert_output_has(g_run, "actual: malloc failed after table ");
 }
 
-Test(mmtrend, cli_reads_the_five_column_alios_overviews)
+Test(mmtrend, cli_reads_alios_dumpsys_mm_heap_and_pool_rows)
 {
-    g_run = run_tool("%s %s/alios_dumpsys.log", MMTREND_BIN, FIXTURES);
+    g_run = run_tool("%s %s/alios_dumpsys_mm_pool_leak.log", MMTREND_BIN, FIXTURES);
     cr_assert_eq(g_run.status, 1, "%s", g_run.output);
-    assert_output_has(g_run, "5 Heap Info tables");
-    assert_output_has(g_run, "leak rate: 560.0 bytes/cycle");
+    assert_output_has(g_run, "12 Heap Info tables in 1 boot");
+    assert_output_has(g_run, "verdict: LEAK: pool 16.0 bytes/cycle, heap not leaking (threshold 0)");
+    assert_output_has(g_run, "forecast: the pool runs out at cycle ");
+}
+
+Test(mmtrend, cli_reads_the_debug_readme_layouts_and_skips_the_unknown_table)
+{
+    g_run = run_tool("%s %s/alios_debug_readme.log", MMTREND_BIN, FIXTURES);
+    cr_assert_eq(g_run.status, 1, "%s", g_run.output);
+    assert_output_has(g_run, "8 Heap Info tables in 1 boot");
+    assert_output_has(g_run, "verdict: LEAK: heap 64.0 bytes/cycle (threshold 0)");
+    assert_output_has(g_run, "alios_debug_readme.log:75: note: skipped table \"[HEAP]| TotalSz | FreeSz Fail |\"");
+}
+
+Test(mmtrend, cli_splits_reboots_and_judges_each_boot)
+{
+    g_run = run_tool("%s %s/alios_reboots.log", MMTREND_BIN, FIXTURES);
+    cr_assert_eq(g_run.status, 1, "%s", g_run.output);
+    assert_output_has(g_run, "30 Heap Info tables in 4 boots");
+    assert_output_has(g_run, "boot 2 of 4: from line 84, 9 cycles (new boot: a boot banner)");
+    assert_output_has(g_run, "boot 3 of 4: from line 172, 9 cycles (new boot: MinFreeSz, a low-water mark, rose");
+    assert_output_has(g_run, "note: boot 4 not judged: 3 cycles, fewer than the 7 a verdict needs");
+    assert_output_has(g_run, "verdict: LEAK in 3 of 4 boots: boot 1: heap 112.0 bytes/cycle, pool flat; "
+                             "boot 2: heap 112.0 bytes/cycle, pool flat; boot 3: heap 112.0 bytes/cycle, pool flat");
+}
+
+Test(mmtrend, cli_names_the_pool_as_what_leaks_and_its_twin_as_flat)
+{
+    g_run = run_tool("%s %s", MMTREND_BIN, POOL_LEAK_LOG);
+    cr_assert_eq(g_run.status, 1, "%s", g_run.output);
+    assert_output_has(g_run, "verdict: LEAK: pool 32.0 bytes/cycle, heap flat (threshold 0)");
+    run_free(&g_run);
+    g_run = run_tool("%s %s", MMTREND_BIN, POOL_FIXED_LOG);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    assert_output_has(g_run, "verdict: no leak above the threshold of 0 bytes/cycle: heap flat, pool flat");
+}
+
+/* Three tables that fall, each of another boot: neither a verdict nor a
+ * forecast. */
+Test(mmtrend, cli_gives_no_verdict_from_tables_of_different_boots)
+{
+    static const char one_boot[] = "Welcome to AliOS Things\n"
+                                   "[HEAP]| TotalSz    | FreeSz     | UsedSz     | MinFreeSz  |\n"
+                                   "      | 0x00010000 | 0x0000%04X | 0x0000%04X | 0x00004000 |\n";
+    char text[1024] = "", path[512];
+    for (unsigned k = 0; k < 3; k++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), one_boot, 0x9000 - 0x800 * k,
+                 0x10000 - (0x9000 - 0x800 * k));
+    snprintf(path, sizeof path, "%s/three_boots_one_table_each.log", SOAK_DIR);
+    cr_assert(write_text(path, text));
+    g_run = run_tool("%s %s", MMTREND_BIN, path);
+    cr_assert_eq(g_run.status, 3, "%s", g_run.output);
+    assert_output_has(g_run, "3 Heap Info tables in 3 boots");
+    assert_output_has(g_run, "verdict: none, no boot has the 7 cycles a verdict needs");
+    cr_assert_null(strstr(g_run.output, "runs out at cycle"), "%s", g_run.output);
 }
 
 Test(mmtrend, cli_plots_series_fit_and_forecast)
@@ -179,8 +326,8 @@ Test(mmtrend, cli_drops_a_truncated_last_table)
 {
     g_run = run_tool("%s %s/truncated_overview.log", MMTREND_BIN, FIXTURES);
     cr_assert_eq(g_run.status, 1, "%s", g_run.output);
-    assert_output_has(g_run, "truncated_overview.log:34: warning: truncated last line");
-    assert_output_has(g_run, "6 Heap Info tables");
+    assert_output_has(g_run, "truncated_overview.log:44: warning: truncated last line");
+    assert_output_has(g_run, "8 Heap Info tables");
     assert_output_has(g_run, "leak rate: 256.0 bytes/cycle");
 }
 
@@ -188,12 +335,20 @@ Test(mmtrend, cli_malformed_table_is_bad_input_naming_its_line)
 {
     g_run = run_tool("%s %s/malformed_heap_info.log", MMTREND_BIN, FIXTURES);
     cr_assert_eq(g_run.status, 2, "%s", g_run.output);
-    assert_output_has(g_run, "malformed_heap_info.log:24: error: Heap Info figures");
+    assert_output_has(g_run, "malformed_heap_info.log:24: error: [HEAP] figures");
 }
 
-Test(mmtrend, cli_too_few_cycles_is_bad_input)
+Test(mmtrend, cli_too_few_cycles_is_no_verdict)
 {
-    g_run = run_tool("%s --skip 3 %s/alios_dumpsys.log", MMTREND_BIN, FIXTURES);
+    g_run = run_tool("%s %s/alios_dumpsys.log", MMTREND_BIN, FIXTURES);
+    cr_assert_eq(g_run.status, 3, "%s", g_run.output);
+    assert_output_has(g_run, "heap: 5 cycles to fit, fewer than the 7 a verdict needs: no verdict, no forecast");
+    assert_output_has(g_run, "verdict: none");
+    run_free(&g_run);
+    g_run = run_tool("%s --skip 3 %s", MMTREND_BIN, POOL_LEAK_LOG);
+    cr_assert_eq(g_run.status, 1, "%s", g_run.output);
+    run_free(&g_run);
+    g_run = run_tool("%s %s/garbage.log", MMTREND_BIN, FIXTURES);
     cr_assert_eq(g_run.status, 2, "%s", g_run.output);
-    assert_output_has(g_run, "need 3");
+    assert_output_has(g_run, "no Heap Info tables");
 }

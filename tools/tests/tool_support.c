@@ -93,6 +93,15 @@ void run_free(run_t *r)
     r->output = NULL;
 }
 
+bool write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool written = fputs(text, f) >= 0;
+    return fclose(f) == 0 && written;
+}
+
 int source_line_of(const char *path, const char *marker)
 {
     FILE *f = fopen(path, "r");
@@ -111,9 +120,11 @@ int source_line_of(const char *path, const char *marker)
 mm_log_t g_log;
 owner_table_t g_table;
 symbolizer_t *g_sym;
+series_t g_series;
 
 void dump_state_release(void)
 {
+    series_free(&g_series);
     owner_table_free(&g_table);
     mm_log_free(&g_log);
     symbolizer_close(g_sym);

@@ -8,6 +8,7 @@
 
 #include "mm_log.h"
 #include "owners.h"
+#include "series.h"
 #include "symbolize.h"
 
 /* The whole file, NUL-terminated (malloc'd); NULL if it cannot be read. */
@@ -35,12 +36,25 @@ typedef struct {
 run_t run_tool(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void run_free(run_t *r);
 
-/* What the tools' tests work on: the parsed log, its owner table and the
- * symbolizer; a suite's .fini releases them. */
+/* What the tools' tests work on: the parsed log, its owner table, the
+ * symbolizer and a series of the log; a suite's .fini releases them. */
 extern mm_log_t g_log;
 extern owner_table_t g_table;
 extern symbolizer_t *g_sym;
+extern series_t g_series;
 void dump_state_release(void);
+
+/* A Criterion assertion that g_log's boot has a series of that kind, left
+ * in g_series. */
+#define assert_series_of_boot(boot, kind) \
+    do { \
+        series_free(&g_series); \
+        cr_assert_eq(series_of_boot(&g_log, boot, kind, &g_series), 0, "boot %zu: no %s series", \
+                     (size_t)(boot), series_name(kind)); \
+    } while (0)
+
+/* Writes text to path; false if it cannot. */
+bool write_text(const char *path, const char *text);
 
 /* 1-based number of the first line of path containing marker, 0 if none. */
 int source_line_of(const char *path, const char *marker);

@@ -1,0 +1,65 @@
+/* Allocation and free sites of kernel objects, host side (port layer).
+ *
+ * Every heap or pool block and every static timer gets a trace record: its
+ * address, requested size, kind, and two short call stacks — where it was
+ * created and where it was freed — as return addresses, innermost first.
+ * Records live in a ring of K_TRACE_RECORDS outside the heap (a side table,
+ * so block headers keep their documented size); a record is recycled after
+ * that many newer ones, and an id then no longer resolves.
+ *
+ * Owners and allocation wrappers: the owner of an object is the first frame
+ * of its creation stack that is not an allocation wrapper. A driver marks
+ * its own wrappers (functions that only allocate or free on behalf of their
+ * caller, such as pbuf_alloc_wrap) with K_ALLOC_WRAPPER:
+ *
+ *     K_ALLOC_WRAPPER void *pbuf_alloc_wrap(size_t n) { return aos_malloc(n); }
+ *
+ * which places the function in the linker section k_alloc_wrappers; any
+ * return address inside that section is skipped, so the dump, the reports
+ * and the signatures name the wrapper's caller. Wrappers may nest. */
+#ifndef K_TRACE_H
+#define K_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define K_TRACE_FRAMES 4     /* frames kept per stack */
+#define K_TRACE_RECORDS 4096 /* records in the ring */
+
+/* Marks a driver's own allocation or free wrapper (see above). noinline:
+ * an inlined wrapper leaves no frame to skip, and needs none. */
+#define K_ALLOC_WRAPPER __attribute__((noinline, used, section("k_alloc_wrappers")))
+
+typedef struct {
+    uint32_t id;   /* 0: unused */
+    uintptr_t addr; /* payload or object address */
+    size_t size;   /* bytes requested (a static timer: its size) */
+    uint8_t kind;  /* k_mm_kind_t */
+    uintptr_t alloc[K_TRACE_FRAMES]; /* creation stack; alloc[0] is the owner */
+    uintptr_t freed[K_TRACE_FRAMES]; /* free stack; all 0 while the object lives */
+} k_trace_t;
+
+/* Forgets every record (k_mm_init calls it): ids start again at 1, so
+ * the same program gets the same ids whatever ran before. */
+void k_trace_reset(void);
+/* Captures up to K_TRACE_FRAMES return addresses of the current stack,
+ * starting at the frame whose return address is `site` (a caller's
+ * __builtin_return_address(0)) and skipping allocation wrappers. frames[0]
+ * is then the owner; unused entries are 0. Without an unwinder (bare-metal
+ * builds) frames[0] is site with wrappers left as they are. */
+void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES]);
+/* Starts a record for an object created at `site`; returns its id (never
+ * 0) and the owner (first non-wrapper frame) in *owner. */
+uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner);
+/* Notes the object's free at `site` (no-op for an id that no longer resolves). */
+void k_trace_freed(uint32_t id, uintptr_t site);
+/* A new requested size after an in-place realloc. */
+void k_trace_resized(uint32_t id, size_t size);
+/* The record of id, or NULL once recycled (or for 0). */
+const k_trace_t *k_trace_get(uint32_t id);
+/* The newest record for an object at addr with an id below `below` (0 = any),
+ * or NULL: what used to live at an address, for stale pointers. */
+const k_trace_t *k_trace_last_at(uintptr_t addr, uint32_t below);
+
+#endif

@@ -1,0 +1,122 @@
+/* Trace records: creation and free stacks of kernel objects (k_trace.h).
+ * Host port; bare-metal builds keep one frame, the call site. */
+#include "k_trace.h"
+
+#include <string.h>
+
+#if defined(__has_include)
+#if __has_include(<execinfo.h>)
+#include <execinfo.h>
+#define K_TRACE_UNWIND 1
+#endif
+#endif
+
+
+static struct {
+    uint32_t next_id; /* ids grow from 1 within an epoch */
+    uint32_t epoch;   /* bumped by k_trace_reset: older records are void */
+    k_trace_t ring[K_TRACE_RECORDS];
+    uint32_t ring_epoch[K_TRACE_RECORDS];
+} g_trace = {.next_id = 1};
+
+void k_trace_reset(void)
+{
+    g_trace.epoch++;
+    g_trace.next_id = 1;
+}
+
+#ifdef K_TRACE_UNWIND
+/* Where K_ALLOC_WRAPPER functions were linked; both NULL without any. */
+extern const char __start_k_alloc_wrappers[] __attribute__((weak));
+extern const char __stop_k_alloc_wrappers[] __attribute__((weak));
+
+static bool is_in_wrapper(uintptr_t ret)
+{
+    /* A return address points after the call: the call itself is one byte back. */
+    uintptr_t call = ret - 1;
+    return __start_k_alloc_wrappers && call >= (uintptr_t)__start_k_alloc_wrappers &&
+           call < (uintptr_t)__stop_k_alloc_wrappers;
+}
+
+/* Room for the trace's own frames, the kernel's, nested wrappers and the kept ones. */
+#define K_TRACE_DEPTH (K_TRACE_FRAMES + 12)
+
+static int index_of(void *const *stack, int n, uintptr_t site)
+{
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)stack[i] == site)
+            return i;
+    return -1;
+}
+
+void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
+{
+    void *stack[K_TRACE_DEPTH];
+    int n = backtrace(stack, K_TRACE_DEPTH);
+    int i = index_of(stack, n, site);
+    memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
+    if (i < 0) { /* a tail call hid the site's frame: keep the site alone */
+        frames[0] = site;
+        return;
+    }
+    while (i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
+        i++;
+    for (int k = 0; k < K_TRACE_FRAMES && i + k < n; k++)
+        frames[k] = (uintptr_t)stack[i + k];
+}
+#else
+void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
+{
+    memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
+    frames[0] = site;
+}
+#endif
+
+static size_t slot_of(uint32_t id) { return id % K_TRACE_RECORDS; }
+
+static bool slot_is_current(size_t i) { return g_trace.ring[i].id && g_trace.ring_epoch[i] == g_trace.epoch; }
+
+uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner)
+{
+    uint32_t id = g_trace.next_id++;
+    if (g_trace.next_id == 0)
+        g_trace.next_id = 1; /* 0 means "no record" */
+    k_trace_t *t = &g_trace.ring[slot_of(id)];
+    g_trace.ring_epoch[slot_of(id)] = g_trace.epoch;
+    *t = (k_trace_t){.id = id, .addr = addr, .size = size, .kind = kind};
+    k_trace_stack(site, t->alloc);
+    *owner = t->alloc[0];
+    return id;
+}
+
+const k_trace_t *k_trace_get(uint32_t id)
+{
+    const k_trace_t *t = &g_trace.ring[slot_of(id)];
+    return id != 0 && t->id == id && slot_is_current(slot_of(id)) ? t : NULL;
+}
+
+void k_trace_freed(uint32_t id, uintptr_t site)
+{
+    k_trace_t *t = (k_trace_t *)k_trace_get(id);
+    if (t)
+        k_trace_stack(site, t->freed);
+}
+
+void k_trace_resized(uint32_t id, size_t size)
+{
+    k_trace_t *t = (k_trace_t *)k_trace_get(id);
+    if (t)
+        t->size = size;
+}
+
+/* Error paths only: a linear look through the ring. */
+const k_trace_t *k_trace_last_at(uintptr_t addr, uint32_t below)
+{
+    const k_trace_t *best = NULL;
+    for (size_t i = 0; i < K_TRACE_RECORDS; i++) {
+        const k_trace_t *t = &g_trace.ring[i];
+        if (slot_is_current(i) && t->addr == addr && (!below || t->id < below) && (!best || t->id > best->id))
+            best = t;
+    }
+    return best;
+}
