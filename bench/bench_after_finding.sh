@@ -21,7 +21,8 @@ for f in corpus/seeds/system/*.ops; do
   "$replay/replay_system_fixed" --compile "$f" "$work/seeds/$(basename "$f" .ops)"
 done
 
-# exec/s over the run, from libFuzzer's last status line (#execs ... time: Ns)
+# Each prints: exec/s over the run, crashes kept, signatures recorded.
+# libFuzzer's rate comes from its last status line (#execs ... time: Ns).
 libfuzzer_rate() { # driver
   local dir=$work/lf-$1
   mkdir -p "$dir/corpus" "$dir/crashes"
@@ -30,8 +31,8 @@ libfuzzer_rate() { # driver
   RTOSFUZZ_SUPPRESS=$dir/known "$libfuzzer/bench/fuzz_system_$1" "$dir/corpus" -fork=1 -ignore_crashes=1 \
     -max_total_time="$secs" -artifact_prefix="$dir/crashes/" -seed=1 >"$dir/log" 2>&1 || true
   grep -a -E '^#[0-9]+: cov:' "$dir/log" | tail -1 |
-    sed -E 's/^#([0-9]+):.* time: ([0-9]+)s.*/\1 \2/' | awk '{printf "%.0f %d", $1 / ($2 > 0 ? $2 : 1), 0}'
-  printf ' %s\n' "$(find "$dir/crashes" -type f | wc -l)"
+    sed -E 's/^#([0-9]+):.* time: ([0-9]+)s.*/\1 \2/' | awk '{printf "%.0f", $1 / ($2 > 0 ? $2 : 1)}'
+  printf ' %s %s\n' "$(find "$dir/crashes" -type f | wc -l)" "$(wc -l <"$dir/known")"
 }
 
 afl_rate() { # driver
@@ -43,19 +44,21 @@ afl_rate() { # driver
     "$afl/bench/fuzz_system_$1" >"$dir/log" 2>&1 || true
   local stats=$dir/out/default/fuzzer_stats
   [ -f "$stats" ] || { echo "- - -"; return; }
-  awk -F': *' '/^execs_done/ {e = $2} /^run_time/ {t = $2} /^saved_crashes/ {c = $2}
-    END {printf "%.0f 0 %d\n", e / (t > 0 ? t : 1), c}' "$stats"
+  awk -F': *' -v known="$(wc -l <"$dir/known")" '/^execs_done/ {e = $2} /^run_time/ {t = $2} /^saved_crashes/ {c = $2}
+    END {printf "%.0f %d %d\n", e / (t > 0 ? t : 1), c, known}' "$stats"
 }
 
 printf '\nbench fuzz, after a finding: system harness, %ss per run from the seeds, use_after_free driver\n' "$secs"
-printf '  %-10s %16s %16s %8s %10s\n' engine "exec/s no bug" "exec/s with bug" ratio "crashes"
+# crashes: inputs the engine kept as crashes; known: signatures the fuzzing
+# processes recorded (each new one ends later inputs quietly)
+printf '  %-10s %16s %16s %8s %8s %6s\n' engine "exec/s no bug" "exec/s with bug" ratio crashes known
 for engine in libfuzzer afl; do
   if [ "$engine" = afl ] && ! [ -x "$afl/bench/fuzz_system_use_after_free" ]; then
     printf '  %-10s (no AFL++ build)\n' afl
     continue
   fi
   read -r before _ _ < <("${engine}_rate" use_after_free_fixed)
-  read -r after _ crashes < <("${engine}_rate" use_after_free)
-  printf '  %-10s %16s %16s %7.0f%% %10s\n' "$engine" "$before" "$after" \
-    "$(awk -v a="$after" -v b="$before" 'BEGIN {print (b > 0) ? 100 * a / b : 0}')" "$crashes"
+  read -r after crashes known < <("${engine}_rate" use_after_free)
+  printf '  %-10s %16s %16s %7.0f%% %8s %6s\n' "$engine" "$before" "$after" \
+    "$(awk -v a="$after" -v b="$before" 'BEGIN {print (b > 0) ? 100 * a / b : 0}')" "$crashes" "$known"
 done

@@ -42,6 +42,7 @@ static struct {
     unsigned findings;
     char suppressed[MAX_SUPPRESSED][160]; /* signatures that end an input quietly */
     unsigned nsuppressed;
+    char suppress_path[4096]; /* where they came from; a new one is added there before an abort */
     char first_signature[160]; /* of the first finding since checker_set_output */
 } g_report = {.out = print_to_stderr, .abort_on_finding = true};
 
@@ -156,26 +157,41 @@ int checker_suppress_file(const char *path)
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
+    snprintf(g_report.suppress_path, sizeof g_report.suppress_path, "%s", path);
     char line[sizeof g_report.suppressed[0]];
     while (g_report.nsuppressed < MAX_SUPPRESSED && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0])
+        if (line[0] && !is_suppressed(line))
             strcpy(g_report.suppressed[g_report.nsuppressed++], line);
     }
     fclose(f);
     return 0;
 }
 
-static void report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
-                   const char *expected, const char *actual)
+/* The process is about to die on sig: the engine's next process (a fork
+ * job, AFL++'s next child) reads it as known and fuzzes on at full speed. */
+static void add_to_suppress_file(const char *sig)
 {
-    k_print_fn out = g_report.out;
-    char sig[sizeof g_report.suppressed[0]];
-    signature_of(o, objs, nobjs, blame, sig, sizeof sig);
+    FILE *f = g_report.suppress_path[0] ? fopen(g_report.suppress_path, "a") : NULL;
+    if (!f)
+        return;
+    fprintf(f, "%s\n", sig); /* one short append: atomic next to other writers */
+    fclose(f);
+}
+
+/* Counts a finding; true when its signature is known, which ends the input
+ * quietly. */
+static bool is_known_finding(const char *sig)
+{
     if (g_report.findings++ == 0)
         strcpy(g_report.first_signature, sig);
-    if (is_suppressed(sig))
-        return; /* a known bug: the input ends here, quietly */
+    return is_suppressed(sig);
+}
+
+static void print_report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
+                         const char *expected, const char *actual, const char *sig)
+{
+    k_print_fn out = g_report.out;
     out("==== rtosfuzz finding ====\n");
     out("oracle:   %d %s\n", (int)o, oracle_name(o));
     out("step:     %u\n", step);
@@ -201,23 +217,38 @@ static void report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t 
     out("signature: %s\n", sig);
     out("==== end finding ====\n");
     if (g_report.abort_on_finding) {
+        add_to_suppress_file(sig);
         fflush(NULL);
         abort();
     }
 }
 
+static void report(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const blame_t *blame,
+                   const char *expected, const char *actual)
+{
+    char sig[sizeof g_report.suppressed[0]];
+    signature_of(o, objs, nobjs, blame, sig, sizeof sig);
+    if (!is_known_finding(sig))
+        print_report(o, step, objs, nobjs, blame, expected, actual, sig);
+}
+
+/* As report, with the actual state formatted only when it is printed. */
 static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t nobjs, const char *expected,
                     const char *fmt, ...)
 {
+    char sig[sizeof g_report.suppressed[0]];
+    signature_of(o, objs, nobjs, NULL, sig, sizeof sig);
+    if (is_known_finding(sig))
+        return;
     char actual[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(actual, sizeof actual, fmt, ap);
     va_end(ap);
-    report(o, step, objs, nobjs, NULL, expected, actual);
+    print_report(o, step, objs, nobjs, NULL, expected, actual, sig);
 }
 
 /* ---- oracle 10: driver faults ---------------------------------------------- */
@@ -296,23 +327,81 @@ static void check_conservation(unsigned step, const k_mm_stats_t *st)
                 "PoolSz 0x%zx, FreeSz 0x%zx + UsedSz 0x%zx", st->pool_size, st->pool_free, st->pool_used);
 }
 
-/* ---- oracle 3: structure ----------------------------------------------------- */
-static void check_structure(unsigned step)
+/* ---- the harness's objects by address -------------------------------------- */
+/* An open-addressing table from payload address to harness object (its
+ * slot) or dynamic timer (MODEL_OBJS + its slot), built once per check, so
+ * that each block of a walk is looked up in O(1). */
+#define INDEX_SIZE 64 /* a power of two, well above MODEL_OBJS + MODEL_TIMERS */
+#define INDEX_TIMER(s) (MODEL_OBJS + (s))
+
+typedef struct {
+    uintptr_t addr[INDEX_SIZE]; /* 0: empty */
+    int8_t what[INDEX_SIZE];
+} addr_index_t;
+
+_Static_assert(MODEL_OBJS + MODEL_TIMERS <= INDEX_SIZE / 2, "the index stays at most half full");
+
+/* Payloads are 8-byte aligned and at least 16 bytes apart. */
+static size_t index_home(uintptr_t addr) { return (size_t)(addr >> 3) % INDEX_SIZE; }
+
+static void index_add(addr_index_t *ix, uintptr_t addr, int what)
 {
-    k_mm_check_t c;
-    if (k_mm_validate(g_kmm_head, &c))
-        return;
-    if (c.blame.label)
-        blamed_finding(ORACLE_STRUCTURE, step, &c.blame, "the heap walk proves every invariant", c.what);
-    else
-        finding(ORACLE_STRUCTURE, step, NULL, 0, "the heap walk proves every invariant", "%s at 0x%08lx", c.what,
-                (unsigned long)c.where);
+    size_t i = index_home(addr);
+    while (ix->addr[i] && ix->addr[i] != addr)
+        i = (i + 1) % INDEX_SIZE;
+    ix->addr[i] = addr;
+    ix->what[i] = (int8_t)what;
+}
+
+/* The object or timer at addr, or -1. */
+static int index_find(const addr_index_t *ix, uintptr_t addr)
+{
+    for (size_t i = index_home(addr); ix->addr[i]; i = (i + 1) % INDEX_SIZE)
+        if (ix->addr[i] == addr)
+            return ix->what[i];
+    return -1;
+}
+
+/* The slots of the harness's live objects. */
+typedef struct {
+    int slot[MODEL_OBJS];
+    int n;
+} live_slots_t;
+
+static void list_live_slots(const check_view_t *v, live_slots_t *live)
+{
+    live->n = 0;
+    for (int i = 0; i < MODEL_OBJS; i++)
+        if (v->obj[i].live)
+            live->slot[live->n++] = i;
+}
+
+/* ix starts empty (zeroed). */
+static void index_harness(const check_view_t *v, const live_slots_t *live, addr_index_t *ix)
+{
+    for (int k = 0; k < live->n; k++)
+        index_add(ix, (uintptr_t)v->ptr[live->slot[k]], live->slot[k]);
+    for (int s = MODEL_STATIC_TIMERS; v->timers && s < MODEL_TIMERS; s++)
+        if (v->timers->t[s].created)
+            index_add(ix, (uintptr_t)v->tptr[s], INDEX_TIMER(s));
+}
+
+static void index_view(const check_view_t *v, addr_index_t *ix)
+{
+    live_slots_t live;
+    list_live_slots(v, &live);
+    index_harness(v, &live, ix);
 }
 
 /* ---- oracles 2 and 4: every used block is accounted for --------------------- */
 typedef struct {
     const check_view_t *v;
+    live_slots_t live;
+    addr_index_t index;
+    size_t hdr_size;
+    bool strays_are_drivers; /* the system harness: blocks of no harness object are the driver's */
     bool matched_obj[MODEL_OBJS];
+    size_t matched_size[MODEL_OBJS]; /* the capacity of the block found */
     bool matched_timer[MODEL_TIMERS];
     size_t heap_cost;        /* header + payload of every used heap block not the kernel's */
     size_t pool_blocks;
@@ -321,45 +410,29 @@ typedef struct {
     bool has_stray;
 } census_t;
 
-static int harness_obj_at(const check_view_t *v, uintptr_t addr)
-{
-    for (int i = 0; i < MODEL_OBJS; i++)
-        if (v->obj[i].live && (uintptr_t)v->ptr[i] == addr)
-            return i;
-    return -1;
-}
-
-static int harness_timer_at(const check_view_t *v, uintptr_t addr)
-{
-    for (int s = MODEL_STATIC_TIMERS; v->timers && s < MODEL_TIMERS; s++)
-        if (v->timers->t[s].created && (uintptr_t)v->tptr[s] == addr)
-            return s;
-    return -1;
-}
-
 static finding_obj_t object_of(const k_mm_blk_info_t *b)
 {
     return (finding_obj_t){b->addr, b->owner, b->size, b->kind, b->in_pool ? OBJ_POOL : OBJ_HEAP,
                            k_mm_blk_trace(g_kmm_head, (void *)b->addr), NULL};
 }
 
+/* Called by the validating walk for every used block. */
 static bool take_census(const k_mm_blk_info_t *b, void *ctx)
 {
     census_t *c = ctx;
-    if (!b->used)
-        return true;
     if (b->in_pool)
         c->pool_blocks++;
     else if (b->owner != 0)
-        c->heap_cost += k_mm_hdr_size() + b->size;
-    int i = harness_obj_at(c->v, b->addr), s = harness_timer_at(c->v, b->addr);
-    if (i >= 0)
-        c->matched_obj[i] = true;
-    else if (s >= 0)
-        c->matched_timer[s] = true;
-    else if (b->kind == K_MM_KIND_DELAYED_ACTION && c->v->delayed_actions >= 0)
+        c->heap_cost += c->hdr_size + b->size;
+    int what = index_find(&c->index, b->addr);
+    if (what >= INDEX_TIMER(0))
+        c->matched_timer[what - INDEX_TIMER(0)] = true;
+    else if (what >= 0) {
+        c->matched_obj[what] = true;
+        c->matched_size[what] = b->size;
+    } else if (b->kind == K_MM_KIND_DELAYED_ACTION && c->v->delayed_actions >= 0)
         c->delayed_actions++;
-    else if (b->owner != 0 && !c->v->driver_may_hold_blocks && !c->has_stray) {
+    else if (b->owner != 0 && !c->strays_are_drivers && !c->has_stray) {
         c->stray = object_of(b);
         c->has_stray = true;
     }
@@ -393,16 +466,30 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
     report(ORACLE_LIVE_SET, v->step, objs, n, &blame, "every live object of the model has its block", how);
 }
 
+/* ---- oracle 3: structure, with the census on the same walk ----------------- */
+/* False when the heap is broken: a census of it would say nothing more. */
+static bool check_structure_taking_census(unsigned step, census_t *c)
+{
+    k_mm_check_t res;
+    if (k_mm_validate_walk(g_kmm_head, &res, take_census, c))
+        return true;
+    if (res.blame.label)
+        blamed_finding(ORACLE_STRUCTURE, step, &res.blame, "the heap walk proves every invariant", res.what);
+    else
+        finding(ORACLE_STRUCTURE, step, NULL, 0, "the heap walk proves every invariant", "%s at 0x%08lx", res.what,
+                (unsigned long)res.where);
+    return false;
+}
+
 static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_t *st)
 {
     if (c->has_stray)
         finding(ORACLE_LIVE_SET, v->step, &c->stray, 1, "every used block is a live object of the model",
                 "a used block nobody allocated (leak or corruption)");
-    for (int i = 0; i < MODEL_OBJS; i++) {
+    for (int k = 0; k < c->live.n; k++) {
+        int i = c->live.slot[k];
         const model_obj_t *o = &v->obj[i];
-        if (!o->live)
-            continue;
-        size_t cap = krhino_mm_blk_size(g_kmm_head, v->ptr[i]);
+        size_t cap = c->matched_size[i]; /* what krhino_mm_blk_size says of a found block */
         bool in_pool = cap == st->pool_blk && o->where == WHERE_POOL;
         if (!c->matched_obj[i] || cap < o->size || (o->where == WHERE_POOL) != in_pool)
             report_lost_object(v, i, cap, c->matched_obj[i]);
@@ -416,17 +503,17 @@ static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_
                 "%ld records, the model has %ld pending", c->delayed_actions, v->delayed_actions);
 }
 
-static size_t model_pool_objects(const check_view_t *v)
+static size_t model_pool_objects(const check_view_t *v, const live_slots_t *live)
 {
     size_t n = 0;
-    for (int i = 0; i < MODEL_OBJS; i++)
-        n += v->obj[i].live && v->obj[i].where == WHERE_POOL;
+    for (int k = 0; k < live->n; k++)
+        n += v->obj[live->slot[k]].where == WHERE_POOL;
     return n;
 }
 
 static void check_accounting(const check_view_t *v, const census_t *c, const k_mm_stats_t *st)
 {
-    size_t pool_expect = st->pool_blk * (v->driver_may_hold_blocks ? c->pool_blocks : model_pool_objects(v));
+    size_t pool_expect = st->pool_blk * (v->driver_may_hold_blocks ? c->pool_blocks : model_pool_objects(v, &c->live));
     if (st->pool_used != pool_expect)
         finding(ORACLE_ACCOUNTING, v->step, NULL, 0, "pool UsedSz = BlkSz x live pool objects",
                 "pool UsedSz 0x%zx, expected 0x%zx", st->pool_used, pool_expect);
@@ -440,26 +527,35 @@ static void check_accounting(const check_view_t *v, const census_t *c, const k_m
 
 /* ---- oracle 5: contents ---------------------------------------------------- */
 /* An object carries its pattern in two windows, its first and last
- * CONTENT_CHECK_BYTES bytes: writing and checking stay O(1) per object. */
-static uint8_t checker_pattern_byte(uint32_t id, size_t i) { return (uint8_t)(id * 31u + i * 7u + (i >> 8)); }
+ * CONTENT_CHECK_BYTES bytes: writing and checking stay O(1) per object.
+ * Byte i of object id is pattern[(id * 31 + i) mod PATTERN_PERIOD], so a
+ * window is one memcpy or memcmp from the table. The period's bytes are all
+ * different: a block shifted or swapped with another object's shows. */
+#define PATTERN_PERIOD 256
+
+static const uint8_t *pattern_at(uint32_t id, size_t i)
+{
+    static uint8_t pattern[PATTERN_PERIOD + CONTENT_CHECK_BYTES];
+    if (!pattern[1]) /* not filled yet (once filled it holds 167) */
+        for (size_t j = 0; j < sizeof pattern; j++)
+            pattern[j] = (uint8_t)((j % PATTERN_PERIOD) * 167u); /* 167 is odd: a permutation of the bytes */
+    return pattern + (id * 31u + i) % PATTERN_PERIOD;
+}
 
 static size_t tail_window_start(size_t size) { return size > CONTENT_CHECK_BYTES ? size - CONTENT_CHECK_BYTES : 0; }
 static size_t head_window_end(size_t size) { return size < CONTENT_CHECK_BYTES ? size : CONTENT_CHECK_BYTES; }
 
 void checker_write_pattern(unsigned char *p, uint32_t id, size_t size)
 {
-    for (size_t i = 0; i < head_window_end(size); i++)
-        p[i] = checker_pattern_byte(id, i);
-    for (size_t i = tail_window_start(size); i < size; i++)
-        p[i] = checker_pattern_byte(id, i);
+    size_t tail = tail_window_start(size);
+    memcpy(p, pattern_at(id, 0), head_window_end(size));
+    memcpy(p + tail, pattern_at(id, tail), size - tail);
 }
 
+/* Windows are at most CONTENT_CHECK_BYTES long: within the table. */
 static bool range_holds_pattern(const unsigned char *p, uint32_t id, size_t from, size_t to)
 {
-    for (size_t i = from; i < to; i++)
-        if (p[i] != checker_pattern_byte(id, i))
-            return false;
-    return true;
+    return from >= to || !memcmp(p + from, pattern_at(id, from), to - from);
 }
 
 void check_contents_of(unsigned step, int slot, const unsigned char *p, uint32_t id, size_t size, size_t limit)
@@ -489,11 +585,16 @@ void check_zeroed(unsigned step, const unsigned char *p, size_t len)
                 (unsigned long)(uintptr_t)p, p[at]);
 }
 
-static void check_contents(const check_view_t *v)
+static void check_contents(const check_view_t *v, const live_slots_t *live)
 {
-    for (int i = 0; i < MODEL_OBJS; i++)
-        if (v->obj[i].live)
-            check_contents_of(v->step, i, v->ptr[i], v->obj[i].id, v->obj[i].size, v->obj[i].size);
+    /* an object whose block is gone was reported by the live-set oracle; its
+     * memory is not read (ASan builds poison it) */
+    for (int k = 0; k < live->n; k++) {
+        int i = live->slot[k];
+        const model_obj_t *o = &v->obj[i];
+        if (krhino_mm_blk_size(g_kmm_head, v->ptr[i]))
+            check_contents_of(v->step, i, v->ptr[i], o->id, o->size, o->size);
+    }
 }
 
 /* ---- oracle 6: timer state ------------------------------------------------- */
@@ -518,12 +619,14 @@ void check_step(const check_view_t *v)
     k_mm_stats_t st;
     k_mm_stats(g_kmm_head, &st);
     check_conservation(v->step, &st);
-    check_structure(v->step);
-    census_t c = {.v = v};
-    k_mm_walk(g_kmm_head, take_census, &c);
-    check_live_set(v, &c, &st);
-    check_accounting(v, &c, &st);
-    check_contents(v);
+    census_t c = {.v = v, .hdr_size = k_mm_hdr_size(), .strays_are_drivers = v->driver_may_hold_blocks};
+    list_live_slots(v, &c.live);
+    index_harness(v, &c.live, &c.index);
+    if (check_structure_taking_census(v->step, &c)) {
+        check_live_set(v, &c, &st);
+        check_accounting(v, &c, &st);
+    }
+    check_contents(v, &c.live);
     check_timer_state(v);
 }
 
@@ -640,8 +743,8 @@ struct checker_baseline {
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
 static bool is_driver_block(const k_mm_blk_info_t *b, void *ctx)
 {
-    const check_view_t *v = ctx;
-    return b->owner != 0 && harness_obj_at(v, b->addr) < 0 && harness_timer_at(v, b->addr) < 0;
+    const addr_index_t *harness = ctx;
+    return b->owner != 0 && index_find(harness, b->addr) < 0;
 }
 
 static bool count_driver_timer(const ktimer_t *t, void *ctx)
@@ -684,7 +787,9 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     checker_baseline_t *b = calloc(1, sizeof *b);
     if (!b)
         abort();
-    b->blocks = drv_blocks_take(is_driver_block, (void *)v);
+    addr_index_t harness = {.addr = {0}};
+    index_view(v, &harness);
+    b->blocks = drv_blocks_take(is_driver_block, &harness);
     k_timer_walk(count_driver_timer, b);
     for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
         drv_count_kind(b->kinds, drv_blocks_at(b->blocks, i));
@@ -698,35 +803,51 @@ void checker_baseline_release(checker_baseline_t *b)
     free(b);
 }
 
+/* The driver's blocks now, against its baseline, in one walk and no copy. */
+typedef struct {
+    addr_index_t harness;
+    const drv_blocks_t *base;
+    size_t blocks;
+    finding_obj_t leaked[16];
+    size_t nleaked, unlisted;
+    size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind */
+} driver_census_t;
+
+static bool compare_driver_block(const k_mm_blk_info_t *b, void *ctx)
+{
+    driver_census_t *d = ctx;
+    if (!b->used || !is_driver_block(b, &d->harness))
+        return true;
+    d->blocks++;
+    drv_count_kind(d->kinds, b);
+    if (drv_blocks_holds(d->base, b))
+        return true;
+    if (d->nleaked < sizeof d->leaked / sizeof d->leaked[0])
+        d->leaked[d->nleaked++] = object_of(b);
+    else
+        d->unlisted++;
+    return true;
+}
+
 void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks)
 {
-    checker_baseline_t *now = checker_baseline_take(v);
-    finding_obj_t leaked[16];
-    size_t nleaked = 0, unlisted = 0;
-    size_t n = drv_blocks_count(now->blocks);
-    for (size_t i = 0; i < n; i++) {
-        const k_mm_blk_info_t *b = drv_blocks_at(now->blocks, i);
-        if (drv_blocks_holds(base->blocks, b))
-            continue;
-        if (nleaked < sizeof leaked / sizeof leaked[0])
-            leaked[nleaked++] = object_of(b);
-        else
-            unlisted++;
-    }
-    nleaked += list_new_static_timers(base, now, leaked + nleaked, sizeof leaked / sizeof leaked[0] - nleaked);
-    long more_blocks = (long)n - (long)drv_blocks_count(base->blocks);
-    long more_timers = (long)now->timers - (long)base->timers;
-    size_t active = now->active_timers;
+    driver_census_t d = {.base = base->blocks};
+    index_view(v, &d.harness);
+    k_mm_walk(g_kmm_head, compare_driver_block, &d);
+    checker_baseline_t now = {.blocks = NULL}; /* its timers; its blocks are d's */
+    k_timer_walk(count_driver_timer, &now);
+    size_t room = sizeof d.leaked / sizeof d.leaked[0];
+    d.nleaked += list_new_static_timers(base, &now, d.leaked + d.nleaked, room - d.nleaked);
+    long more_blocks = (long)d.blocks - (long)drv_blocks_count(base->blocks);
+    long more_timers = (long)now.timers - (long)base->timers;
     char kinds[DRV_KINDS_TEXT_MAX];
-    bool kinds_moved = drv_describe_kinds(now->kinds, base->kinds, kinds) > 0;
-    bool quiet = !nleaked && !more_blocks && !more_timers && !kinds_moved && active == base->active_timers;
-    checker_baseline_release(now);
-    if (quiet)
+    bool kinds_moved = drv_describe_kinds(d.kinds, base->kinds, kinds) > 0;
+    if (!d.nleaked && !more_blocks && !more_timers && !kinds_moved && now.active_timers == base->active_timers)
         return;
     char expect[160];
     snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
              (unsigned)settle_ticks);
-    finding(ORACLE_QUIESCENCE, v->step, leaked, nleaked, expect,
+    finding(ORACLE_QUIESCENCE, v->step, d.leaked, d.nleaked, expect,
             "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
-            more_blocks, unlisted, more_timers, active, kinds_moved ? kinds : "none moved");
+            more_blocks, d.unlisted, more_timers, now.active_timers, kinds_moved ? kinds : "none moved");
 }

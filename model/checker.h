@@ -51,8 +51,10 @@ unsigned checker_findings(void);
 /* The signature of the first of them ("" when there is none). */
 const char *checker_first_signature(void);
 /* Signatures (one per line) of known bugs: such a finding ends the input
- * without a report or an abort, so a campaign fuzzes on past them.
- * Returns -1 if the file cannot be read. */
+ * without a report or an abort, so a campaign fuzzes on past them. A new
+ * finding that aborts is appended to the file first: under an engine each
+ * signature costs one crash, not one per input. Returns -1 if the file
+ * cannot be read. */
 int checker_suppress_file(const char *path);
 
 /* Oracles 1-5 (and 6 for timer state), after every step. */

@@ -28,7 +28,7 @@ TestSuite(aos_work, .init = setup);
 TestSuite(aos_yloop, .init = setup);
 TestSuite(aos_time, .init = setup);
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- finding blocks and counting firings ---------------------------------------- */
 typedef struct {
     bool found;
     k_mm_blk_info_t info;

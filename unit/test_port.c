@@ -23,6 +23,13 @@ static void fresh_kernel_stdout_redirected(void)
 
 TestSuite(port, .init = unit_fresh_kernel);
 
+Test(port, k_print_discard_formats_nothing)
+{
+    k_print_set(k_print_discard);
+    /* formatting would read a string at address 1 and crash */
+    cr_assert_eq(k_printf("WARNING, %s\n", (const char *)(uintptr_t)1), 0);
+}
+
 Test(port, k_print_set_null_sends_kernel_text_to_stdout, .init = fresh_kernel_stdout_redirected)
 {
     /* unit_fresh_kernel installed the capture sink; NULL must hand back that

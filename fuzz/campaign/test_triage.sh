@@ -30,5 +30,9 @@ grep -qx "$dir/crashes/not-a-crash" "$dir/crashes/.unreproduced" || fail "a clea
 grep -qx 'fault heap 6' "$dir/findings/quiescence-station_create-data/listing.ops" &&
   [ "$(ops_in_listing "$dir/findings/quiescence-station_create-data/listing.ops")" -eq 1 ] ||
   fail "the error-path leak must minimize to 'fault heap 6' + connect"
-print_findings
+listed=$(print_findings)
+printf '%s\n' "$listed"
+grep -qE '#1 .*wifi_sim_start_beacon_monitor.*faults: none' <<<"$listed" &&
+  grep -qE '#2 .*station_create.*faults: heap call 6' <<<"$listed" ||
+  fail "findings that need no injected fault come first, each with the faults it needs"
 echo "test_triage: PASS"

@@ -105,21 +105,33 @@ triage_new_crashes() { # [final]
 
 ops_in_listing() { grep -cvE '^(harness |start_tick |fault [a-z]+ [0-9]+$|#|$)' "$1"; }
 
-# One line per finding: oracle, owner (function, file:line), kind, size.
+# Finding directories, those that need no injected fault first (the
+# report's "faults:" line).
+findings_by_faults_needed() {
+  local f
+  for f in "$dir"/findings/*/; do
+    [ -f "$f/signature" ] || continue
+    if grep -aqE '^faults: +none$' "$f/report.txt"; then echo "0 $f"; else echo "1 $f"; fi
+  done | sort -s -k1,1n | cut -d' ' -f2-
+}
+
+# One line per finding: oracle, owner (function, file:line), ops, the
+# faults it needs; those needing none first.
 print_findings() {
   local f n=0
   printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
   [ -s "$dir/crashes/.unreproduced" ] &&
     printf '  unreproduced %s crashing inputs the checker does not reproduce: crashes/.unreproduced\n' \
       "$(wc -l <"$dir/crashes/.unreproduced")"
-  for f in "$dir"/findings/*/; do
-    [ -f "$f/signature" ] || continue
+  while read -r f; do
     n=$((n + 1))
-    local sig oracle owner ops
+    local sig oracle owner ops faults
     sig=$(cat "$f/signature")
     oracle=${sig%%/*}
     owner=$(grep -a -m1 -oE 'owner .*' "$f/report.txt" | sed 's/^owner //')
     ops=$(ops_in_listing "$f/listing.ops")
-    printf '  #%d %-14s %-55s %2s ops  %s\n' "$n" "$oracle" "${owner:-${sig#*/}}" "$ops" "${f%/}"
-  done
+    faults=$(grep -a -m1 '^faults:' "$f/report.txt" | sed 's/^faults: *//')
+    printf '  #%d %-14s %-55s %2s ops  faults: %-12s %s\n' "$n" "$oracle" "${owner:-${sig#*/}}" "$ops" \
+      "${faults:--}" "${f%/}"
+  done < <(findings_by_faults_needed)
 }

@@ -119,6 +119,12 @@ void *k_mm_default_region(size_t *len);
  * depth 0 (the default of a new heap) frees at once; at most
  * RHINO_CONFIG_MM_QUARANTINE. Changing it releases what waits. */
 void k_mm_set_quarantine(k_mm_head *mmhead, unsigned depth);
+/* Sanitizer builds: poisons block headers and free memory for ASan (and
+ * keeps them so), so that a driver writing past a block or into freed
+ * memory is stopped by ASan at its own faulting instruction. Code that
+ * pokes headers on purpose (allocator unit tests) leaves it off, the
+ * default. A no-op in other builds. */
+void k_mm_set_asan_poison(k_mm_head *mmhead, bool on);
 
 /* ---- allocation on an explicit heap ----------------------------------- */
 /* owner: the caller's return address; with trace records it starts the

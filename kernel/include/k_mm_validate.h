@@ -20,5 +20,11 @@ typedef struct {
  * write into a quarantined block as a use-after-free. Reads only inside the heap's own
  * regions; never writes. */
 bool k_mm_validate(const k_mm_head *mmhead, k_mm_check_t *res);
+/* The same validation, also calling each_used (as k_mm_walk would) for
+ * every used heap block once its header has been proved, then for every
+ * used pool block once the pool has: a checker's census rides on the one
+ * walk. each_used returning false stops the walk, and the result is then
+ * false with res->ok still true. */
+bool k_mm_validate_walk(const k_mm_head *mmhead, k_mm_check_t *res, k_mm_walk_fn each_used, void *ctx);
 
 #endif

@@ -17,6 +17,8 @@ typedef int (*k_print_fn)(const char *fmt, ...);
 int k_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Redirects kernel text; NULL restores stdout. Returns the previous sink. */
 k_print_fn k_print_set(k_print_fn fn);
+/* A sink that drops everything; with it set, k_printf formats nothing. */
+int k_print_discard(const char *fmt, ...);
 
 /* ---- error hook ------------------------------------------------------- */
 /* Called after the kernel has printed a WARNING line for a misuse it detected

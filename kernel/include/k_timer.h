@@ -1,4 +1,7 @@
-/* Software timers, rhino style, driven by a simulated tick.
+/* Software timers, rhino style, driven by a simulated tick. The API, the
+ * types and the command rules follow AliOS Things kernel/rhino/k_timer.c
+ * (commands through the timer task's queue, cmd_proc's ignore rules),
+ * k_types.h (tick_t, sys_time_t, name_t) and k_time.c (ms <-> ticks).
  *
  * Every call except create posts a command to a bounded queue of
  * RHINO_CONFIG_TIMER_MSG_NUM entries; the timer task applies the commands in
@@ -84,7 +87,8 @@ typedef struct {
  * (never created, deleted, or from before k_timer_init) ->
  * RHINO_KOBJ_TYPE_ERR; first == 0 or first/round > K_TIMER_TICKS_MAX ->
  * RHINO_INV_PARAM; del of a dynamic / dyn_del of a static timer ->
- * RHINO_KOBJ_DEL_ERR; queue full or fault point K_FAULT_TIMER_QUEUE ->
+ * RHINO_KOBJ_DEL_ERR; queue full or fault point K_FAULT_TIMER_QUEUE (not
+ * consulted from a callback, which meets a drained queue) ->
  * RHINO_TIMER_MSG_FULL. A call that fails changes nothing. */
 
 /* Initialises *timer (DEACTIVE) and, with auto_run, posts START. name and cb

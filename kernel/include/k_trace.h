@@ -54,8 +54,6 @@ void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES]);
 uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner);
 /* Notes the object's free at `site` (no-op for an id that no longer resolves). */
 void k_trace_freed(uint32_t id, uintptr_t site);
-/* A new requested size after an in-place realloc. */
-void k_trace_resized(uint32_t id, size_t size);
 /* The record of id, or NULL once recycled (or for 0). */
 const k_trace_t *k_trace_get(uint32_t id);
 /* The newest record for an object at addr with an id below `below` (0 = any),

@@ -25,15 +25,27 @@ void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_m
     k_printf("WARNING, %s: " K_ADDR_FMT "\n", what, K_ADDR(addr));
     g_last_misuse = (k_mm_misuse_t){.err = err, .addr = (uintptr_t)addr};
     snprintf(g_last_misuse.what, sizeof g_last_misuse.what, "%s", what);
-    if (blame)
-        g_last_misuse.blame = *blame;
+    g_last_misuse.blame = *blame;
     k_err_proc(err, addr);
 }
 
+/* A free block's header keeps no trustworthy owner (a split leaves whatever
+ * was there): what it is named by is the last record at its address. */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b)
 {
-    return (k_mm_blame_t){.label = label, .blk = (uintptr_t)blk_payload(b), .trace = blk_trace(b),
-                          .owner = blk_owner(b), .size = blk_size(b), .kind = blk_kind(b)};
+    uintptr_t p = (uintptr_t)blk_payload(b);
+    k_mm_blame_t blame = {.label = label, .blk = p, .size = blk_size(b), .kind = blk_kind(b)};
+    const k_trace_t *t = k_trace_get(blk_trace(b));
+    if (!t || t->addr != p)
+        t = k_trace_last_at(p, 0);
+    if (t) {
+        blame.trace = t->id;
+        blame.owner = t->alloc[0];
+        blame.kind = (k_mm_kind_t)t->kind;
+    } else if (!blk_is_free(b)) {
+        blame.owner = blk_owner(b);
+    }
+    return blame;
 }
 
 /* Blame on the block at the faulting call's site. */
@@ -84,15 +96,20 @@ bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t)
     return r && a % K_MM_ALIGN == 0 && region_holds(r, a, K_MM_MIN_BLOCK);
 }
 
+/* t, a link of b's, names a listed free block whose own link (back) names b. */
+static bool link_points_back(const k_mm_head *h, const k_mm_blk_t *t, const k_mm_blk_t *b, bool back_is_prev)
+{
+    if (!mm_link_in_heap(h, t) || !blk_is_listed_free(t))
+        return false;
+    return (back_is_prev ? blk_links(t)->prev : blk_links(t)->next) == b;
+}
+
 static bool links_are_sound(const k_mm_head *h, const k_mm_blk_t *b)
 {
     const k_mm_links_t *l = blk_links(b);
-    if (!blk_is_listed_free(b) || !blk_dye_ok(b))
-        return false;
-    if (l->prev ? !mm_link_in_heap(h, l->prev) || !blk_is_listed_free(l->prev) || blk_links(l->prev)->next != b
-                : h->freelist[size_class(blk_size(b))] != b)
-        return false;
-    return !l->next || (mm_link_in_heap(h, l->next) && blk_is_listed_free(l->next) && blk_links(l->next)->prev == b);
+    bool prev_ok = l->prev ? link_points_back(h, l->prev, b, false) : h->freelist[size_class(blk_size(b))] == b;
+    bool next_ok = !l->next || link_points_back(h, l->next, b, true);
+    return blk_is_listed_free(b) && prev_ok && next_ok;
 }
 
 /* Free-list damage: the heap refuses further allocations rather than
@@ -101,6 +118,8 @@ static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
 {
     if (links_are_sound(h, b))
         return false;
+    if (h->broken)
+        return true; /* reported once */
     h->broken = true;
     k_mm_blame_t blame = mm_blame_blk("use-after-free", b);
     mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "free block's list links overwritten (write after free)",
@@ -108,10 +127,9 @@ static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
     return true;
 }
 
-static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+/* Takes b, whose links were just checked, off its list. */
+static void freelist_unlink(k_mm_head *h, k_mm_blk_t *b)
 {
-    if (heap_refuses_broken_links(h, b))
-        return false;
     unsigned idx = size_class(blk_size(b));
     k_mm_links_t *l = blk_links(b);
     if (l->prev)
@@ -124,6 +142,13 @@ static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
         h->bitmap &= ~((size_t)1 << idx);
     h->free_blocks--;
     h->free -= K_MM_HDR_SIZE + blk_size(b);
+}
+
+static bool freelist_remove(k_mm_head *h, k_mm_blk_t *b)
+{
+    if (heap_refuses_broken_links(h, b))
+        return false;
+    freelist_unlink(h, b);
     return true;
 }
 
@@ -197,6 +222,7 @@ static void blk_trim(k_mm_head *h, k_mm_blk_t *b, size_t need)
     blk_set_size(b, need);
     blk_link_next(rest);
     blk_mark_free(rest);
+    mm_asan_poison(h, rest, K_MM_HDR_SIZE + blk_size(rest));
     k_mm_blk_t *after = blk_next_phys(rest);
     if (blk_is_listed_free(after) && freelist_remove(h, after))
         blk_absorb_next(h, rest);
@@ -228,23 +254,26 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr)
     return NULL;
 }
 
-const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
+/* The block just before b in its region, found by walking from the start
+ * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
+static const k_mm_blk_t *blk_before(const k_mm_region_t *r, const k_mm_blk_t *b)
 {
-    const k_mm_blk_t *prev = region_first_blk(r);
-    for (const k_mm_blk_t *n = region_next_blk(r, prev); n && n != b && !blk_is_sentinel_end(n);
-         n = region_next_blk(r, n))
+    const k_mm_blk_t *prev = region_first_blk(r), *n;
+    while ((n = region_next_blk(r, prev)) && n != b)
         prev = n;
-    return region_next_blk(r, prev) == b ? prev : NULL;
+    return n ? prev : NULL;
 }
 
-/* b's own header is damaged, most likely by a write past the end of the
- * block before it: name that block when it is a used one. */
-static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
+k_mm_blame_t mm_blame_header(const k_mm_blk_t *prev, const k_mm_blk_t *b)
 {
-    const k_mm_blk_t *prev = mm_blk_before(r, b);
     if (prev && !blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
         return mm_blame_blk("overflow", prev);
     return (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+}
+
+static k_mm_blame_t blame_damaged_header(const k_mm_region_t *r, const k_mm_blk_t *b)
+{
+    return mm_blame_header(blk_before(r, b), b);
 }
 
 static bool header_is_freed(const k_mm_blk_t *b)
@@ -315,9 +344,10 @@ static void report_alloc_failure(k_mm_head *h, size_t size)
 static void *heap_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
 {
     size_t need = request_to_payload(size);
-    k_mm_blk_t *b = find_free_block(h, need);
-    if (!b || !freelist_remove(h, b))
+    k_mm_blk_t *b = find_free_block(h, need); /* its links are checked */
+    if (!b)
         return NULL;
+    freelist_unlink(h, b);
     blk_mark_used(b, owner, kind);
     blk_trim(h, b, need);
     h->used_blocks++;
@@ -434,6 +464,34 @@ static void heap_free(k_mm_head *h, k_mm_blk_t *b)
 }
 #endif
 
+/* ---- ASan: headers and free memory poisoned, live payloads not --------- */
+/* A heap block handed out: its payload opens, its header stays shut. */
+static void asan_open_payload(k_mm_head *h, k_mm_blk_t *b)
+{
+    mm_asan_unpoison(blk_payload(b), blk_size(b));
+    mm_asan_poison(h, b, K_MM_HDR_SIZE);
+}
+
+#ifdef K_MM_ASAN_POISON
+static bool poison_blk(const k_mm_blk_info_t *info, void *ctx)
+{
+    k_mm_head *h = ctx;
+    if (!info->in_pool)
+        mm_asan_poison(h, (void *)info->hdr_addr, K_MM_HDR_SIZE + (info->used ? 0 : info->size));
+    return true;
+}
+
+void k_mm_set_asan_poison(k_mm_head *h, bool on)
+{
+    for (const k_mm_region_t *r = h->regions; r; r = r->next)
+        mm_asan_unpoison((void *)r->start, r->end - r->start);
+    h->asan_poison = on;
+    k_mm_walk(h, poison_blk, h);
+}
+#else
+void k_mm_set_asan_poison(k_mm_head *h, bool on) {}
+#endif
+
 /* ---- trace records ------------------------------------------------------ */
 /* Starts p's trace record and sets its owner to the first frame past any
  * allocation wrapper. */
@@ -500,8 +558,13 @@ void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
         return NULL;
     }
     void *p = alloc_untraced(h, size, owner, kind);
-    if (p)
-        note_creation(h, p, size, kind, owner);
+    if (!p)
+        return NULL;
+#if RHINO_CONFIG_MM_BLK
+    if (!mm_pool_owns(&h->pool, p))
+#endif
+        asan_open_payload(h, blk_from_payload(p));
+    note_creation(h, p, size, kind, owner);
     return p;
 }
 
@@ -534,7 +597,9 @@ void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
     if (!b || holds_live_timer(b, site))
         return;
     k_trace_freed(blk_trace(b), site);
+    size_t n = blk_size(b);
     heap_free(h, b);
+    mm_asan_poison(h, ptr, n);
 }
 
 __attribute__((noinline)) void k_mm_free(k_mm_head *h, void *ptr) { k_mm_free_at(h, ptr, CALLER()); }
@@ -612,6 +677,7 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
         return move_to_new_block(h, old, blk_size(b), new_size, owner, blk_kind(b));
     }
     blk_set_owner(b, owner);
+    asan_open_payload(h, b);
     note_creation(h, old, new_size, blk_kind(b), owner);
     return old;
 }
@@ -698,6 +764,7 @@ kstat_t krhino_add_mm_region(k_mm_head *h, void *addr, size_t len)
     for (const k_mm_region_t *r = h->regions; r; r = r->next)
         if (spans_overlap(a, len, r->start, r->end - r->start))
             return RHINO_INV_PARAM;
+    mm_asan_unpoison(addr, len);
     region_build(h, a, len);
     note_peak(h);
     return RHINO_SUCCESS;
@@ -709,6 +776,7 @@ kstat_t krhino_init_mm_head(k_mm_head **pp, void *addr, size_t len)
         return RHINO_NULL_PTR;
     if (!trim_to_alignment(&addr, &len) || len < align_up(sizeof(k_mm_head)) + K_MM_REGION_MIN)
         return RHINO_MM_POOL_SIZE_ERR;
+    mm_asan_unpoison(addr, len); /* what an earlier heap here poisoned */
     k_mm_head *h = addr;
     memset(h, 0, sizeof *h);
     h->magic = K_MM_HEAD_MAGIC;

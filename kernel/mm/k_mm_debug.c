@@ -22,18 +22,6 @@ const char *k_mm_kind_name(k_mm_kind_t kind)
 static k_print_fn sink(k_print_fn print) { return print ? print : k_printf; }
 
 /* ---- walk ------------------------------------------------------------- */
-static void describe_heap_blk(const k_mm_blk_t *b, k_mm_blk_info_t *info)
-{
-    info->hdr_addr = (uintptr_t)b;
-    info->addr = (uintptr_t)blk_payload(b);
-    info->size = blk_size(b);
-    info->used = !blk_is_free(b);
-    info->in_pool = false;
-    info->dye_ok = blk_dye_ok(b);
-    info->owner = info->used ? blk_owner(b) : 0;
-    info->kind = blk_kind(b);
-}
-
 static bool walk_region(const k_mm_region_t *r, k_mm_walk_fn fn, void *ctx)
 {
     const k_mm_blk_t *b = region_next_blk(r, region_first_blk(r));
@@ -66,7 +54,7 @@ static bool report_pool_blk(const k_mm_pool_t *pool, size_t i, k_mm_walk_fn fn, 
 }
 
 /* Used blocks only, a bitmap word at a time. */
-static bool walk_pool(const k_mm_pool_t *pool, k_mm_walk_fn fn, void *ctx)
+bool walk_pool(const k_mm_pool_t *pool, k_mm_walk_fn fn, void *ctx)
 {
     for (size_t w = 0; pool->base && w < sizeof pool->used_map / sizeof pool->used_map[0]; w++)
         for (uint32_t bits = pool->used_map[w]; bits; bits &= bits - 1)

@@ -91,6 +91,7 @@ struct k_mm_head {
     k_mm_blk_t *quarantine[RHINO_CONFIG_MM_QUARANTINE]; /* oldest at q_first */
     unsigned q_first, q_count, q_depth;
 #endif
+    bool asan_poison; /* headers and free payloads are poisoned for ASan */
 };
 
 /* ---- block helpers ---------------------------------------------------- */
@@ -132,8 +133,13 @@ static inline k_mm_kind_t blk_kind(const k_mm_blk_t *b) { return K_MM_KIND_DATA;
 static inline uintptr_t blk_owner(const k_mm_blk_t *b) { return 0; }
 #endif
 
-/* A free block on the free lists (not one waiting in quarantine). */
-static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b) && !blk_is_quarantined(b); }
+/* A free block on the free lists (not one waiting in quarantine, nor one
+ * whose dye is damaged). */
+#if RHINO_CONFIG_MM_DEBUG
+static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b) && b->dye == K_MM_DYE_FREE; }
+#else
+static inline bool blk_is_listed_free(const k_mm_blk_t *b) { return blk_is_free(b); }
+#endif
 
 #if RHINO_CONFIG_MM_TRACE
 static inline uint32_t blk_trace(const k_mm_blk_t *b) { return b->trace; }
@@ -141,6 +147,24 @@ static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) { b->trace = id; }
 #else
 static inline uint32_t blk_trace(const k_mm_blk_t *b) { return 0; }
 static inline void blk_set_trace(k_mm_blk_t *b, uint32_t id) {}
+#endif
+
+/* ---- ASan (sanitizer builds define K_MM_ASAN_POISON) -------------------
+ * The allocator's own files are built without ASan instrumentation: they
+ * read headers and free blocks, which are poisoned for everyone else. */
+#ifdef K_MM_ASAN_POISON
+/* The functions, not the ASAN_*_MEMORY_REGION macros: those are empty in
+ * uninstrumented files. */
+#include <sanitizer/asan_interface.h>
+static inline void mm_asan_poison(const k_mm_head *h, const void *p, size_t n)
+{
+    if (h->asan_poison)
+        __asan_poison_memory_region(p, n);
+}
+static inline void mm_asan_unpoison(const void *p, size_t n) { __asan_unpoison_memory_region(p, n); }
+#else
+static inline void mm_asan_poison(const k_mm_head *h, const void *p, size_t n) {}
+static inline void mm_asan_unpoison(const void *p, size_t n) {}
 #endif
 
 /* ---- region helpers: bounds checks that never trust a header ---------- */
@@ -162,6 +186,25 @@ const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr);
 /* Whether t could be a block header: aligned and wholly inside a region. */
 bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t);
 
+/* ---- walking ------------------------------------------------------------ */
+/* inline: the validator's census calls it for every used block */
+static inline void describe_heap_blk(const k_mm_blk_t *b, k_mm_blk_info_t *info)
+{
+    info->hdr_addr = (uintptr_t)b;
+    info->addr = (uintptr_t)blk_payload(b);
+    info->size = blk_size(b);
+    info->used = !blk_is_free(b);
+    info->in_pool = false;
+    info->dye_ok = blk_dye_ok(b);
+    info->owner = info->used ? blk_owner(b) : 0;
+    info->kind = blk_kind(b);
+}
+/* k_mm_debug.c */
+#if RHINO_CONFIG_MM_BLK
+/* Calls fn for every used pool block; false if fn stopped it. */
+bool walk_pool(const k_mm_pool_t *pool, k_mm_walk_fn fn, void *ctx);
+#endif
+
 /* ---- pool (k_mm_pool.c) ------------------------------------------------ */
 #if RHINO_CONFIG_MM_BLK
 void mm_pool_init(k_mm_pool_t *pool, void *slab);
@@ -181,9 +224,9 @@ bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
 void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
 /* Blame on a heap block b (label, its owner, kind, size and trace). */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b);
-/* The block just before b in its region, found by walking from the start
- * (b's own prev_phys is not trusted); NULL if the walk does not reach b. */
-const k_mm_blk_t *mm_blk_before(const k_mm_region_t *r, const k_mm_blk_t *b);
+/* Damage to b's header: a write past the end of the used block before it
+ * (prev, NULL when unknown) is the likely cause, and that block is named. */
+k_mm_blame_t mm_blame_header(const k_mm_blk_t *prev, const k_mm_blk_t *b);
 /* Offset of the first byte of a quarantined block's payload that lost its
  * poison, or the payload size when all is intact. */
 size_t mm_poison_damage(const k_mm_blk_t *b);

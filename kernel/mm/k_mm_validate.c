@@ -11,6 +11,8 @@ typedef struct {
     const k_mm_head *h;
     k_mm_check_t *res;
     size_t free_blocks, free_bytes, used_blocks, region_bytes, quarantined;
+    k_mm_walk_fn each_used; /* NULL: validation only */
+    void *each_used_ctx;
 } walk_t;
 
 static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
@@ -27,14 +29,9 @@ static bool fail(k_mm_check_t *res, const void *where, const char *fmt, ...)
     return false;
 }
 
-/* Damage to b's header: a write past the end of the used block before it
- * is the likely cause, and that block is named. */
 static bool fail_header(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b, const char *what)
 {
-    if (!blk_is_free(prev) && blk_dye_ok(prev) && blk_kind(prev) != K_MM_KIND_REGION)
-        w->res->blame = mm_blame_blk("overflow", prev);
-    else
-        w->res->blame = (k_mm_blame_t){.label = "corrupt-block", .blk = (uintptr_t)blk_payload(b)};
+    w->res->blame = mm_blame_header(prev, b);
     return fail(w->res, b, "%s", what);
 }
 
@@ -57,6 +54,15 @@ static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
     return mm_link_in_heap(h, t) ? t : NULL;
 }
 
+/* A free block's links live in its payload: only a write into free memory
+ * breaks them. */
+static bool fail_links(walk_t *w, const k_mm_blk_t *b, size_t offset, const char *what)
+{
+    w->res->blame = mm_blame_blk("use-after-free", b);
+    w->res->blame.offset = offset;
+    return fail(w->res, b, "%s", what);
+}
+
 static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
 {
     const k_mm_links_t *l = blk_links(b);
@@ -64,16 +70,25 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     if (l->next) {
         const k_mm_blk_t *n = link_target(w->h, l->next);
         if (!n || !blk_is_listed_free(n) || blk_links(n)->prev != b)
-            return fail(w->res, b, "free block's next link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, next), "free block's next link is broken");
     }
     if (l->prev) {
         const k_mm_blk_t *p = link_target(w->h, l->prev);
         if (!p || !blk_is_listed_free(p) || blk_links(p)->next != b)
-            return fail(w->res, b, "free block's prev link is broken");
+            return fail_links(w, b, offsetof(k_mm_links_t, prev), "free block's prev link is broken");
     } else if (w->h->freelist[idx] != b) {
         return fail(w->res, b, "free block of class %u is not on its list", idx);
     }
     return true;
+}
+
+static bool visit_used(walk_t *w, const k_mm_blk_t *b)
+{
+    if (!w->each_used)
+        return true;
+    k_mm_blk_info_t info;
+    describe_heap_blk(b, &info);
+    return w->each_used(&info, w->each_used_ctx);
 }
 
 static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
@@ -93,7 +108,7 @@ static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
     }
     if (!blk_is_free(b)) {
         w->used_blocks++;
-        return true;
+        return visit_used(w, b);
     }
     w->free_bytes += K_MM_HDR_SIZE + blk_size(b);
     if (blk_is_quarantined(b))
@@ -125,17 +140,43 @@ static bool check_region(walk_t *w, const k_mm_region_t *r)
     return true;
 }
 
+/* Bit i set <=> free list i is not empty. The bitmap agrees with the lists
+ * when every list of a set bit is non-empty and as many lists are non-empty
+ * as bits are set: a count (no shifts) over all classes, the set bits only
+ * one by one. */
+static bool bitmap_agrees_with_lists(const k_mm_head *h)
+{
+    size_t nonempty = 0;
+    for (unsigned i = 0; i < K_MM_CLASSES; i++)
+        nonempty += h->freelist[i] != NULL;
+    for (size_t bits = h->bitmap; bits; bits &= bits - 1)
+        if (!h->freelist[__builtin_ctzll((unsigned long long)bits)])
+            return false;
+    return nonempty == (size_t)__builtin_popcountll((unsigned long long)h->bitmap);
+}
+
+/* The first class whose bit and list disagree (the bitmap does not agree). */
+static unsigned first_bitmap_mismatch(const k_mm_head *h)
+{
+    unsigned i = 0;
+    while (i < K_MM_CLASSES - 1 && ((h->bitmap >> i) & 1u) == (h->freelist[i] != NULL))
+        i++;
+    return i;
+}
+
 static bool check_freelists(walk_t *w)
 {
     const k_mm_head *h = w->h;
     size_t listed = 0;
-    for (unsigned i = 0; i < K_MM_CLASSES; i++) {
-        bool bit = (h->bitmap >> i) & 1u;
-        if (bit != (h->freelist[i] != NULL))
-            return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
+    if (!bitmap_agrees_with_lists(h)) {
+        unsigned i = first_bitmap_mismatch(h);
+        return fail(w->res, NULL, "bitmap bit %u disagrees with free list %u", i, i);
+    }
+    for (size_t todo = h->bitmap; todo; todo &= todo - 1) { /* the non-empty lists only */
+        unsigned i = (unsigned)__builtin_ctzll((unsigned long long)todo);
         const k_mm_blk_t *prev = NULL;
         for (const k_mm_blk_t *b = h->freelist[i]; b; prev = b, b = blk_links(b)->next) {
-            if (!link_target(h, b) || !blk_is_listed_free(b) || !blk_dye_ok(b))
+            if (!link_target(h, b) || !blk_is_listed_free(b)) /* listed: free, and its dye says so */
                 return fail(w->res, b, "free list %u holds something that is not a free block", i);
             if (size_class(blk_size(b)) != i || blk_links(b)->prev != prev)
                 return fail(w->res, b, "free list %u entry has the wrong class or back link", i);
@@ -178,17 +219,19 @@ static bool check_pool(walk_t *w)
     if (!r || blk_is_free(slab) || blk_kind(slab) != K_MM_KIND_POOL ||
         blk_size(slab) < pool->nblocks * pool->blk_size)
         return fail(w->res, slab, "pool slab is not a used heap block of kind pool");
-    return true;
+    return !w->each_used || walk_pool(pool, w->each_used, w->each_used_ctx);
 }
 #endif
 
-bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res)
+bool k_mm_validate(const k_mm_head *h, k_mm_check_t *res) { return k_mm_validate_walk(h, res, NULL, NULL); }
+
+bool k_mm_validate_walk(const k_mm_head *h, k_mm_check_t *res, k_mm_walk_fn each_used, void *ctx)
 {
     res->ok = true;
     res->where = 0;
     res->what[0] = '\0';
     res->blame = (k_mm_blame_t){0};
-    walk_t w = {.h = h, .res = res};
+    walk_t w = {.h = h, .res = res, .each_used = each_used, .each_used_ctx = ctx};
     if (h->magic != K_MM_HEAD_MAGIC)
         return fail(res, h, "heap head magic overwritten");
     for (const k_mm_region_t *r = h->regions; r; r = r->next)

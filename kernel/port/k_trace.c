@@ -102,13 +102,6 @@ void k_trace_freed(uint32_t id, uintptr_t site)
         k_trace_stack(site, t->freed);
 }
 
-void k_trace_resized(uint32_t id, size_t size)
-{
-    k_trace_t *t = (k_trace_t *)k_trace_get(id);
-    if (t)
-        t->size = size;
-}
-
 /* Error paths only: a linear look through the ring. */
 const k_trace_t *k_trace_last_at(uintptr_t addr, uint32_t below)
 {
