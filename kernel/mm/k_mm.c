@@ -795,10 +795,19 @@ kstat_t krhino_init_mm_head(k_mm_head **pp, void *addr, size_t len)
     return RHINO_SUCCESS;
 }
 
+/* Whole pages, so an emulator can map the default heap into a guest's
+ * address space as it is (emu/: one heap for host and guest). */
+#define K_MM_PAGE 4096u
 static union {
     uint8_t bytes[RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE];
-    uint64_t align;
-} g_default_heap;
+    uint8_t pages[(RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE + K_MM_PAGE - 1) / K_MM_PAGE * K_MM_PAGE];
+} g_default_heap __attribute__((aligned(K_MM_PAGE)));
+
+void *k_mm_default_region(size_t *len)
+{
+    *len = sizeof g_default_heap;
+    return &g_default_heap;
+}
 
 kstat_t k_mm_init(void)
 {
