@@ -83,7 +83,8 @@ typedef struct {
     size_t size;        /* its payload capacity */
     k_mm_kind_t kind;
     size_t offset;      /* use-after-free: first written byte, from the payload start */
-    uint32_t earlier;   /* trace of what lived at the address before (stale pointers), 0 = none */
+    uint32_t earlier;   /* use-after-free: what lived at the address before (a stale pointer's
+                           block); live-timer-freed: the timer's record; 0 = none */
     uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
 } k_mm_blame_t;
 
