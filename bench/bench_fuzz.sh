@@ -37,5 +37,11 @@ for t in empty mm timer system; do
   rate[$t]=$(execs_per_sec "$bin" "$seeds")
   printf '  %-16s %12s %9.1f%%\n' "$t" "${rate[$t]}" "$(awk -v a="${rate[$t]}" -v b="${rate[empty]}" 'BEGIN {print 100*a/b}')"
 done
+# The same system harness on the fixed driver's Cortex-M binary under
+# emulation (emu/), against the native build of the same source.
+rate[blob]=$(execs_per_sec "$build/fuzz/fuzz_system_blob_fixed" "$work/seeds/system")
+printf '  %-16s %12s %9.1f%%  (%.1f%% of system)\n' system_blob "${rate[blob]}" \
+  "$(awk -v a="${rate[blob]}" -v b="${rate[empty]}" 'BEGIN {print 100*a/b}')" \
+  "$(awk -v a="${rate[blob]}" -v b="${rate[system]}" 'BEGIN {print 100*a/b}')"
 bash bench/bench_check_cost.sh "$build" "$replay"
 bash bench/bench_after_finding.sh "$build" build/afl "$replay"

@@ -217,3 +217,27 @@ size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print)
     drv_blocks_release(now);
     return fresh;
 }
+
+/* ---- driver faults ------------------------------------------------------ */
+static void exit_on_fault(const char *kind, uintptr_t site, const char *what)
+{
+    fprintf(stderr, "rtosfuzz: driver fault (%s) at 0x%08lx: %s\n", kind, (unsigned long)site, what);
+    exit(3);
+}
+
+static drv_fault_fn g_fault_hook = exit_on_fault;
+
+drv_fault_fn drv_fault_hook_set(drv_fault_fn fn)
+{
+    drv_fault_fn was = g_fault_hook;
+    g_fault_hook = fn ? fn : exit_on_fault;
+    return was;
+}
+
+void drv_fault(const char *kind, uintptr_t site, const char *what) { g_fault_hook(kind, site, what); }
+
+/* ---- call traces -------------------------------------------------------- */
+static k_print_fn g_call_trace;
+
+void drv_call_trace_set(k_print_fn print) { g_call_trace = print; }
+k_print_fn drv_call_trace(void) { return g_call_trace; }

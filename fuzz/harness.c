@@ -42,6 +42,7 @@ static struct {
     const void *report_addr;
     /* driver */
     checker_baseline_t *driver_base;
+    unsigned step; /* the op running, for driver faults */
     /* kernel or driver code ran since the last step check (boot did) */
     bool unchecked_change;
 } vm;
@@ -53,6 +54,11 @@ static void record_report(kstat_t err, const void *addr)
     vm.reports++;
     vm.report_err = err;
     vm.report_addr = addr;
+}
+
+static void report_driver_fault(const char *kind, uintptr_t site, const char *what)
+{
+    check_driver_fault(vm.step, kind, site, what);
 }
 
 static check_view_t view(unsigned step)
@@ -658,6 +664,8 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     vm.unchecked_change = true;
     k_print_set(opts && opts->show ? opts->show : k_print_discard);
     k_err_hook_set(record_report);
+    drv_fault_hook_set(report_driver_fault);
+    drv_call_trace_set(opts && opts->show ? opts->show : NULL);
     drv_kernel_reset(vm.hdr.start_tick);
     k_mm_set_asan_poison(g_kmm_head, true); /* sanitizer builds: ASan stops at a driver's bad write */
     vm.kernel_used = stats().used;
@@ -767,6 +775,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     for (fuzz_op_t op; fuzz_next_op(&r, &op); step++) {
         g_step = step;
         vm.reports = 0;
+        vm.step = step;
         if (opts && opts->show)
             show_op(opts->show, step, &op);
         bool noop = op_is_noop(&op);
@@ -792,6 +801,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
     g_nops = step;
     g_step = step;
     if (vm.h == HARNESS_SYSTEM && !checker_findings()) {
+        vm.step = step;
         if (opts && opts->show)
             opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
         op_suspend(step);

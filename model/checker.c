@@ -18,7 +18,7 @@ static const char *const oracle_names[] = {
     [ORACLE_STRUCTURE] = "structure",         [ORACLE_LIVE_SET] = "live-set",
     [ORACLE_CONTENTS] = "contents",           [ORACLE_TIMERS] = "timers",
     [ORACLE_QUIESCENCE] = "quiescence",       [ORACLE_ERROR_CONTRACT] = "error-contract",
-    [ORACLE_MISUSE] = "misuse",
+    [ORACLE_MISUSE] = "misuse",               [ORACLE_DRIVER_FAULT] = "driver-fault",
 };
 
 const char *oracle_name(oracle_t o) { return oracle_names[o]; }
@@ -338,6 +338,15 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
     vsnprintf(actual, sizeof actual, fmt, ap);
     va_end(ap);
     print_report(o, step, objs, nobjs, NULL, expected, actual, sig);
+}
+
+/* ---- oracle 10: driver faults ---------------------------------------------- */
+/* Signed <kind>/<function>/-, as misuse is signed by what happened and where. */
+void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what)
+{
+    uintptr_t call[K_TRACE_FRAMES] = {site};
+    blame_t blame = {kind, call};
+    report(ORACLE_DRIVER_FAULT, step, NULL, 0, &blame, "the driver runs without faulting", what);
 }
 
 /* ---- blamed blocks: what the kernel named ------------------------------------ */

@@ -20,6 +20,7 @@ typedef enum {
     ORACLE_QUIESCENCE,
     ORACLE_ERROR_CONTRACT,
     ORACLE_MISUSE,
+    ORACLE_DRIVER_FAULT,
 } oracle_t;
 
 const char *oracle_name(oracle_t o);
@@ -82,6 +83,10 @@ void check_unchanged(unsigned step, const char *call, const k_mm_stats_t *before
 /* Oracle 9: the kernel's error hook saw exactly the expected misuse
  * (RHINO_SUCCESS: none). */
 void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const void *addr);
+
+/* Oracle 10: the driver crashed (drv_fault: kind, site, what); the
+ * finding names the driver function at site. */
+void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what);
 
 /* Oracle 7: after a suspend or failed connect has settled, everything but
  * the harness's own objects is as it was after init. */

@@ -450,3 +450,22 @@ Test(damage, a_forged_successor_marking_it_free)
     free_forged(mark_forged_prevfree);
     cr_assert_str_eq(k_mm_last_misuse()->what, "block header size or successor link corrupt");
 }
+
+/* A late write over a free block's links is blamed on that block, not on
+ * the neighbour that found it. */
+Test(damage, the_allocator_blames_the_neighbour_written_over)
+{
+    listed_t l = three_listed_blocks();
+    memset(&l.c->prev, 0x5A, sizeof l.c->prev); /* d, the head, finds it */
+    assert_refused_naming(l.c);
+}
+
+Test(damage, the_validator_blames_the_neighbour_written_over)
+{
+    listed_t l = three_listed_blocks();
+    memset(&l.c->next, 0x5A, sizeof l.c->next); /* a, first in address order, finds it */
+    k_mm_check_t c;
+    cr_assert_not(k_mm_validate(g_kmm_head, &c));
+    cr_assert_str_eq(c.blame.label, "use-after-free");
+    cr_assert_eq(c.blame.blk, (uintptr_t)l.c);
+}

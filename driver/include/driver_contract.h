@@ -79,4 +79,20 @@ bool drv_blocks_holds(const drv_blocks_t *b, const k_mm_blk_info_t *blk);
  * print; returns how many. */
 size_t drv_blocks_print_new(const drv_blocks_t *base, k_print_fn print);
 
+/* A driver crash: a binary driver's guest faulted (DESIGN.md, "Binary
+ * drivers"). kind is a short word for the signature ("null-read",
+ * "runaway", "unsupported-import"...), site the driver code address just
+ * past the faulting spot (a return address, as block owners are), what the
+ * details. The hook turns it into a finding; the default prints it and
+ * exits with status 3. */
+/* Where a driver that can trace its kernel calls (a binary driver under
+ * emulation) prints them, one line each; NULL (the default): nowhere.
+ * ./rtosfuzz show turns it on. */
+void drv_call_trace_set(k_print_fn print);
+k_print_fn drv_call_trace(void);
+
+typedef void (*drv_fault_fn)(const char *kind, uintptr_t site, const char *what);
+drv_fault_fn drv_fault_hook_set(drv_fault_fn fn); /* NULL restores the default; returns the previous */
+void drv_fault(const char *kind, uintptr_t site, const char *what);
+
 #endif

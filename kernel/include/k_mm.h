@@ -83,7 +83,8 @@ typedef struct {
     size_t size;        /* its payload capacity */
     k_mm_kind_t kind;
     size_t offset;      /* use-after-free: first written byte, from the payload start */
-    uint32_t earlier;   /* trace of what lived at the address before (stale pointers), 0 = none */
+    uint32_t earlier;   /* use-after-free: what lived at the address before (a stale pointer's
+                           block); live-timer-freed: the timer's record; 0 = none */
     uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
 } k_mm_blame_t;
 
@@ -106,6 +107,10 @@ kstat_t krhino_add_mm_region(k_mm_head *mmhead, void *addr, size_t len);
  * RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE bytes: everything on it is forgotten. */
 kstat_t k_mm_init(void);
 extern k_mm_head *g_kmm_head;
+/* The storage k_mm_init puts the default heap on: page-aligned, *len bytes
+ * (RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE rounded up to whole 4 KiB pages). An
+ * emulator maps it into its guest so guest and host share one heap. */
+void *k_mm_default_region(size_t *len);
 
 /* Quarantine (debug builds): a freed heap block is filled with K_MM_POISON
  * and held back — counted free (FreeSz), but neither merged nor reused —

@@ -42,6 +42,9 @@ k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b)
         blame.trace = t->id;
         blame.owner = t->alloc[0];
         blame.kind = (k_mm_kind_t)t->kind;
+        /* a write after free may come through a pointer to what lived here before */
+        const k_trace_t *before = strcmp(label, "use-after-free") ? NULL : k_trace_last_at(p, t->id);
+        blame.earlier = before ? before->id : 0;
     } else if (!blk_is_free(b)) {
         blame.owner = blk_owner(b);
     }
@@ -109,6 +112,23 @@ static bool links_are_sound(const k_mm_head *h, const k_mm_blk_t *b)
     return blk_is_listed_free(b) && prev_ok && next_ok;
 }
 
+static bool link_is_plausible(const k_mm_head *h, const k_mm_blk_t *t) { return !t || mm_link_in_heap(h, t); }
+
+/* b and a neighbour on its list disagree: the one whose own link points
+ * nowhere in the heap is the one written over (a late write leaves its
+ * bytes, not a heap address), else b. */
+const k_mm_blk_t *mm_blk_with_damaged_links(const k_mm_head *h, const k_mm_blk_t *b)
+{
+    const k_mm_links_t *l = blk_links(b);
+    if (!link_is_plausible(h, l->next) || !link_is_plausible(h, l->prev))
+        return b;
+    if (l->next && blk_is_listed_free(l->next) && !link_is_plausible(h, blk_links(l->next)->prev))
+        return l->next;
+    if (l->prev && blk_is_listed_free(l->prev) && !link_is_plausible(h, blk_links(l->prev)->next))
+        return l->prev;
+    return b;
+}
+
 /* Free-list damage: the heap refuses further allocations rather than
  * follow it, and says which block was written after it was freed. */
 static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
@@ -118,6 +138,7 @@ static bool heap_refuses_broken_links(k_mm_head *h, const k_mm_blk_t *b)
     if (h->broken)
         return true; /* reported once */
     h->broken = true;
+    b = mm_blk_with_damaged_links(h, b);
     k_mm_blame_t blame = mm_blame_blk("use-after-free", b);
     mm_report_misuse(RHINO_MM_CORRUPT_ERR, blk_payload(b), "free block's list links overwritten (write after free)",
                      &blame);
@@ -783,10 +804,19 @@ kstat_t krhino_init_mm_head(k_mm_head **pp, void *addr, size_t len)
     return RHINO_SUCCESS;
 }
 
+/* Whole pages, so an emulator can map the default heap into a guest's
+ * address space as it is (emu/: one heap for host and guest). */
+#define K_MM_PAGE 4096u
 static union {
     uint8_t bytes[RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE];
-    uint64_t align;
-} g_default_heap;
+    uint8_t pages[(RHINO_CONFIG_MM_DEFAULT_HEAP_SIZE + K_MM_PAGE - 1) / K_MM_PAGE * K_MM_PAGE];
+} g_default_heap __attribute__((aligned(K_MM_PAGE)));
+
+void *k_mm_default_region(size_t *len)
+{
+    *len = sizeof g_default_heap;
+    return &g_default_heap;
+}
 
 kstat_t k_mm_init(void)
 {

@@ -185,6 +185,9 @@ static inline k_mm_blk_t *region_next_blk(const k_mm_region_t *r, const k_mm_blk
 const k_mm_region_t *mm_region_of(const k_mm_head *h, uintptr_t addr);
 /* Whether t could be a block header: aligned and wholly inside a region. */
 bool mm_link_in_heap(const k_mm_head *h, const k_mm_blk_t *t);
+/* Of free block b and its list neighbours, the one whose links were
+ * written over (b when it cannot tell). */
+const k_mm_blk_t *mm_blk_with_damaged_links(const k_mm_head *h, const k_mm_blk_t *b);
 
 /* ---- walking ------------------------------------------------------------ */
 /* inline: the validator's census calls it for every used block */

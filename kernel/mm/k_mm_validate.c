@@ -58,9 +58,10 @@ static const k_mm_blk_t *link_target(const k_mm_head *h, const k_mm_blk_t *t)
  * breaks them. */
 static bool fail_links(walk_t *w, const k_mm_blk_t *b, size_t offset, const char *what)
 {
-    w->res->blame = mm_blame_blk("use-after-free", b);
-    w->res->blame.offset = offset;
-    return fail(w->res, b, "%s", what);
+    const k_mm_blk_t *damaged = mm_blk_with_damaged_links(w->h, b);
+    w->res->blame = mm_blame_blk("use-after-free", damaged);
+    w->res->blame.offset = damaged == b ? offset : 0;
+    return fail(w->res, damaged, "%s", what);
 }
 
 static bool check_free_links(walk_t *w, const k_mm_blk_t *b)

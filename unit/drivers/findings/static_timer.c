@@ -1,8 +1,10 @@
 /* A leaked static timer: connect creates a periodic link monitor in
- * driver-owned storage; suspend never stops or deletes it. FIXED does. */
+ * driver-owned storage; suspend never stops or deletes it. FIXED does (and
+ * posts again what a full queue refused). */
 #include <stdbool.h>
 
 #include "k_timer.h"
+#include "post_retry.h"
 #include "wifi_driver.h"
 
 static ktimer_t g_link_monitor;
@@ -27,8 +29,8 @@ int hal_wifi_suspend_station(void *m)
 {
 #ifdef FIXED
     if (g_monitoring) {
-        krhino_timer_stop(&g_link_monitor);
-        krhino_timer_del(&g_link_monitor);
+        post_until_queued(krhino_timer_stop, &g_link_monitor);
+        post_until_queued(krhino_timer_del, &g_link_monitor);
     }
 #endif
     g_monitoring = false;
