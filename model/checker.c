@@ -198,8 +198,9 @@ static const char *const oracle_words[] = {
     [ORACLE_STRUCTURE] = "heap damaged",              [ORACLE_LIVE_SET] = "heap blocks differ from the program's",
     [ORACLE_CONTENTS] = "memory overwritten",         [ORACLE_TIMERS] = "timer misbehaved",
     [ORACLE_QUIESCENCE] = "leak",                     [ORACLE_ERROR_CONTRACT] = "failed call",
-    [ORACLE_MISUSE] = "misuse",
+    [ORACLE_MISUSE] = "misuse",                       [ORACLE_DRIVER_FAULT] = "the driver faulted",
 };
+_Static_assert(sizeof oracle_words / sizeof oracle_words[0] == ORACLE_DRIVER_FAULT + 1, "every oracle has its words");
 
 static const char *object_kind(const finding_obj_t *o)
 {
@@ -345,7 +346,7 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
 void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what)
 {
     uintptr_t call[K_TRACE_FRAMES] = {site};
-    blame_t blame = {kind, call};
+    blame_t blame = {kind, call, NULL};
     report(ORACLE_DRIVER_FAULT, step, NULL, 0, &blame, "the driver runs without faulting", what);
 }
 
