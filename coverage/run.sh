@@ -21,7 +21,10 @@
 #                (plus DIR) replayed through it, or with --campaign only DIR;
 #                the report (build/coverage-byo/report/, or --out) has the
 #                driver as its own component, "your driver", with its
-#                uncovered lines and never-taken branches.
+#                uncovered lines and never-taken branches. For a binary
+#                (Cortex-M) driver the row and the list come from the
+#                guest: its functions and (with DWARF) source lines never
+#                run (emu/guest_coverage.h).
 #
 # DIR is a campaign's directory (build/campaigns/<run>/, whose "target"
 # file names harness and driver) or its corpus/; or it holds one
@@ -145,6 +148,14 @@ driver_coverage() { # driver-path report-dir
   cmake --build "$BUILD" --target replay_system_custom test_driver_custom >/dev/null ||
     die "building your driver $1 failed (run: cmake --build $BUILD --target replay_system_custom)"
   zero_counters "$BUILD"
+  # A binary driver (linked into an image by blob_link) reports which of
+  # its code ran, one file per process, into this directory.
+  local report_driver=(--driver-source "$1")
+  if grep -qxF RTOSFUZZ_DRIVER_IS_BINARY:INTERNAL=ON "$BUILD/CMakeCache.txt"; then
+    export RTOSFUZZ_GUEST_COVERAGE=$BUILD/guest-coverage
+    rm -rf "$RTOSFUZZ_GUEST_COVERAGE" && mkdir -p "$RTOSFUZZ_GUEST_COVERAGE"
+    report_driver=(--guest-coverage "$RTOSFUZZ_GUEST_COVERAGE")
+  fi
   if [ $campaign -eq 0 ]; then
     step "contract tests and system seeds through $1"
     if ! "${NORAND[@]}" "$BUILD/unit/test_driver_custom" --jobs=1 >"$BUILD/contract.log" 2>&1; then
@@ -155,7 +166,7 @@ driver_coverage() { # driver-path report-dir
   fi
   [ -z "$corpus" ] || { step "replay $corpus"; replay_corpus "$corpus"; }
   step "report (your driver)"
-  python3 coverage/report.py --build "$BUILD" --out "$2" --driver-source "$1" \
+  python3 coverage/report.py --build "$BUILD" --out "$2" "${report_driver[@]}" \
     --title "coverage of your driver $1${corpus:+ with $corpus}"
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
@@ -593,9 +594,18 @@ static int open_machine(char *err, size_t errlen)
     return 0;
 }
 
+/* RTOSFUZZ_GUEST_COVERAGE names the report file, or a directory that gets
+ * one report per process (guest-<pid>.txt): test runners fork a process
+ * per test, and coverage/report.py merges the directory. */
 static void write_coverage_report(void)
 {
-    const char *path = getenv("RTOSFUZZ_GUEST_COVERAGE");
+    const char *where = getenv("RTOSFUZZ_GUEST_COVERAGE");
+    char path[4096];
+    struct stat st;
+    if (stat(where, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(path, sizeof path, "%s/guest-%ld.txt", where, (long)getpid());
+    else
+        snprintf(path, sizeof path, "%s", where);
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "rtosfuzz: cannot write the driver coverage report %s\n", path);
