@@ -27,7 +27,8 @@
 #                run (emu/guest_coverage.h).
 #
 # DIR is a campaign's directory (build/campaigns/<run>/, whose "target"
-# file names harness and driver) or its corpus/; or it holds one
+# file names harness and driver, and "driver" the path of your own) or its
+# corpus/; or it holds one
 # subdirectory per target, named after its replay harness: mm, timer,
 # system (replayed through the fixed-driver build, as CTest does for
 # corpus/seeds) or a full name such as system_vendor; or DIR itself is so
@@ -182,6 +183,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $campaign -eq 0 ] || [ -n "$corpus" ] || die "--campaign wants --corpus DIR (the campaign's corpus)"
+# A campaign on your own driver names it in its "driver" file.
+for d in "$corpus" "$corpus/.."; do
+  [ -n "$driver" ] || [ -z "$corpus" ] || [ ! -f "$d/target" ] || [ ! -f "$d/driver" ] || driver=$(cat "$d/driver")
+done
 [ -z "$driver" ] || [ -f "$driver" ] || die "--driver $driver: no such file"
 if [ -n "$driver" ]; then
   driver_coverage "$driver" "${out:-build/coverage-byo/report}"
