@@ -38,6 +38,7 @@ import sys
 COMPONENTS = [
     ("kernel/mm", [r"kernel/mm/", r"kernel/port/", r"kernel/include/"]),
     ("kernel/timer", [r"kernel/timer/"]),
+    ("kernel/aos", [r"kernel/aos/"]),
     # The driver library code: the simulated wifi driver (vendor and fixed
     # builds of one source, merged) and the contract checks. driver/soak/ is
     # a test program and counts as test code, like unit/.
@@ -49,7 +50,7 @@ DRIVER = "driver"
 # A bring-your-own driver (--driver-source) is a component of its own.
 YOUR_DRIVER = "your driver"
 # What a campaign summary shows of components.json (--print-components).
-SUMMARY_COMPONENTS = ("kernel/mm", "kernel/timer", DRIVER, YOUR_DRIVER)
+SUMMARY_COMPONENTS = ("kernel/mm", "kernel/timer", "kernel/aos", DRIVER, YOUR_DRIVER)
 
 # Test copies of the kernel with a seeded bug (targets rtos_kernel_<bug>)
 # and the binaries that run against them (negctl_<bug>) compile the same
