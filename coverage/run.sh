@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign] [--driver PATH] [--out DIR]
+# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign [RUN]] [--driver PATH] [--out DIR]
 # (./rtosfuzz installs gcovr and the build packages, then calls this).
 #
 #   (no option)  test coverage, what ./rtosfuzz test and CI enforce: build
@@ -11,7 +11,7 @@
 #                coverage/thresholds, then run the negative control.
 #   --corpus DIR the same plus DIR replayed; written to report-corpus/,
 #                thresholds shown but not enforced.
-#   --campaign --corpus DIR
+#   --campaign --corpus DIR (or --campaign DIR)
 #                campaign coverage: no tests, only DIR replayed; written to
 #                report-campaign/ (or --out DIR), beside the last test
 #                coverage figures.
@@ -175,7 +175,10 @@ corpus= campaign=0 driver= out=
 while [ $# -gt 0 ]; do
   case $1 in
     --corpus) [ $# -ge 2 ] || die "--corpus wants a directory"; corpus=$2; shift 2 ;;
-    --campaign) campaign=1; shift ;;
+    --campaign) # --campaign RUN is --campaign --corpus RUN
+      campaign=1
+      if [ $# -ge 2 ] && [[ $2 != -* ]]; then corpus=$2; shift; fi
+      shift ;;
     --driver) [ $# -ge 2 ] || die "--driver wants your driver's path"; driver=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out wants a directory"; out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
