@@ -7,7 +7,7 @@ have written their .gcda files into a gcc --coverage build tree:
 
   report.py --build build/coverage --out build/coverage/report \
             [--thresholds coverage/thresholds] [--driver-source FILE ...] \
-            [--title TEXT] [--compare OTHER/summary.json]
+            [--guest-coverage DIR] [--title TEXT] [--compare OTHER/summary.json]
   report.py --print-components REPORT/components.json   (campaign summary lines)
 
 gcovr writes into --out: index.html (+ one annotated page per source, line
@@ -15,6 +15,12 @@ and branch detail), coverage.xml (Cobertura), coverage.json (per line and
 branch) and summary.json (gcovr --json-summary). The component figures are
 sums over summary.json's per-file entries; the threshold check compares
 exact counts (covered * 100 >= threshold * total).
+
+A binary (Cortex-M) driver has no gcov counters: --guest-coverage DIR
+merges the reports its processes wrote there (RTOSFUZZ_GUEST_COVERAGE=DIR,
+records of emu/guest_coverage.h) into the "your driver" row (source lines
+from DWARF, and functions) and its uncovered list (functions and lines
+never run).
 
 Exit status: 0 ok, 1 a threshold missed, 2 the report could not be produced.
 """
@@ -32,6 +38,7 @@ import sys
 COMPONENTS = [
     ("kernel/mm", [r"kernel/mm/", r"kernel/port/", r"kernel/include/"]),
     ("kernel/timer", [r"kernel/timer/"]),
+    ("kernel/aos", [r"kernel/aos/"]),
     # The driver library code: the simulated wifi driver (vendor and fixed
     # builds of one source, merged) and the contract checks. driver/soak/ is
     # a test program and counts as test code, like unit/.
@@ -43,7 +50,7 @@ DRIVER = "driver"
 # A bring-your-own driver (--driver-source) is a component of its own.
 YOUR_DRIVER = "your driver"
 # What a campaign summary shows of components.json (--print-components).
-SUMMARY_COMPONENTS = ("kernel/mm", "kernel/timer", DRIVER, YOUR_DRIVER)
+SUMMARY_COMPONENTS = ("kernel/mm", "kernel/timer", "kernel/aos", DRIVER, YOUR_DRIVER)
 
 # Test copies of the kernel with a seeded bug (targets rtos_kernel_<bug>)
 # and the binaries that run against them (negctl_<bug>) compile the same
@@ -253,6 +260,19 @@ def uncovered_driver_code(detail, comps, root, measured_at):
     return out
 
 
+def print_uncovered_gcov(detail, comps, root, build):
+    """The uncovered-driver list of a driver built with gcov counters."""
+    unc = uncovered_driver_code(detail, comps, root, newest_counters(build))
+    nlines = sum(1 for u in unc if u[3] is None)
+    print()
+    print("uncovered driver code (%d lines never run, %d lines with a branch never taken)"
+          % (nlines, len(unc) - nlines))
+    for path, n, source, note in unc:
+        print("%s:%d: %s%s" % (path, n, source, "  " + note if note else ""))
+    if not unc:
+        print("(none)")
+
+
 def print_components(path):
     """The campaign summary's lines: one per measured component of a
     report's components.json."""
@@ -263,9 +283,76 @@ def print_components(path):
         die("cannot read %s: %s" % (path, e))
     for name in SUMMARY_COMPONENTS:
         c = comps.get(name)
-        if c and c["files"]:
+        if c and "function_total" in c:  # a binary driver, measured in the guest
+            print("%-13s %s guest functions, %s source lines (DWARF)"
+                  % (name, fmt(c["function_covered"], c["function_total"]).strip(),
+                     fmt(c["line_covered"], c["line_total"]).strip()))
+        elif c and c["files"]:
             print("%-13s %s lines, %s branches" % (name, fmt(c["line_covered"], c["line_total"]).strip(),
                                                   fmt(c["branch_covered"], c["branch_total"]).strip()))
+
+
+def parse_guest_report(path, functions, totals):
+    """Reads one process's guest coverage report (emu/guest_coverage.h
+    records) into functions {name: reached, merged} and totals [lines in
+    the line table]; returns its unreached lines {(file, line)}."""
+    mine = set()
+    with open(path) as f:
+        for n, raw in enumerate(f, 1):
+            rec = raw.split()
+            if len(rec) == 3 and rec[0] == "function" and rec[1] in ("reached", "unreached"):
+                functions[rec[2]] = functions.get(rec[2], False) or rec[1] == "reached"
+            elif len(rec) == 3 and rec[:2] == ["line", "unreached"] and re.match(r".+:\d+$", rec[2]):
+                file, _, line = rec[2].rpartition(":")
+                mine.add((file, int(line)))
+            elif len(rec) == 5 and rec[0] == "summary" and re.match(r"\d+/\d+$", rec[4]):
+                totals[0] = int(rec[4].split("/")[1])
+            else:
+                die("%s:%d: not a guest coverage record: %s" % (path, n, raw.strip()))
+    return mine
+
+
+def merge_guest_coverage(directory):
+    """A binary driver's coverage over every process that ran it: a
+    function is reached when any process ran it, a source line unreached
+    when none did. Returns (functions {name: reached}, sorted unreached
+    [(file, line)], number of lines in the line table)."""
+    try:
+        reports = sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".txt"))
+    except OSError as e:
+        die("cannot read the guest coverage reports in %s: %s" % (directory, e))
+    if not reports:
+        die("no guest coverage report in %s (did the binary driver run?)" % directory)
+    functions, unreached, totals = {}, None, [0]
+    for path in reports:
+        mine = parse_guest_report(path, functions, totals)
+        unreached = mine if unreached is None else unreached & mine
+    return functions, sorted(unreached), totals[0]
+
+
+def print_guest_uncovered(functions, unreached, root):
+    """The uncovered-driver list of a binary driver: its functions never
+    run, then (with DWARF) its source lines never run, with their text
+    when the source is on this machine."""
+    never = sorted(name for name, reached in functions.items() if not reached)
+    print("uncovered driver code (binary: %d of %d functions never run, %d source lines never run)"
+          % (len(never), len(functions), len(unreached)))
+    for name in never:
+        print("function %s: never run" % name)
+    texts = {}
+    for file, n in unreached:
+        if file not in texts:
+            try:
+                with open(file, errors="replace") as src:
+                    texts[file] = src.read().split("\n")
+            except OSError:
+                texts[file] = []
+        text = texts[file]
+        rel = os.path.relpath(file, root) if os.path.isabs(file) else file
+        shown = rel if not rel.startswith("..") else file
+        print("%s:%d: %s" % (shown, n, text[n - 1].strip() if 0 < n <= len(text) else "(source not found)"))
+    if not never and not unreached:
+        print("(none)")
 
 
 def driver_source_regex(path, root):
@@ -287,6 +374,8 @@ def main():
     ap.add_argument("--thresholds", help="enforce this thresholds file")
     ap.add_argument("--driver-source", action="append", default=[],
                     help="a further source file of the driver component (a bring-your-own driver)")
+    ap.add_argument("--guest-coverage", metavar="DIR",
+                    help="a binary driver's guest coverage reports (the 'your driver' component)")
     ap.add_argument("--title", default="rtosfuzz coverage")
     ap.add_argument("--compare", help="summary.json of another report, shown beside (LABEL=PATH)")
     args = ap.parse_args()
@@ -295,6 +384,9 @@ def main():
     comps = list(COMPONENTS)
     if args.driver_source:
         comps.append((YOUR_DRIVER, [driver_source_regex(p, root) for p in args.driver_source]))
+    guest = merge_guest_coverage(args.guest_coverage) if args.guest_coverage else None
+    if guest:
+        comps.append((YOUR_DRIVER, []))  # no gcov sources: measured in the guest
     limits = read_thresholds(args.thresholds) if args.thresholds else {}
     if not os.path.isdir(args.build):
         die("no build tree %s" % args.build)
@@ -308,9 +400,16 @@ def main():
     except (OSError, ValueError) as e:
         die("cannot read gcovr's output: %s" % e)
     totals = sum_components(summary, comps, root)
+    components = {name: dict(zip(("line_covered", "line_total", "branch_covered", "branch_total", "files"),
+                                 totals[name])) for name, _ in comps}
+    if guest:
+        functions, unreached, nlines = guest
+        totals[YOUR_DRIVER] = [nlines - len(unreached), nlines, 0, 0, 1]
+        components[YOUR_DRIVER] = dict(line_covered=nlines - len(unreached), line_total=nlines,
+                                       branch_covered=0, branch_total=0, files=1,
+                                       function_covered=sum(functions.values()), function_total=len(functions))
     with open(os.path.join(args.out, "components.json"), "w") as f:
-        json.dump({name: dict(zip(("line_covered", "line_total", "branch_covered", "branch_total", "files"),
-                                  totals[name])) for name, _ in comps}, f, indent=1)
+        json.dump(components, f, indent=1)
     if sum(t[4] for t in totals.values()) == 0:
         die("no coverage data for any component in %s (did the tests run?)" % args.build)
 
@@ -326,16 +425,14 @@ def main():
     print()
     print(args.title)
     print_table(comps, totals, limits, root, compare)
-
-    unc = uncovered_driver_code(detail, comps, root, newest_counters(args.build))
-    nlines = sum(1 for u in unc if u[3] is None)
-    print()
-    print("uncovered driver code (%d lines never run, %d lines with a branch never taken)"
-          % (nlines, len(unc) - nlines))
-    for path, n, source, note in unc:
-        print("%s:%d: %s%s" % (path, n, source, "  " + note if note else ""))
-    if not unc:
-        print("(none)")
+    if guest:
+        c = components[YOUR_DRIVER]
+        print("%-13s %s guest functions (binary driver; lines from its DWARF)"
+              % ("", fmt(c["function_covered"], c["function_total"])))
+        print()
+        print_guest_uncovered(guest[0], guest[1], root)
+    else:
+        print_uncovered_gcov(detail, comps, root, args.build)
 
     print()
     print("report: %s (HTML, per line and branch), %s (Cobertura), %s (gcovr JSON summary)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign] [--driver PATH] [--out DIR]
+# The coverage job: ./rtosfuzz coverage [--corpus DIR] [--campaign [RUN]] [--driver PATH] [--out DIR]
 # (./rtosfuzz installs gcovr and the build packages, then calls this).
 #
 #   (no option)  test coverage, what ./rtosfuzz test and CI enforce: build
@@ -11,7 +11,7 @@
 #                coverage/thresholds, then run the negative control.
 #   --corpus DIR the same plus DIR replayed; written to report-corpus/,
 #                thresholds shown but not enforced.
-#   --campaign --corpus DIR
+#   --campaign --corpus DIR (or --campaign DIR)
 #                campaign coverage: no tests, only DIR replayed; written to
 #                report-campaign/ (or --out DIR), beside the last test
 #                coverage figures.
@@ -21,10 +21,14 @@
 #                (plus DIR) replayed through it, or with --campaign only DIR;
 #                the report (build/coverage-byo/report/, or --out) has the
 #                driver as its own component, "your driver", with its
-#                uncovered lines and never-taken branches.
+#                uncovered lines and never-taken branches. For a binary
+#                (Cortex-M) driver the row and the list come from the
+#                guest: its functions and (with DWARF) source lines never
+#                run (emu/guest_coverage.h).
 #
 # DIR is a campaign's directory (build/campaigns/<run>/, whose "target"
-# file names harness and driver) or its corpus/; or it holds one
+# file names harness and driver, and "driver" the path of your own) or its
+# corpus/; or it holds one
 # subdirectory per target, named after its replay harness: mm, timer,
 # system (replayed through the fixed-driver build, as CTest does for
 # corpus/seeds) or a full name such as system_vendor; or DIR itself is so
@@ -145,6 +149,14 @@ driver_coverage() { # driver-path report-dir
   cmake --build "$BUILD" --target replay_system_custom test_driver_custom >/dev/null ||
     die "building your driver $1 failed (run: cmake --build $BUILD --target replay_system_custom)"
   zero_counters "$BUILD"
+  # A binary driver (linked into an image by blob_link) reports which of
+  # its code ran, one file per process, into this directory.
+  local report_driver=(--driver-source "$1")
+  if grep -qxF RTOSFUZZ_DRIVER_IS_BINARY:INTERNAL=ON "$BUILD/CMakeCache.txt"; then
+    export RTOSFUZZ_GUEST_COVERAGE=$BUILD/guest-coverage
+    rm -rf "$RTOSFUZZ_GUEST_COVERAGE" && mkdir -p "$RTOSFUZZ_GUEST_COVERAGE"
+    report_driver=(--guest-coverage "$RTOSFUZZ_GUEST_COVERAGE")
+  fi
   if [ $campaign -eq 0 ]; then
     step "contract tests and system seeds through $1"
     if ! "${NORAND[@]}" "$BUILD/unit/test_driver_custom" --jobs=1 >"$BUILD/contract.log" 2>&1; then
@@ -155,7 +167,7 @@ driver_coverage() { # driver-path report-dir
   fi
   [ -z "$corpus" ] || { step "replay $corpus"; replay_corpus "$corpus"; }
   step "report (your driver)"
-  python3 coverage/report.py --build "$BUILD" --out "$2" --driver-source "$1" \
+  python3 coverage/report.py --build "$BUILD" --out "$2" "${report_driver[@]}" \
     --title "coverage of your driver $1${corpus:+ with $corpus}"
 }
 
@@ -163,7 +175,10 @@ corpus= campaign=0 driver= out=
 while [ $# -gt 0 ]; do
   case $1 in
     --corpus) [ $# -ge 2 ] || die "--corpus wants a directory"; corpus=$2; shift 2 ;;
-    --campaign) campaign=1; shift ;;
+    --campaign) # --campaign RUN is --campaign --corpus RUN
+      campaign=1
+      if [ $# -ge 2 ] && [[ $2 != -* ]]; then corpus=$2; shift; fi
+      shift ;;
     --driver) [ $# -ge 2 ] || die "--driver wants your driver's path"; driver=$2; shift 2 ;;
     --out) [ $# -ge 2 ] || die "--out wants a directory"; out=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -171,6 +186,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ $campaign -eq 0 ] || [ -n "$corpus" ] || die "--campaign wants --corpus DIR (the campaign's corpus)"
+# A campaign on your own driver names it in its "driver" file.
+for d in "$corpus" "$corpus/.."; do
+  [ -n "$driver" ] || [ -z "$corpus" ] || [ ! -f "$d/target" ] || [ ! -f "$d/driver" ] || driver=$(cat "$d/driver")
+done
 [ -z "$driver" ] || [ -f "$driver" ] || die "--driver $driver: no such file"
 if [ -n "$driver" ]; then
   driver_coverage "$driver" "${out:-build/coverage-byo/report}"

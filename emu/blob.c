@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unicorn/unicorn.h>
 #include <unistd.h>
 
@@ -78,8 +79,24 @@ static struct {
 /* libFuzzer reads this section as extra coverage counters; AFL++ gets the
  * same edges in its shared map. Elsewhere it is just a table. */
 __attribute__((section("__libfuzzer_extra_counters"), used)) static uint8_t g_guest_edges[GUEST_EDGE_SLOTS];
-extern uint8_t *__afl_area_ptr __attribute__((weak));
-extern uint32_t __afl_map_size __attribute__((weak));
+/* AFL++ gets the guest's edges as sanitizer-coverage guards of their own,
+ * registered with its runtime before the fork server starts: the shared
+ * map grows by GUEST_EDGE_SLOTS entries instead of sharing the host's.
+ * (Declaring __afl_area_ptr here cannot work: afl-clang-fast declares it
+ * in every unit it compiles, and a second declaration is renamed apart.)
+ * All weak: __afl_final_loc exists only in AFL++'s runtime. */
+extern uint32_t __afl_final_loc __attribute__((weak));
+void __sanitizer_cov_trace_pc_guard_init(uint32_t *start, uint32_t *stop) __attribute__((weak));
+void __sanitizer_cov_trace_pc_guard(uint32_t *guard) __attribute__((weak));
+static uint32_t g_afl_guards[GUEST_EDGE_SLOTS];
+
+/* After the instrumented units' own guards (constructor priority 2), before
+ * AFL++'s fork server (default priority). */
+__attribute__((constructor(200))) static void register_guest_edges_with_afl(void)
+{
+    if (&__afl_final_loc && __sanitizer_cov_trace_pc_guard_init)
+        __sanitizer_cov_trace_pc_guard_init(g_afl_guards, g_afl_guards + GUEST_EDGE_SLOTS);
+}
 
 /* ---- faults ------------------------------------------------------------------ */
 bool blob_faulted(void) { return g.faulted; }
@@ -150,8 +167,8 @@ static void count_edge(guest_addr_t block)
     uint32_t edge = cur ^ g.prev_edge;
     g.prev_edge = cur >> 1;
     g_guest_edges[edge % GUEST_EDGE_SLOTS]++;
-    if (&__afl_area_ptr && __afl_area_ptr)
-        __afl_area_ptr[edge % (&__afl_map_size && __afl_map_size ? __afl_map_size : 65536u)]++;
+    if (g_afl_guards[0]) /* registered with AFL++ */
+        __sanitizer_cov_trace_pc_guard(&g_afl_guards[edge % GUEST_EDGE_SLOTS]);
 }
 
 static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
@@ -593,9 +610,18 @@ static int open_machine(char *err, size_t errlen)
     return 0;
 }
 
+/* RTOSFUZZ_GUEST_COVERAGE names the report file, or a directory that gets
+ * one report per process (guest-<pid>.txt): test runners fork a process
+ * per test, and coverage/report.py merges the directory. */
 static void write_coverage_report(void)
 {
-    const char *path = getenv("RTOSFUZZ_GUEST_COVERAGE");
+    const char *where = getenv("RTOSFUZZ_GUEST_COVERAGE");
+    char path[4096];
+    struct stat st;
+    if (stat(where, &st) == 0 && S_ISDIR(st.st_mode))
+        snprintf(path, sizeof path, "%s/guest-%ld.txt", where, (long)getpid());
+    else
+        snprintf(path, sizeof path, "%s", where);
     FILE *f = fopen(path, "w");
     if (!f) {
         fprintf(stderr, "rtosfuzz: cannot write the driver coverage report %s\n", path);

@@ -38,8 +38,9 @@ typedef uint32_t guest_addr_t;
 
 /* Loads the linked image (an EM_ARM ELF made by blob_link, or a firmware
  * image) into a fresh machine, once per process. Returns 0, or -1 with the reason in err. With
- * $RTOSFUZZ_GUEST_COVERAGE set, that file gets at exit which of the
- * driver's functions and source lines ran (emu/guest_coverage.h). */
+ * $RTOSFUZZ_GUEST_COVERAGE set, that file (or, for a directory, its
+ * guest-<pid>.txt) gets at exit which of the driver's functions and
+ * source lines ran (emu/guest_coverage.h). */
 int blob_load(const char *elf_path, char *err, size_t errlen);
 /* A fresh boot: the guest's writable sections as loaded, no timers, no
  * fault. Call it after the kernel's k_mm_init / k_timer_init. */
