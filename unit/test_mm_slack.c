@@ -90,6 +90,27 @@ Test(slack, a_realloc_checks_the_old_slack)
     cr_assert_eq(last_blame()->offset, 14);
 }
 
+Test(slack, a_heap_realloc_checks_the_old_slack)
+{
+    unsigned char *p = alloc_here(45);
+    p[46] = 1;
+    cr_assert_null(aos_realloc(p, 100), "the overflowed block is not resized");
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_str_eq(last_blame()->label, "overflow");
+    cr_assert_eq(last_blame()->blk, (uintptr_t)p);
+    cr_assert_eq(last_blame()->offset, 46);
+}
+
+Test(slack, a_freed_pool_block_is_no_overflow_but_a_double_free)
+{
+    unsigned char *p = alloc_here(13);
+    aos_free(p);
+    p[13] = 0; /* its slack, after the free */
+    aos_free(aos_realloc(p, 64));
+    cr_assert_eq(g_err_record.count, 1);
+    cr_assert_str_eq(last_blame()->label, "double-free", "the slack of a freed block is not checked");
+}
+
 /* p's first `kept` bytes still hold the pattern i*7, its slack from `size`
  * on is intact, and a write of byte `size` is caught. */
 static void assert_canary_at(unsigned char *p, size_t kept, size_t size, const char *when)
