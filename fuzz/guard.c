@@ -35,6 +35,15 @@ const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "allow_user_segv_handler=1"; }
 const char *__ubsan_default_options(void);
 const char *__ubsan_default_options(void) { return "print_stacktrace=1:abort_on_error=1"; }
+/* ASan found a bad access and is about to print its report: symbolizing it
+ * can outlast an input's budget on a loaded machine, and the report is the
+ * finding, not a hang. It gets the grace a report of ours gets. */
+void __asan_on_error(void);
+void __asan_on_error(void)
+{
+    signal(SIGALRM, SIG_DFL);
+    alarm(GUARD_REPORT_GRACE_S);
+}
 #endif
 
 static guard_config_t g_cfg = {.record_fd = -1};

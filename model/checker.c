@@ -388,6 +388,9 @@ static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
 {
     if (!strcmp(b->label, "use-after-free"))
         snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
+    else if (!strcmp(b->label, "overflow") && b->offset)
+        snprintf(buf, len, "%s: a write past the end of the block reached byte %zu, in its slack", b->label,
+                 b->offset);
     else if (!strcmp(b->label, "overflow"))
         snprintf(buf, len, "%s: a write past the end of the block damaged the next block's header", b->label);
     else

@@ -82,7 +82,8 @@ typedef struct {
     uintptr_t owner;    /* its owner from the header (when the record is gone) */
     size_t size;        /* its payload capacity */
     k_mm_kind_t kind;
-    size_t offset;      /* use-after-free: first written byte, from the payload start */
+    size_t offset;      /* use-after-free, or an overflow into the slack: first written byte,
+                           from the payload start; 0 for an overflow onto the next header */
     uint32_t earlier;   /* use-after-free: what lived at the address before (a stale pointer's
                            block); live-timer-freed: the timer's record; 0 = none */
     uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
@@ -99,6 +100,9 @@ const k_mm_misuse_t *k_mm_last_misuse(void);
 
 /* Freed memory is filled with this byte while it waits in quarantine. */
 #define K_MM_POISON 0xFDu
+/* A live block's slack, between the bytes requested and its capacity, holds
+ * this byte (debug builds with trace records): a write there is an overflow. */
+#define K_MM_SLACK 0xFBu
 
 /* ---- heap lifetime ---------------------------------------------------- */
 kstat_t krhino_init_mm_head(k_mm_head **ppmmhead, void *addr, size_t len);

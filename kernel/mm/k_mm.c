@@ -538,6 +538,51 @@ uint32_t k_mm_blk_trace(const k_mm_head *h, const void *p)
     return krhino_mm_blk_size(h, p) ? blk_trace(blk_from_payload(p)) : 0;
 }
 
+/* ---- slack canary (k_mm_slack.c) ----------------------------------------- */
+/* A live block p (what malloc returned): its capacity and trace record id. */
+static size_t live_capacity(const k_mm_head *h, const void *p, uint32_t *id)
+{
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, p)) {
+        *id = mm_pool_trace(&h->pool, p);
+        return h->pool.blk_size;
+    }
+#endif
+    *id = blk_trace(blk_from_payload(p));
+    return blk_size(blk_from_payload(p));
+}
+
+/* p now holds `size` requested bytes: the rest of its capacity is slack. */
+static void fill_slack(k_mm_head *h, void *p, size_t size)
+{
+    uint32_t id;
+    mm_slack_fill(h, p, size, live_capacity(h, p, &id));
+}
+
+static k_mm_blame_t blame_overflow(k_mm_head *h, const void *p)
+{
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, p))
+        return mm_pool_blame(&h->pool, "overflow", p);
+#endif
+    return mm_blame_blk("overflow", blk_from_payload(p));
+}
+
+/* A write past the bytes requested, found as live block p is freed or
+ * resized: reported as an overflow of p, at the faulting call's site. */
+static bool slack_was_written(k_mm_head *h, void *p, uintptr_t site)
+{
+    uint32_t id;
+    size_t cap = live_capacity(h, p, &id);
+    size_t at = mm_slack_damage(p, id, cap);
+    if (!at)
+        return false;
+    k_mm_blame_t blame = blame_overflow(h, p);
+    blame.offset = at;
+    report_at(RHINO_MM_CORRUPT_ERR, p, "write past the bytes requested (slack canary damaged)", blame, site);
+    return true;
+}
+
 /* ---- allocation API ----------------------------------------------------- */
 static void *alloc_untraced(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
 {
@@ -581,6 +626,7 @@ void *k_mm_alloc(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
 #endif
         asan_open_payload(h, blk_from_payload(p));
     note_creation(h, p, size, kind, owner);
+    fill_slack(h, p, size);
     return p;
 }
 
@@ -597,23 +643,38 @@ static bool holds_live_timer(k_mm_blk_t *b, uintptr_t site)
     return true;
 }
 
+#if RHINO_CONFIG_MM_BLK
+/* A pool block is checked only while live: a second free is the pool's to report. */
+static bool pool_blk_is_live(const k_mm_head *h, const void *p) { return krhino_mm_blk_size(h, p) != 0; }
+
+static void pool_free(k_mm_head *h, void *ptr, uintptr_t site)
+{
+    if (pool_blk_is_live(h, ptr) && slack_was_written(h, ptr, site))
+        return;
+    uint32_t id = mm_pool_trace(&h->pool, ptr);
+    if (!mm_pool_free(&h->pool, ptr))
+        return;
+    mm_asan_unpoison(ptr, h->pool.blk_size);
+    k_trace_freed(id, site);
+}
+#endif
+
 void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
 {
     if (!h || !ptr)
         return;
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, ptr)) {
-        uint32_t id = mm_pool_trace(&h->pool, ptr);
-        if (mm_pool_free(&h->pool, ptr))
-            k_trace_freed(id, site);
+        pool_free(h, ptr, site);
         return;
     }
 #endif
     k_mm_blk_t *b = live_block_of(h, ptr, site);
-    if (!b || holds_live_timer(b, site))
+    if (!b || holds_live_timer(b, site) || slack_was_written(h, ptr, site))
         return;
     k_trace_freed(blk_trace(b), site);
     size_t n = blk_size(b);
+    mm_asan_unpoison(ptr, n); /* its slack: the quarantine fills the whole block */
     heap_free(h, b);
     mm_asan_poison(h, ptr, n);
 }
@@ -647,6 +708,7 @@ static void *move_to_new_block(k_mm_head *h, void *old, size_t old_size, size_t 
     void *p = k_mm_alloc(h, new_size, owner, kind);
     if (!p)
         return NULL;
+    mm_asan_unpoison(old, old_size); /* its slack, about to be freed */
     memcpy(p, old, old_size < new_size ? old_size : new_size);
     k_mm_free_at(h, old, owner);
     return p;
@@ -664,16 +726,19 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
     }
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, old)) {
+        if (pool_blk_is_live(h, old) && slack_was_written(h, old, owner))
+            return NULL;
         if (new_size <= h->pool.blk_size) {
             mm_pool_set_owner(&h->pool, old, owner);
             note_creation(h, old, new_size, K_MM_KIND_DATA, owner);
+            fill_slack(h, old, new_size);
             return old;
         }
         return move_to_new_block(h, old, h->pool.blk_size, new_size, owner, K_MM_KIND_DATA);
     }
 #endif
     k_mm_blk_t *b = live_block_of(h, old, owner);
-    if (!b)
+    if (!b || slack_was_written(h, old, owner))
         return NULL;
     if (new_size > K_MM_MAX_REQUEST) {
         report_alloc_failure(h, new_size);
@@ -688,6 +753,7 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
     blk_set_owner(b, owner);
     asan_open_payload(h, b);
     note_creation(h, old, new_size, blk_kind(b), owner);
+    fill_slack(h, old, new_size);
     return old;
 }
 

@@ -219,7 +219,20 @@ uint32_t mm_pool_trace(const k_mm_pool_t *pool, const void *p);
 bool mm_pool_free(k_mm_pool_t *pool, void *p);
 void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner);
 bool mm_pool_blk_is_used(const k_mm_pool_t *pool, size_t idx);
+/* Blame on the live pool block at p (label, its owner, kind and trace). */
+k_mm_blame_t mm_pool_blame(const k_mm_pool_t *pool, const char *label, const void *p);
 #endif
+
+/* ---- slack canary (k_mm_slack.c) ---------------------------------------
+ * p is a live heap or pool block's payload of `cap` bytes (its capacity),
+ * id its trace record. A damaged slack is reported as an "overflow" of p
+ * with blame.offset its first written byte. */
+/* Opens p for ASan, then fills its slack, from `size` (the bytes requested)
+ * up to cap, with K_MM_SLACK and poisons that for ASan. */
+void mm_slack_fill(const k_mm_head *h, void *p, size_t size, size_t cap);
+/* Offset of the first slack byte of p that lost its K_MM_SLACK, or 0 when
+ * the slack is intact (or p's requested size is no longer known). */
+size_t mm_slack_damage(const void *p, uint32_t id, size_t cap);
 
 /* ---- misuse reporting (k_mm.c) ---------------------------------------- */
 /* Prints the WARNING line, keeps the blame for k_mm_last_misuse and calls

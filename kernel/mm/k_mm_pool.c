@@ -55,6 +55,11 @@ void *mm_pool_alloc(k_mm_pool_t *pool, uintptr_t owner, k_mm_kind_t kind)
     return pool->base + i * pool->blk_size;
 }
 
+static size_t blk_index(const k_mm_pool_t *pool, const void *p)
+{
+    return (size_t)((const uint8_t *)p - pool->base) / pool->blk_size;
+}
+
 /* Blame on pool block i: what the pool remembers of it. */
 static k_mm_blame_t blame_pool_blk(const k_mm_pool_t *pool, const char *label, size_t i)
 {
@@ -86,12 +91,10 @@ bool mm_pool_free(k_mm_pool_t *pool, void *p)
     return true;
 }
 
-#if RHINO_CONFIG_MM_DEBUG
-static size_t blk_index(const k_mm_pool_t *pool, const void *p)
+k_mm_blame_t mm_pool_blame(const k_mm_pool_t *pool, const char *label, const void *p)
 {
-    return (size_t)((const uint8_t *)p - pool->base) / pool->blk_size;
+    return blame_pool_blk(pool, label, blk_index(pool, p));
 }
-#endif
 
 void mm_pool_set_owner(k_mm_pool_t *pool, const void *p, uintptr_t owner)
 {

@@ -83,6 +83,16 @@ static bool check_free_links(walk_t *w, const k_mm_blk_t *b)
     return true;
 }
 
+/* A write past the bytes requested damaged a live block's slack
+ * (k_mm_slack.c): an overflow of that block. */
+static bool fail_slack(walk_t *w, k_mm_blame_t blame, size_t at, const void *where)
+{
+    blame.offset = at;
+    w->res->blame = blame;
+    return fail(w->res, where, "write past the bytes requested: slack byte %lu of %lu overwritten",
+                (unsigned long)at, (unsigned long)blame.size);
+}
+
 static bool visit_used(walk_t *w, const k_mm_blk_t *b)
 {
     if (!w->each_used)
@@ -92,7 +102,7 @@ static bool visit_used(walk_t *w, const k_mm_blk_t *b)
     return w->each_used(&info, w->each_used_ctx);
 }
 
-static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
+static bool check_block(walk_t *w, const k_mm_region_t *r, const k_mm_blk_t *prev, const k_mm_blk_t *b)
 {
     if (b->prev_phys != prev)
         return fail_header(w, prev, b, "prev_phys does not point at the previous block");
@@ -109,6 +119,10 @@ static bool check_block(walk_t *w, const k_mm_blk_t *prev, const k_mm_blk_t *b)
     }
     if (!blk_is_free(b)) {
         w->used_blocks++;
+        /* a size running out of the region is the walk's to report */
+        size_t at = region_next_blk(r, b) ? mm_slack_damage(blk_payload(b), blk_trace(b), blk_size(b)) : 0;
+        if (at)
+            return fail_slack(w, mm_blame_blk("overflow", b), at, b);
         return visit_used(w, b);
     }
     w->free_bytes += K_MM_HDR_SIZE + blk_size(b);
@@ -128,7 +142,7 @@ static bool check_region(walk_t *w, const k_mm_region_t *r)
         return fail(w->res, first, "region start sentinel damaged");
     const k_mm_blk_t *prev = first, *b = region_next_blk(r, first);
     for (; b; prev = b, b = region_next_blk(r, b)) {
-        if (!check_block(w, prev, b))
+        if (!check_block(w, r, prev, b))
             return false;
         if (blk_is_sentinel_end(b))
             break;
@@ -201,6 +215,20 @@ static uint32_t bits_past_slab(size_t nblocks, size_t i)
     return nblocks <= first ? UINT32_MAX : UINT32_MAX << (nblocks - first);
 }
 
+static bool check_pool_slack(walk_t *w, const k_mm_pool_t *pool)
+{
+    for (size_t word = 0; word < sizeof pool->used_map / sizeof pool->used_map[0]; word++) {
+        uint32_t bits = pool->used_map[word]; /* the used blocks only (past the slab: none) */
+        for (; bits; bits &= bits - 1) {
+            const uint8_t *p = pool->base + (word * 32 + (size_t)__builtin_ctz(bits)) * pool->blk_size;
+            size_t at = mm_slack_damage(p, mm_pool_trace(pool, p), pool->blk_size);
+            if (at)
+                return fail_slack(w, mm_pool_blame(pool, "overflow", p), at, p);
+        }
+    }
+    return true;
+}
+
 static bool check_pool(walk_t *w)
 {
     const k_mm_pool_t *pool = &w->h->pool;
@@ -220,6 +248,8 @@ static bool check_pool(walk_t *w)
     if (!r || blk_is_free(slab) || blk_kind(slab) != K_MM_KIND_POOL ||
         blk_size(slab) < pool->nblocks * pool->blk_size)
         return fail(w->res, slab, "pool slab is not a used heap block of kind pool");
+    if (!check_pool_slack(w, pool))
+        return false;
     return !w->each_used || walk_pool(pool, w->each_used, w->each_used_ctx);
 }
 #endif
