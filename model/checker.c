@@ -9,6 +9,7 @@
 #include "driver_contract.h"
 #include "finding_record.h"
 #include "k_mm_validate.h"
+#include "k_owned.h"
 #include "symbolize.h"
 
 #define CONTENT_CHECK_BYTES 64 /* head and tail of every live object */
@@ -82,6 +83,8 @@ typedef struct {
     const char *label; /* replaces the oracle name in the signature; NULL = the oracle's */
     const uintptr_t *site; /* K_TRACE_FRAMES return addresses, NULL or site[0] == 0: none */
     const char *how; /* what happened, led by the label: the summary's start */
+    const char *site_title; /* what site is: NULL = "faulting call" */
+    const uintptr_t *locked; /* a mutex involved: where its holder locked it; NULL or [0] == 0: none */
 } blame_t;
 
 static const char *const home_names[] = {[OBJ_HEAP] = "heap", [OBJ_POOL] = "pool", [OBJ_STATIC_TIMER] = "driver storage"};
@@ -244,11 +247,11 @@ static void summarize(oracle_t o, const finding_obj_t *objs, size_t nobjs, const
     char what[512] = "";
     if (nobjs)
         describe_objects(objs, nobjs, what, sizeof what);
-    if (o == ORACLE_QUIESCENCE && nobjs)
+    if (blame && blame->how)
+        snprintf(buf, len, "%s%s%s", blame->how, nobjs ? "; block: " : "", what);
+    else if (o == ORACLE_QUIESCENCE && nobjs)
         snprintf(buf, len, "leak: %s, still alive %u s after %s", what,
                  (unsigned)(g_report.settle_ticks / RHINO_CONFIG_TICKS_PER_SECOND), g_report.settled_after);
-    else if (blame && blame->how)
-        snprintf(buf, len, "%s%s%s", blame->how, nobjs ? "; block: " : "", what);
     else
         snprintf(buf, len, "%s: %s%s%s", oracle_words[o], actual, nobjs ? "; " : "", what);
 }
@@ -289,8 +292,10 @@ static void print_report(oracle_t o, unsigned step, const finding_obj_t *objs, s
     out("actual:   %s\n", actual);
     if (blame && blame->site && blame->site[0]) {
         out("call:\n");
-        print_stack("faulting call", blame->site);
+        print_stack(blame->site_title ? blame->site_title : "faulting call", blame->site);
     }
+    if (blame && blame->locked)
+        print_stack("locked at", blame->locked);
     if (nobjs) {
         out("objects:\n");
         for (size_t i = 0; i < nobjs; i++)
@@ -346,7 +351,7 @@ static void finding(oracle_t o, unsigned step, const finding_obj_t *objs, size_t
 void check_driver_fault(unsigned step, const char *kind, uintptr_t site, const char *what)
 {
     uintptr_t call[K_TRACE_FRAMES] = {site};
-    blame_t blame = {kind, call, NULL};
+    blame_t blame = {.label = kind, .site = call};
     report(ORACLE_DRIVER_FAULT, step, NULL, 0, &blame, "the driver runs without faulting", what);
 }
 
@@ -408,6 +413,7 @@ static const char *blamed_in_words(const k_mm_blame_t *b, const char *how, char 
         {"invalid-free", "a pointer the heap never handed out was freed"},
         {"live-timer-freed", "a block was freed while the timer in it was still live"},
         {"corrupt-block", "a block's header was overwritten"},
+        {"deadlock", "a wait forever that nothing can end"},
     };
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (!strcmp(b->label, words[i].label)) {
@@ -424,7 +430,9 @@ static void blamed_finding(oracle_t o, unsigned step, const k_mm_blame_t *b, con
     size_t n = objects_blamed(b, objs);
     char actual[512], how[160], said[160];
     snprintf(actual, sizeof actual, "%s (%s); seen at step %u", blamed_how(b, how, sizeof how), what, step);
-    blame_t blame = {b->label, b->site, blamed_in_words(b, how, said, sizeof said)};
+    bool waits = !strcmp(b->label, "deadlock");
+    blame_t blame = {b->label, b->site, blamed_in_words(b, how, said, sizeof said), waits ? "waiting call" : NULL,
+                     b->locked};
     report(o, step, objs, n, &blame, expected, actual);
 }
 
@@ -574,7 +582,7 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
     objs[0].home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
     char how[400];
     snprintf(how, sizeof how, "stale-free: %s, freed by code that does not own it", actual);
-    blame_t blame = {"stale-free", hit->freed, how};
+    blame_t blame = {.label = "stale-free", .site = hit->freed, .how = how};
     report(ORACLE_LIVE_SET, v->step, objs, n, &blame, "every live object of the model has its block", how);
 }
 
@@ -842,6 +850,14 @@ void check_misuse(unsigned step, kstat_t want, int reports, kstat_t got, const v
 
 /* ---- oracle 7: quiescence ---------------------------------------------------- */
 #define BASELINE_STATIC_TIMERS 32 /* static timers a baseline names; more are only counted */
+#define LOCKED_MUTEXES 8           /* locked driver mutexes a census keeps; more are only counted */
+
+/* The driver's mutexes that are locked: their blocks, and how many. */
+typedef struct {
+    k_mm_blk_info_t blk[LOCKED_MUTEXES];
+    uint32_t trace[LOCKED_MUTEXES];
+    size_t n, more;
+} locked_mutexes_t;
 
 struct checker_baseline {
     drv_blocks_t *blocks; /* the driver's */
@@ -850,6 +866,7 @@ struct checker_baseline {
     uint32_t static_trace[BASELINE_STATIC_TIMERS];
     size_t nstatic;
     size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind: timer, mutex, sem, queue, ... */
+    locked_mutexes_t locked; /* locked after init: not a finding when still locked */
 };
 
 /* Blocks that are neither the harness's nor the kernel's belong to the driver. */
@@ -894,6 +911,51 @@ static size_t list_new_static_timers(const checker_baseline_t *base, const check
     return n;
 }
 
+static bool note_locked_mutex(const k_mm_blk_info_t *b, void *ctx)
+{
+    locked_mutexes_t *l = ctx;
+    if (!b->used || b->kind != K_MM_KIND_MUTEX || b->owner == 0 || !k_mutex_locked_at((const void *)b->addr))
+        return true;
+    if (l->n == LOCKED_MUTEXES) {
+        l->more++;
+        return true;
+    }
+    l->trace[l->n] = k_mm_blk_trace(g_kmm_head, (const void *)b->addr);
+    l->blk[l->n++] = *b;
+    return true;
+}
+
+static bool was_locked_at_baseline(const checker_baseline_t *base, const k_mm_blk_info_t *b, uint32_t trace)
+{
+    for (size_t i = 0; i < base->locked.n; i++)
+        if (base->locked.blk[i].addr == b->addr && base->locked.trace[i] == trace)
+            return true;
+    return false;
+}
+
+/* A driver mutex locked since the baseline and still locked after settling:
+ * whoever locked it returned without unlocking (an error path), and the
+ * next lock of it waits forever. Reported with its creator and lock site. */
+static void check_no_mutex_held(const check_view_t *v, const checker_baseline_t *base, const char *expect)
+{
+    locked_mutexes_t now = {.n = 0};
+    k_mm_walk(g_kmm_head, note_locked_mutex, &now);
+    for (size_t i = 0; i < now.n; i++) {
+        if (was_locked_at_baseline(base, &now.blk[i], now.trace[i]))
+            continue;
+        finding_obj_t obj = object_of(&now.blk[i]);
+        obj.role = "still locked";
+        char actual[160];
+        snprintf(actual, sizeof actual, "a mutex locked since init is still locked after %s",
+                 g_report.settled_after);
+        const uintptr_t *site = k_mutex_locked_at((const void *)obj.addr);
+        blame_t blame = {"mutex-held", site, "mutex-held: a driver mutex is still locked after settling",
+                         "locked at", NULL};
+        report(ORACLE_QUIESCENCE, v->step, &obj, 1, &blame, expect, actual);
+        return;
+    }
+}
+
 checker_baseline_t *checker_baseline_take(const check_view_t *v)
 {
     checker_baseline_t *b = calloc(1, sizeof *b);
@@ -903,6 +965,7 @@ checker_baseline_t *checker_baseline_take(const check_view_t *v)
     index_view(v, &harness);
     b->blocks = drv_blocks_take(is_driver_block, &harness);
     k_timer_walk(count_driver_timer, b);
+    k_mm_walk(g_kmm_head, note_locked_mutex, &b->locked);
     for (size_t i = 0; i < drv_blocks_count(b->blocks); i++)
         drv_count_kind(b->kinds, drv_blocks_at(b->blocks, i));
     return b;
@@ -943,6 +1006,12 @@ static bool compare_driver_block(const k_mm_blk_info_t *b, void *ctx)
 
 void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks)
 {
+    char expect[160];
+    snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
+             (unsigned)settle_ticks);
+    g_report.settled_after = v->settled_after ? v->settled_after : "the driver was stopped";
+    g_report.settle_ticks = settle_ticks;
+    check_no_mutex_held(v, base, expect);
     driver_census_t d = {.base = base->blocks};
     index_view(v, &d.harness);
     k_mm_walk(g_kmm_head, compare_driver_block, &d);
@@ -956,11 +1025,6 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     bool kinds_moved = drv_describe_kinds(d.kinds, base->kinds, kinds) > 0;
     if (!d.nleaked && !more_blocks && !more_timers && !kinds_moved && now.active_timers == base->active_timers)
         return;
-    char expect[160];
-    snprintf(expect, sizeof expect, "after settling (%u ticks) the driver holds only what init allocated",
-             (unsigned)settle_ticks);
-    g_report.settled_after = v->settled_after ? v->settled_after : "the driver was stopped";
-    g_report.settle_ticks = settle_ticks;
     finding(ORACLE_QUIESCENCE, v->step, d.leaked, d.nleaked, expect,
             "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
             more_blocks, d.unlisted, more_timers, now.active_timers, kinds_moved ? kinds : "none moved");

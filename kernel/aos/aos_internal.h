@@ -16,9 +16,16 @@ aos_status_t aos_errno_of(kstat_t st);
 
 /* Whether the object is available to the waiting context. */
 typedef bool (*aos_ready_fn)(const void *obj);
+/* Who waits: the return address of the public call that waits (its
+ * AOS_CALLER()), and for a mutex where its holder locked it (NULL: none). */
+typedef struct {
+    uintptr_t site;
+    const uintptr_t *locked;
+} aos_waiter_t;
 /* Waits for ready(obj) under the host rules of aos/kernel.h: RHINO_SUCCESS,
  * RHINO_NO_PEND_WAIT (AOS_NO_WAIT), RHINO_BLK_TIMEOUT, or
- * RHINO_WAIT_NEVER_RETURNS after reporting it through k_err_proc. */
-kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms);
+ * RHINO_WAIT_NEVER_RETURNS after reporting it as a "deadlock" misuse
+ * (k_mm_report_misuse) naming obj's record and w. */
+kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms, const aos_waiter_t *w);
 
 #endif

@@ -8,6 +8,7 @@
 #include "k_mm.h"
 #include "k_owned.h"
 #include "k_port.h"
+#include "k_trace.h"
 
 #define OBJ_TYPE_MUTEX 0x4D545831u /* "MTX1" */
 #define OBJ_TYPE_SEM 0x53454D31u   /* "SEM1" */
@@ -20,6 +21,7 @@ typedef struct {
     bool held;
     k_context_t owner;
     uint32_t nested; /* locks beyond the first by the owner */
+    uintptr_t locked[K_TRACE_FRAMES]; /* where the owner took it (first lock), innermost first */
 } kmutex_rec_t;
 
 typedef struct {
@@ -37,10 +39,21 @@ typedef struct {
 } kqueue_rec_t;
 
 /* ---- waiting ----------------------------------------------------------------- */
-static kstat_t never_returns(const void *obj)
+/* Names the waiter's call stack, the object (its record's creator) and,
+ * for a mutex, where its holder locked it: a deadlock report says who. */
+static kstat_t never_returns(const void *obj, const aos_waiter_t *w)
 {
-    k_printf("WARNING, a wait forever that nothing can end: 0x%08lx\n", (unsigned long)(uintptr_t)obj);
-    k_err_proc(RHINO_WAIT_NEVER_RETURNS, obj);
+    k_mm_blame_t b = {.label = "deadlock", .blk = (uintptr_t)obj, .trace = k_mm_blk_trace(g_kmm_head, obj)};
+    const k_trace_t *t = k_trace_get(b.trace);
+    if (t && t->addr == b.blk) {
+        b.owner = t->alloc[0];
+        b.size = t->size;
+        b.kind = (k_mm_kind_t)t->kind;
+    }
+    k_trace_stack(w->site, b.site);
+    if (w->locked)
+        memcpy(b.locked, w->locked, sizeof b.locked);
+    k_mm_report_misuse(RHINO_WAIT_NEVER_RETURNS, obj, "a wait forever that nothing can end", &b);
     return RHINO_WAIT_NEVER_RETURNS;
 }
 
@@ -53,7 +66,7 @@ static tick_t ticks_to_wait(tick_t left)
     return due < left ? due : left;
 }
 
-kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms)
+kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms, const aos_waiter_t *w)
 {
     if (ready(obj))
         return RHINO_SUCCESS;
@@ -61,7 +74,7 @@ kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms)
         return RHINO_NO_PEND_WAIT;
     bool forever = timeout_ms == AOS_WAIT_FOREVER;
     if (forever && k_timer_in_task())
-        return never_returns(obj); /* nothing else runs until this returns */
+        return never_returns(obj, w); /* nothing else runs until this returns */
     tick_t left = forever ? AOS_HOST_WAIT_FOREVER_TICKS : krhino_ms_to_ticks(timeout_ms);
     while (left > 0 && !ready(obj)) {
         if (forever && k_timer_ticks_to_next_due() == K_TIMER_NONE_DUE)
@@ -72,7 +85,7 @@ kstat_t aos_wait_for(aos_ready_fn ready, const void *obj, uint32_t timeout_ms)
     }
     if (ready(obj))
         return RHINO_SUCCESS;
-    return forever ? never_returns(obj) : RHINO_BLK_TIMEOUT;
+    return forever ? never_returns(obj, w) : RHINO_BLK_TIMEOUT;
 }
 
 /* ---- records ------------------------------------------------------------------ */
@@ -125,7 +138,7 @@ bool aos_mutex_is_valid(aos_mutex_t *mutex) { return handle_is(mutex, OBJ_TYPE_M
 
 static bool mutex_is_free(const void *obj) { return !((const kmutex_rec_t *)obj)->held; }
 
-aos_status_t aos_mutex_lock(aos_mutex_t *mutex, uint32_t timeout)
+__attribute__((noinline)) aos_status_t aos_mutex_lock(aos_mutex_t *mutex, uint32_t timeout)
 {
     if (!aos_mutex_is_valid(mutex))
         return -EINVAL;
@@ -134,11 +147,13 @@ aos_status_t aos_mutex_lock(aos_mutex_t *mutex, uint32_t timeout)
         m->nested++; /* rhino allows nesting: RHINO_MUTEX_OWNER_NESTED */
         return 0;
     }
-    kstat_t st = aos_wait_for(mutex_is_free, m, timeout);
+    aos_waiter_t w = {AOS_CALLER(), m->locked};
+    kstat_t st = aos_wait_for(mutex_is_free, m, timeout, &w);
     if (st != RHINO_SUCCESS)
         return aos_errno_of(st);
     m->held = true;
     m->owner = k_context();
+    k_trace_stack(AOS_CALLER(), m->locked);
     return 0;
 }
 
@@ -158,6 +173,12 @@ aos_status_t aos_mutex_unlock(aos_mutex_t *mutex)
     else
         m->held = false;
     return 0;
+}
+
+const uintptr_t *k_mutex_locked_at(const void *record)
+{
+    const kmutex_rec_t *m = record;
+    return m != NULL && m->obj_type == OBJ_TYPE_MUTEX && m->held ? m->locked : NULL;
 }
 
 /* ---- semaphores ------------------------------------------------------------------ */
@@ -189,12 +210,13 @@ bool aos_sem_is_valid(aos_sem_t *sem) { return handle_is(sem, OBJ_TYPE_SEM); }
 
 static bool sem_has_count(const void *obj) { return ((const ksem_rec_t *)obj)->count > 0; }
 
-aos_status_t aos_sem_wait(aos_sem_t *sem, uint32_t timeout)
+__attribute__((noinline)) aos_status_t aos_sem_wait(aos_sem_t *sem, uint32_t timeout)
 {
     if (!aos_sem_is_valid(sem))
         return -EINVAL;
     ksem_rec_t *s = *sem;
-    kstat_t st = aos_wait_for(sem_has_count, s, timeout);
+    aos_waiter_t w = {AOS_CALLER(), NULL};
+    kstat_t st = aos_wait_for(sem_has_count, s, timeout, &w);
     if (st != RHINO_SUCCESS)
         return aos_errno_of(st);
     s->count--;
@@ -258,12 +280,13 @@ aos_status_t aos_queue_send(aos_queue_t *queue, void *msg, size_t size)
 
 static bool queue_has_msg(const void *obj) { return ((const kqueue_rec_t *)obj)->cur_num > 0; }
 
-aos_status_t aos_queue_recv(aos_queue_t *queue, uint32_t ms, void *msg, size_t *size)
+__attribute__((noinline)) aos_status_t aos_queue_recv(aos_queue_t *queue, uint32_t ms, void *msg, size_t *size)
 {
     if (!aos_queue_is_valid(queue) || msg == NULL || size == NULL)
         return -EINVAL;
     kqueue_rec_t *q = *queue;
-    kstat_t st = aos_wait_for(queue_has_msg, q, ms);
+    aos_waiter_t w = {AOS_CALLER(), NULL};
+    kstat_t st = aos_wait_for(queue_has_msg, q, ms, &w);
     if (st != RHINO_SUCCESS)
         return aos_errno_of(st);
     size_t len = (size_t)q->buf[0] << 8 | q->buf[1];

@@ -76,7 +76,9 @@ typedef struct {
  * which block, and who made it (k_trace.h). */
 typedef struct {
     const char *label;  /* "use-after-free", "overflow", "double-free", "invalid-free",
-                           "corrupt-block", "live-timer-freed"; NULL when nothing was found */
+                           "corrupt-block", "live-timer-freed", "deadlock" (a wait forever on
+                           the named mutex, sem or queue that nothing can end); NULL when
+                           nothing was found */
     uintptr_t blk;      /* payload address of the named block; 0 = none */
     uint32_t trace;     /* its trace record, 0 = none left */
     uintptr_t owner;    /* its owner from the header (when the record is gone) */
@@ -87,6 +89,7 @@ typedef struct {
     uint32_t earlier;   /* use-after-free: what lived at the address before (a stale pointer's
                            block); live-timer-freed: the timer's record; 0 = none */
     uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
+    uintptr_t locked[K_TRACE_FRAMES]; /* deadlock on a mutex: where its holder locked it; else all 0 */
 } k_mm_blame_t;
 
 /* The last misuse the kernel reported through the error hook. */
@@ -97,6 +100,10 @@ typedef struct {
     k_mm_blame_t blame;
 } k_mm_misuse_t;
 const k_mm_misuse_t *k_mm_last_misuse(void);
+/* Reports a misuse found outside the heap on one of its blocks (a kernel
+ * object's record): prints "WARNING, <what>: <addr>", keeps blame for
+ * k_mm_last_misuse, then calls the error hook k_err_proc(err, addr). */
+void k_mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
 
 /* Freed memory is filled with this byte while it waits in quarantine. */
 #define K_MM_POISON 0xFDu

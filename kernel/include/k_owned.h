@@ -34,4 +34,10 @@ aos_status_t k_owned_queue_new(aos_hdl_t *queue, void *buf, size_t size, size_t 
 aos_status_t k_owned_work_init(aos_hdl_t *work, void (*fn)(void *), void *arg, int dly, uintptr_t owner);
 int k_owned_post_delayed_action(int ms, aos_call_t action, void *arg, uintptr_t owner);
 
+/* For the checker: where the holder of a locked mutex took it
+ * (K_TRACE_FRAMES return addresses, innermost first), given the mutex's
+ * record (the heap block aos_mutex_new allocated, *handle); NULL when the
+ * record is not a mutex or the mutex is unlocked. */
+const uintptr_t *k_mutex_locked_at(const void *record);
+
 #endif

@@ -29,6 +29,11 @@ void mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_m
     k_err_proc(err, addr);
 }
 
+void k_mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame)
+{
+    mm_report_misuse(err, addr, what, blame);
+}
+
 /* A free block's header keeps no trustworthy owner (a split leaves whatever
  * was there): what it is named by is the last record at its address. */
 k_mm_blame_t mm_blame_blk(const char *label, const k_mm_blk_t *b)
