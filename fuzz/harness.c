@@ -223,9 +223,18 @@ static void op_free(unsigned step, const fuzz_op_t *op)
     release_slot(step, (int)fuzz_arg_value(op->code, 0, op), aos_free);
 }
 
+/* A realloc that succeeded must not have grown past a fault the model
+ * says it meets (model_predict_growth). */
+static void check_growth(unsigned step, size_t size, bool moved, const model_alloc_env_t *env)
+{
+    kstat_t want = model_predict_growth(size, !moved, env) == ALLOC_FAILS_FAULT ? RHINO_NO_MEM : RHINO_SUCCESS;
+    check_status(step, moved ? "realloc moving to a new block" : "realloc growing in place", want, RHINO_SUCCESS);
+}
+
 /* Realloc keeps a pool block while the size fits it, shrinks a heap block
  * in place, grows it in place or moves it to a newly routed block; the
- * model accepts whichever the allocator chose and checks its exact cost. */
+ * model accepts whichever the allocator chose, checks that growing met the
+ * heap fault point as predicted, and checks the exact cost. */
 static void op_realloc(unsigned step, const fuzz_op_t *op)
 {
     int slot = (int)fuzz_arg_value(op->code, 0, op);
@@ -243,16 +252,21 @@ static void op_realloc(unsigned step, const fuzz_op_t *op)
     model_alloc_env_t env = alloc_env(&before);
     bool was_in_pool = o->where == WHERE_POOL;
     size_t old_cost = was_in_pool ? 0 : heap_cost_of(vm.ptr[slot]);
+    bool grows = size > (was_in_pool ? before.pool_blk : krhino_mm_blk_size(g_kmm_head, vm.ptr[slot]));
     uint32_t faults = k_fault_injected(K_FAULT_HEAP_ALLOC);
     unsigned char *p = aos_realloc(vm.ptr[slot], size);
     k_mm_stats_t after = stats();
     if (!p) {
         check_unchanged(step, "realloc", &before, &after);
-        if (k_fault_injected(K_FAULT_HEAP_ALLOC) == faults)
+        if (!grows)
+            check_status(step, "realloc within the block's capacity", RHINO_SUCCESS, RHINO_NO_MEM);
+        else if (k_fault_injected(K_FAULT_HEAP_ALLOC) == faults)
             check_alloc_failure_justified(step, size);
         return;
     }
     bool moved = p != vm.ptr[slot];
+    if (grows)
+        check_growth(step, size, moved, &env);
     if (was_in_pool && size <= before.pool_blk)
         check_status(step, "realloc within BlkSz keeps the pool block", RHINO_SUCCESS,
                      moved ? RHINO_INV_PARAM : RHINO_SUCCESS);

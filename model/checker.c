@@ -118,7 +118,8 @@ static void print_object(const finding_obj_t *o)
 }
 
 /* The function a signature names: the faulting call's when there is one
- * (misuse), else the first object's owner. */
+ * (misuse), else the first object's owner (a leak puts first the object
+ * whose owner sorts first). */
 static uintptr_t blamed_code(const finding_obj_t *objs, size_t n, const blame_t *b)
 {
     if (b && b->site && b->site[0])
@@ -1004,6 +1005,34 @@ static bool compare_driver_block(const k_mm_blk_info_t *b, void *ctx)
     return true;
 }
 
+/* Orders leaked objects by what names their bug: the owner's function,
+ * then the kind. Addresses and creation order are left out: both move when
+ * unrelated operations change the heap's layout or the order of events. */
+static int compare_bug_names(const finding_obj_t *a, const finding_obj_t *b)
+{
+    char fa[128], fb[128];
+    symbolize_function(a->owner, fa, sizeof fa);
+    symbolize_function(b->owner, fb, sizeof fb);
+    int c = strcmp(fa, fb);
+    return c ? c : strcmp(object_kind(a), object_kind(b));
+}
+
+/* A leak of several objects is one bug: the object that signs it comes
+ * first (the rest keep their heap order), so every layout of the same
+ * leak gets the same signature. */
+static void lead_with_the_signing_object(finding_obj_t *objs, size_t n)
+{
+    if (!n)
+        return;
+    size_t lead = 0;
+    for (size_t i = 1; i < n; i++)
+        if (compare_bug_names(&objs[i], &objs[lead]) < 0)
+            lead = i;
+    finding_obj_t first = objs[lead];
+    memmove(objs + 1, objs, lead * sizeof objs[0]);
+    objs[0] = first;
+}
+
 void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uint32_t settle_ticks)
 {
     char expect[160];
@@ -1025,6 +1054,7 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
     bool kinds_moved = drv_describe_kinds(d.kinds, base->kinds, kinds) > 0;
     if (!d.nleaked && !more_blocks && !more_timers && !kinds_moved && now.active_timers == base->active_timers)
         return;
+    lead_with_the_signing_object(d.leaked, d.nleaked);
     finding(ORACLE_QUIESCENCE, v->step, d.leaked, d.nleaked, expect,
             "%ld driver blocks more than after init (%zu not listed), timers %+ld (%zu active); objects: %s",
             more_blocks, d.unlisted, more_timers, now.active_timers, kinds_moved ? kinds : "none moved");

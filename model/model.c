@@ -24,6 +24,13 @@ model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_
     return model_predict_alloc(n * size, env);
 }
 
+model_alloc_t model_predict_growth(size_t size, bool in_place, const model_alloc_env_t *env)
+{
+    if (!in_place)
+        return model_predict_alloc(size, env);
+    return env->heap_fault_next ? ALLOC_FAILS_FAULT : ALLOC_HEAP_OR_FAIL;
+}
+
 void model_obj_alloc(model_obj_t *o, uint32_t id, size_t size, model_where_t where)
 {
     *o = (model_obj_t){.live = true, .id = id, .size = size, .where = where};

@@ -51,6 +51,11 @@ typedef struct {
 
 model_alloc_t model_predict_alloc(size_t size, const model_alloc_env_t *env);
 model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_t *env);
+/* A realloc that grows its block to size bytes takes memory (rhino
+ * k_mm_realloc): in place (in_place) it is one heap request, so it fails
+ * at an injected heap fault (ALLOC_FAILS_FAULT, else ALLOC_HEAP_OR_FAIL);
+ * moved, its new block is allocated as model_predict_alloc says. */
+model_alloc_t model_predict_growth(size_t size, bool in_place, const model_alloc_env_t *env);
 /* Records a successful allocation into slot. */
 void model_obj_alloc(model_obj_t *o, uint32_t id, size_t size, model_where_t where);
 void model_obj_free(model_obj_t *o);

@@ -192,6 +192,32 @@ Test(mm_edges, realloc_that_must_move_fails_cleanly_under_a_heap_fault)
     (void)blocker;
 }
 
+/* Growing in place takes memory too: rhino's realloc may fail whenever it
+ * needs more, so a driver's "realloc failed" path is reachable by a fault. */
+Test(mm_edges, realloc_growing_in_place_fails_under_a_heap_fault_and_keeps_the_old_block)
+{
+    unsigned char *a = aos_malloc(200); /* its successor is the free rest of the heap */
+    fill(a, 200, 6);
+    k_mm_stats_t before = unit_heap_stats(g_kmm_head);
+
+    cr_assert_eq(k_fault_fail_at(K_FAULT_HEAP_ALLOC, k_fault_calls(K_FAULT_HEAP_ALLOC) + 1), 0);
+    cr_assert_null(aos_realloc(a, 400));
+    cr_assert_eq(capture_count("FAULT, injected heap alloc failure #1, need size:400\n"), 1, "%s", capture_text());
+    cr_assert(is_filled(a, 200, 6), "the old block is left intact");
+    cr_assert_eq(krhino_mm_blk_size(g_kmm_head, a), 200, "and still live, not grown");
+    k_mm_stats_t after = unit_heap_stats(g_kmm_head);
+    cr_assert_eq(memcmp(&before, &after, sizeof before), 0, "a failed realloc changes nothing");
+
+    uint32_t calls = k_fault_calls(K_FAULT_HEAP_ALLOC);
+    cr_assert_eq(aos_realloc(a, 100), a, "shrinking takes no memory");
+    cr_assert_eq(k_fault_calls(K_FAULT_HEAP_ALLOC), calls, "and is no heap request");
+    cr_assert_eq(aos_realloc(a, 400), a, "the fault was for one call only: the block now grows in place");
+    cr_assert_eq(k_fault_calls(K_FAULT_HEAP_ALLOC), calls + 1, "growing is one heap request");
+    cr_assert(is_filled(a, 100, 6));
+    cr_assert_eq(g_err_record.count, 0);
+    assert_valid(g_kmm_head);
+}
+
 Test(mm_edges, an_injected_fault_on_a_huge_request_prints_the_size_clamped_to_int32_max)
 {
     cr_assert_eq(k_fault_fail_at(K_FAULT_HEAP_ALLOC, 1), 0);

@@ -147,6 +147,11 @@ void *k_mm_alloc(k_mm_head *mmhead, size_t size, uintptr_t owner, k_mm_kind_t ki
 void k_mm_free_at(k_mm_head *mmhead, void *ptr, uintptr_t site);
 /* k_mm_free_at with the caller as the site. */
 void k_mm_free(k_mm_head *mmhead, void *ptr);
+/* Resizes oldmem to new_size bytes (rhino k_mm_realloc): NULL oldmem
+ * allocates, new_size 0 frees (NULL). Shrinking and a pool block within
+ * BlkSz keep the block; growing takes its free successor in place (one
+ * heap request at the heap fault point) or moves to a block allocated as
+ * k_mm_alloc does. On failure (NULL) the old block is left live and intact. */
 void *k_mm_realloc(k_mm_head *mmhead, void *oldmem, size_t new_size, uintptr_t owner);
 /* Makes owner the owner of the live allocation ptr (aos_alloc_trace). A
  * ptr that is no live allocation is reported as misuse, as k_mm_free

@@ -589,6 +589,17 @@ static bool slack_was_written(k_mm_head *h, void *p, uintptr_t site)
 }
 
 /* ---- allocation API ----------------------------------------------------- */
+/* Counts one heap request of size bytes at the heap fault point; true (and
+ * said on the console) when it must fail as if memory ran out. */
+static bool heap_fault_injected(size_t size)
+{
+    if (!k_fault_should_fail(K_FAULT_HEAP_ALLOC))
+        return false;
+    k_printf("FAULT, injected heap alloc failure #%u, need size:%d\n", (unsigned)k_fault_injected(K_FAULT_HEAP_ALLOC),
+             (int)(size > (size_t)INT32_MAX ? INT32_MAX : size));
+    return true;
+}
+
 static void *alloc_untraced(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kind_t kind)
 {
 #if RHINO_CONFIG_MM_BLK
@@ -598,11 +609,8 @@ static void *alloc_untraced(k_mm_head *h, size_t size, uintptr_t owner, k_mm_kin
             return p;
     }
 #endif
-    if (k_fault_should_fail(K_FAULT_HEAP_ALLOC)) {
-        k_printf("FAULT, injected heap alloc failure #%u, need size:%d\n",
-                 (unsigned)k_fault_injected(K_FAULT_HEAP_ALLOC), (int)(size > (size_t)INT32_MAX ? INT32_MAX : size));
+    if (heap_fault_injected(size))
         return NULL;
-    }
     if (size > K_MM_MAX_REQUEST) {
         report_alloc_failure(h, size);
         return NULL;
@@ -686,12 +694,17 @@ void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
 
 __attribute__((noinline)) void k_mm_free(k_mm_head *h, void *ptr) { k_mm_free_at(h, ptr, CALLER()); }
 
+/* Whether b's free successor is enough to grow b in place to need bytes. */
+static bool heap_can_grow_in_place(k_mm_blk_t *b, size_t need)
+{
+    k_mm_blk_t *next = blk_next_phys(b);
+    return blk_is_listed_free(next) && blk_size(b) + K_MM_HDR_SIZE + blk_size(next) >= need;
+}
+
 /* Grows b in place by taking its free successor, if that is enough. */
 static bool heap_grow_in_place(k_mm_head *h, k_mm_blk_t *b, size_t need)
 {
-    k_mm_blk_t *next = blk_next_phys(b);
-    if (!blk_is_listed_free(next) || blk_size(b) + K_MM_HDR_SIZE + blk_size(next) < need ||
-        !freelist_remove(h, next))
+    if (!heap_can_grow_in_place(b, need) || !freelist_remove(h, blk_next_phys(b)))
         return false;
     blk_absorb_next(h, b);
     blk_next_phys(b)->size &= ~(size_t)K_MM_PREVFREE;
@@ -752,6 +765,8 @@ void *k_mm_realloc(k_mm_head *h, void *old, size_t new_size, uintptr_t owner)
     size_t need = request_to_payload(new_size);
     if (need <= blk_size(b)) {
         blk_trim(h, b, need);
+    } else if (heap_can_grow_in_place(b, need) && heap_fault_injected(new_size)) {
+        return NULL; /* growing takes memory: one heap request, as a move's allocation is */
     } else if (!heap_grow_in_place(h, b, need)) {
         return move_to_new_block(h, old, blk_size(b), new_size, owner, blk_kind(b));
     }
