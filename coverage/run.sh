@@ -46,6 +46,16 @@ step() { printf '\n== %s\n' "$*"; }
 
 zero_counters() { find "$1" -name '*.gcda' -delete; }
 
+# A failed configure or build shows the compiler's (or CMake's) own
+# message, then the whole log's path.
+cmake_or_show() { # what log cmake-args...
+  local what=$1 log=$2
+  shift 2
+  cmake "$@" >"$log" 2>&1 && return 0
+  grep -a -m1 -A40 -E 'FAILED:|CMake Error|error:' "$log" >&2 || tail -20 "$log" >&2
+  die "$what failed (full log: $log)"
+}
+
 # Tests and replays run with address-space randomization off: the bitflip
 # tests flip bits of real heap addresses, and with ASLR one validator
 # branch is reached on some runs and not on others. Off, every run of the
@@ -143,11 +153,11 @@ negative_control() {
 driver_coverage() { # driver-path report-dir
   BUILD=build/coverage-byo HARNESS_DIR=build/coverage-byo/fuzz
   step "configure + build (coverage of $1)"
+  mkdir -p build
   grep -qxF "RTOSFUZZ_DRIVER:FILEPATH=$1" "$BUILD/CMakeCache.txt" 2>/dev/null ||
-    cmake --preset coverage -B "$BUILD" -DRTOSFUZZ_DRIVER="$1" >/dev/null
+    cmake_or_show "configuring $BUILD for $1" "$BUILD.configure.log" --preset coverage -B "$BUILD" -DRTOSFUZZ_DRIVER="$1"
   [ ! -d "$BUILD" ] || zero_counters "$BUILD"
-  cmake --build "$BUILD" --target replay_system_custom test_driver_custom >/dev/null ||
-    die "building your driver $1 failed (run: cmake --build $BUILD --target replay_system_custom)"
+  cmake_or_show "building your driver $1" "$BUILD.build.log" --build "$BUILD" --target replay_system_custom test_driver_custom
   zero_counters "$BUILD"
   # A binary driver (linked into an image by blob_link) reports which of
   # its code ran, one file per process, into this directory.

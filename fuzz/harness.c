@@ -883,6 +883,20 @@ static bool clear_fault_slot(harness_kind_t h, uint8_t *data, size_t size, int s
     return false;
 }
 
+/* Byte 0 of the header picks the start tick; 0 is tick 0, the plainest
+ * start for a reader of the reproducer (fuzz_read_header). */
+static bool zero_start_tick(harness_kind_t h, uint8_t *data, size_t size, const char *sig)
+{
+    if (size == 0 || data[0] == 0)
+        return false;
+    uint8_t was = data[0];
+    data[0] = 0;
+    if (!strcmp(signature_of(h, data, size), sig))
+        return true;
+    data[0] = was;
+    return false;
+}
+
 size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size, harness_signature_fn sig_fn)
 {
     signature_of = sig_fn ? sig_fn : signature_in_process;
@@ -899,6 +913,7 @@ size_t harness_minimize(harness_kind_t h, uint8_t *data, size_t size, harness_si
             shrunk |= drop_range(h, data, &size, at[i], at[i + 1], sig);
         for (int slot = 0; slot < FUZZ_FAULT_SLOTS; slot++)
             shrunk |= clear_fault_slot(h, data, size, slot, sig);
+        shrunk |= zero_start_tick(h, data, size, sig);
     }
     return size;
 }

@@ -33,7 +33,8 @@ typedef const char *(*harness_signature_fn)(harness_kind_t h, const uint8_t *dat
 
 /* Shrinks a program that gives a finding to fewer ops (and fewer header
  * faults) that give a finding with the same signature: ops are dropped
- * one at a time while that holds. Each trial's signature comes from
+ * one at a time while that holds, and the start tick goes to 0 when
+ * the signature still holds there. Each trial's signature comes from
  * sig_fn (NULL: harness_run in this process; replay passes one that runs
  * the trial in a child, for programs that crash or hang). Returns the new
  * size (data is rewritten in place). */

@@ -147,7 +147,8 @@ def check_show_and_minimize(binary, src, tmp):
         fail(f"show of a crashing input: exit {r.returncode}\n{r.stdout}{r.stderr}")
     long_hang = os.path.join(tmp, "long_hang.ops")
     with open(long_hang, "w") as f:
-        f.write("harness system\nmalloc slot=1 size=100\ntick n=4\nfree slot=1\nconnect\nsuspend\nconnect\n")
+        f.write("harness system\nstart_tick 80056\nmalloc slot=1 size=100\ntick n=4\nfree slot=1\nconnect\n"
+                "suspend\nconnect\n")
     small = os.path.join(tmp, "small")
     r = subprocess.run([binary, "--budget-ms", BUDGET_MS, "--minimize", long_hang, small], capture_output=True,
                        text=True, timeout=120)
@@ -155,6 +156,9 @@ def check_show_and_minimize(binary, src, tmp):
     if r.returncode != 0 or [l for l in listing if l and not l.startswith(("harness", "start_tick"))] != \
             ["tick n=4", "connect"]:
         fail(f"a hang minimized in children must be 'tick n=4', 'connect': {listing} {r.stderr}")
+    # tick 80056 + 4 and tick 4 both hang (8 divides 80056): the reproducer starts at 0
+    if "start_tick 0x00000000" not in listing:
+        fail(f"a minimized program whose finding holds at tick 0 must start there: {listing}")
 
 
 def main():

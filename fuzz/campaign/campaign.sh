@@ -85,13 +85,17 @@ stop_engines() {
 }
 
 # ---- status ----------------------------------------------------------------
-execs=0 rate=0 corp=0 cov=-
+execs=0 rate=0 corp=0 cov=- counted_at=
+# libFuzzer's fork mode prints its counters only when a job ends (every 10 s
+# or more): the line says at which second of fuzzing they were counted.
 read_libfuzzer_status() {
   local line
   line=$(grep -a -E '^#[0-9]+: cov:' "$dir/logs/libfuzzer.log" 2>/dev/null | tail -1)
   [ -n "$line" ] || return 0
   execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<<"$line")
-  rate=$((execs / (SECONDS - t0 > 0 ? SECONDS - t0 : 1)))
+  counted_at=$(sed -nE 's/.* time: ([0-9]+)s.*/\1/p' <<<"$line")
+  local over=${counted_at:-$((SECONDS - t0))}
+  rate=$((execs / (over > 0 ? over : 1)))
   corp=$(sed -E 's/.*corp: ([0-9]+).*/\1/' <<<"$line")
   cov=$(sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/' <<<"$line")
 }
@@ -124,8 +128,10 @@ status_line() {
   if [ "$engine" = afl ]; then read_afl_status; else read_libfuzzer_status; fi
   collect_crashes
   triage_new_crashes
-  printf '[%4ss] execs %-9s exec/s %-7s corpus %-5s cov %-26s findings %s (%s crashing inputs)\n' \
-    "$elapsed" "$execs" "$rate" "$corp" "$cov" "$(finding_count)" "$(crash_count)"
+  local when=
+  [ -z "$counted_at" ] || [ "$counted_at" -ge "$((elapsed - 1))" ] || when=" (engine counters of ${counted_at}s)"
+  printf '[%4ss] execs %-9s exec/s %-7s corpus %-5s cov %-26s findings %s (%s crashing inputs)%s\n' \
+    "$elapsed" "$execs" "$rate" "$corp" "$cov" "$(finding_count)" "$(crash_count)" "$when"
 }
 
 # Ctrl-C (SIGINT to the process group) or SIGTERM: the engines stop, what

@@ -8,6 +8,8 @@ Usage: test_campaign_cli.py SOURCE_DIR
    corpus holding one input for each: four findings, each naming the driver
    function; the hang minimized; the summary shows the user's driver's
    coverage; exit status 1. promote refuses its findings with a reason.
+   A twin of it (another path) fuzzed by a second campaign started at the
+   same moment in the same clone: each run's findings name its own driver.
 2. Two campaigns started at the same moment: two run folders, each with its
    own engine log and summary; --time held within a few seconds.
 3. A campaign resumed on the corpus of an earlier one: exit status 0.
@@ -16,6 +18,7 @@ Usage: test_campaign_cli.py SOURCE_DIR
 """
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,25 +59,43 @@ def compiled_inputs(src, into):
                        check=True)
 
 
-def check_misbehaving_driver(src, tmp):
-    corpus = os.path.join(tmp, "misbehaving-corpus")
-    compiled_inputs(src, corpus)
-    r = rtosfuzz(src, "campaign", "--time", str(FUZZ_SECONDS), "--driver", "unit/drivers/misbehaving_driver.c",
-                 "--corpus", corpus)
-    out = r.stdout + r.stderr
-    if r.returncode != 1:
-        fail(f"a campaign with findings must exit 1, got {r.returncode}\n{out}")
-    d = run_dir(src, out)
-    for name, fn in (("crash-SIGSEGV-connect_dereferences_null", "connect_dereferences_null"),
-                     ("crash-SIGABRT-connect_aborts", "connect_aborts"), ("exit-connect_exits", "connect_exits"),
-                     ("hang-connect_spins", "connect_spins")):
+FINDINGS = (("crash-SIGSEGV-connect_dereferences_null", "connect_dereferences_null"),
+            ("crash-SIGABRT-connect_aborts", "connect_aborts"), ("exit-connect_exits", "connect_exits"),
+            ("hang-connect_spins", "connect_spins"))
+
+
+def check_findings_name(d, source, out):
+    """Every finding of the run in d names its function in source (a path's ending)."""
+    for name, fn in FINDINGS:
         report = os.path.join(d, "findings", name, "report.txt")
         if not os.path.isfile(report):
             fail(f"no finding {name} in {d}/findings\n{out}")
         with open(report) as f:
             text = f.read()
-        if f"{fn} (unit/drivers/misbehaving_driver.c:" not in text:
-            fail(f"{report} does not name {fn} with its line:\n{text}")
+        if not re.search(rf"{fn} \(\S*{re.escape(source)}:\d", text):
+            fail(f"{report} does not name {fn} in {source} with its line:\n{text}")
+
+
+def check_misbehaving_driver(src, tmp):
+    corpus = os.path.join(tmp, "misbehaving-corpus")
+    compiled_inputs(src, corpus)
+    # the twin: the same driver at another path, fuzzed at the same time
+    twin = os.path.join(tmp, "misbehaving_twin.c")
+    shutil.copy(os.path.join(src, "unit", "drivers", "misbehaving_driver.c"), twin)
+    twin_corpus = os.path.join(tmp, "twin-corpus")
+    shutil.copytree(corpus, twin_corpus)
+    p = subprocess.Popen([os.path.join(src, "rtosfuzz"), "campaign", "--time", str(FUZZ_SECONDS), "--driver", twin,
+                          "--corpus", twin_corpus], cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         text=True)
+    r = rtosfuzz(src, "campaign", "--time", str(FUZZ_SECONDS), "--driver", "unit/drivers/misbehaving_driver.c",
+                 "--corpus", corpus)
+    twin_out = p.communicate(timeout=900)[0]
+    out = r.stdout + r.stderr
+    if r.returncode != 1 or p.returncode != 1:
+        fail(f"campaigns with findings must exit 1, got {r.returncode} and {p.returncode}\n{out}\n{twin_out}")
+    d = run_dir(src, out)
+    check_findings_name(d, "unit/drivers/misbehaving_driver.c", out)
+    check_findings_name(run_dir(src, twin_out), "/misbehaving_twin.c", twin_out)
     with open(os.path.join(d, "findings", "hang-connect_spins", "listing.ops")) as f:
         ops = [l for l in f if l.strip() and not l.startswith(("harness", "start_tick", "fault ", "#"))]
     if len(ops) > 3:
