@@ -49,6 +49,13 @@ void k_trace_reset(void);
  * is then the owner; unused entries are 0. Without an unwinder (bare-metal
  * builds) frames[0] is site with wrappers left as they are. */
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES]);
+/* The walk k_trace_stack makes, from frame record fp (host builds with frame
+ * pointers: a record holds the caller's frame pointer, then the return
+ * address). Writes up to max return addresses to stack and returns how
+ * many. The walk ends at a record outside this thread's stack, a misaligned
+ * one, one not further out than the last, or a zero return address — never
+ * reading memory the stack does not hold. */
+int k_trace_walk_frames(const uintptr_t *fp, void **stack, int max);
 /* Starts a record for an object created at `site`; returns its id (never
  * 0) and the owner (first non-wrapper frame) in *owner. */
 uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner);

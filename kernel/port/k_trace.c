@@ -63,16 +63,14 @@ static void stack_bounds(uintptr_t *lo, uintptr_t *hi)
     *hi = s_hi;
 }
 
-/* Each frame starts with the caller's frame pointer and the return address
- * (x86-64 and AArch64 with frame pointers); frames grow towards higher
- * addresses as the walk goes outwards. */
-__attribute__((noinline, no_sanitize("address"))) static int walk_frames(void **stack, int max)
+/* Frames grow towards higher addresses as the walk goes outwards. */
+__attribute__((no_sanitize("address"))) int k_trace_walk_frames(const uintptr_t *fp, void **stack, int max)
 {
     uintptr_t lo, hi;
     stack_bounds(&lo, &hi);
-    const uintptr_t *fp = __builtin_frame_address(0);
     int n = 0;
-    while (n < max && (uintptr_t)fp >= lo && (uintptr_t)(fp + 2) <= hi && (uintptr_t)fp % sizeof *fp == 0 && fp[1]) {
+    while (n < max && (uintptr_t)fp >= lo && (uintptr_t)fp <= hi - 2 * sizeof *fp && (uintptr_t)fp % sizeof *fp == 0 &&
+           fp[1]) {
         stack[n++] = (void *)fp[1];
         const uintptr_t *next = (const uintptr_t *)fp[0];
         if (next <= fp)
@@ -93,7 +91,7 @@ static int index_of(void *const *stack, int n, uintptr_t site)
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
 {
     void *stack[K_TRACE_DEPTH];
-    int n = walk_frames(stack, K_TRACE_DEPTH);
+    int n = k_trace_walk_frames(__builtin_frame_address(0), stack, K_TRACE_DEPTH);
     int i = index_of(stack, n, site);
     memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
     if (i < 0) { /* a tail call hid the site's frame: keep the site alone */
