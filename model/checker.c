@@ -937,14 +937,14 @@ static bool was_locked_at_baseline(const checker_baseline_t *base, const k_mm_bl
 /* A driver mutex locked since the baseline and still locked after settling:
  * whoever locked it returned without unlocking (an error path), and the
  * next lock of it waits forever. Reported with its creator and lock site. */
-static void check_no_mutex_held(const check_view_t *v, const checker_baseline_t *base, const char *expect)
+/* now: the mutexes locked after settling (noted on the quiescence walk). */
+static void check_no_mutex_held(const check_view_t *v, const checker_baseline_t *base, const locked_mutexes_t *now,
+                                const char *expect)
 {
-    locked_mutexes_t now = {.n = 0};
-    k_mm_walk(g_kmm_head, note_locked_mutex, &now);
-    for (size_t i = 0; i < now.n; i++) {
-        if (was_locked_at_baseline(base, &now.blk[i], now.trace[i]))
+    for (size_t i = 0; i < now->n; i++) {
+        if (was_locked_at_baseline(base, &now->blk[i], now->trace[i]))
             continue;
-        finding_obj_t obj = object_of(&now.blk[i]);
+        finding_obj_t obj = object_of(&now->blk[i]);
         obj.role = "still locked";
         char actual[160];
         snprintf(actual, sizeof actual, "a mutex locked since init is still locked after %s",
@@ -979,7 +979,8 @@ void checker_baseline_release(checker_baseline_t *b)
     free(b);
 }
 
-/* The driver's blocks now, against its baseline, in one walk and no copy. */
+/* The driver's blocks (and locked mutexes) now, against its baseline, in one
+ * walk and no copy. */
 typedef struct {
     addr_index_t harness;
     const drv_blocks_t *base;
@@ -987,11 +988,13 @@ typedef struct {
     finding_obj_t leaked[16];
     size_t nleaked, unlisted;
     size_t kinds[K_MM_KIND_COUNT]; /* the driver's blocks of each kind */
+    locked_mutexes_t locked;       /* mutexes still locked */
 } driver_census_t;
 
 static bool compare_driver_block(const k_mm_blk_info_t *b, void *ctx)
 {
     driver_census_t *d = ctx;
+    note_locked_mutex(b, &d->locked);
     if (!b->used || !is_driver_block(b, &d->harness))
         return true;
     d->blocks++;
@@ -1040,10 +1043,10 @@ void check_quiescence(const check_view_t *v, const checker_baseline_t *base, uin
              (unsigned)settle_ticks);
     g_report.settled_after = v->settled_after ? v->settled_after : "the driver was stopped";
     g_report.settle_ticks = settle_ticks;
-    check_no_mutex_held(v, base, expect);
     driver_census_t d = {.base = base->blocks};
     index_view(v, &d.harness);
     k_mm_walk(g_kmm_head, compare_driver_block, &d);
+    check_no_mutex_held(v, base, &d.locked, expect);
     checker_baseline_t now = {.blocks = NULL}; /* its timers; its blocks are d's */
     k_timer_walk(count_driver_timer, &now);
     size_t room = sizeof d.leaked / sizeof d.leaked[0];
