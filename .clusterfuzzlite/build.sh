@@ -148,7 +148,7 @@ for m in series trend svg; do compile mmtrend_$m.o tools/mmtrend/$m.c; done
 compile target_mm_log.o tools/fuzz/fuzz_mm_log.c
 # The seed compiler runs here, during the build: a plain host program, no
 # sanitizer, no engine (fuzz/oss-fuzz/compile_seeds.c).
-spawn "$CC" -O1 -w -I"$ROOT/kernel/include" -I"$ROOT/fuzz" "$ROOT/fuzz/oss-fuzz/compile_seeds.c" "$ROOT/fuzz/fuzz_input.c" \
+spawn "$CC" -O1 -w -I"$ROOT/kernel/include" -I"$ROOT/fuzz" "$ROOT/fuzz/oss-fuzz/compile_seeds.c" "$ROOT/fuzz/fuzz_input.c" "$ROOT/kernel/port/k_fault.c" \
   -o "$B/compile_seeds"
 drain
 

@@ -72,7 +72,7 @@ static const struct {
     [HARNESS_SYSTEM] = {"system", system_ops, sizeof system_ops / sizeof system_ops[0]},
 };
 
-static const char *const point_names[] = {"heap", "pool", "timerq"};
+static const char *const *const point_names = k_fault_point_names;
 
 const char *fuzz_harness_name(harness_kind_t h) { return harnesses[h].name; }
 

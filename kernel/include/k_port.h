@@ -57,6 +57,11 @@ uint32_t k_fault_injected(k_fault_point_t p);
 /* The call number of p's i-th injected failure (0-based, the first
  * K_FAULT_SCHEDULE_MAX of them), 0 past those: which faults a run needed. */
 uint32_t k_fault_injected_call(k_fault_point_t p, uint32_t i);
+/* The points' names, indexed by k_fault_point_t ("heap", "pool", "timerq"):
+ * the one spelling of them that schedules ($RTOSFUZZ_FAULTS), reports,
+ * finding records and the fuzz inputs' text form all use. */
+extern const char *const k_fault_point_names[K_FAULT_POINTS];
+/* p's name from k_fault_point_names, "?" for a p out of range. */
 const char *k_fault_point_name(k_fault_point_t p);
 /* Parses a schedule such as "heap=5,7 pool=%3 timerq=12" (';' or blanks
  * between points; N = that call, %P = every P-th call) and adds it.

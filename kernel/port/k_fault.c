@@ -17,11 +17,11 @@ typedef struct {
 } fault_point_t;
 
 static fault_point_t g_points[K_FAULT_POINTS];
-static const char *const point_names[K_FAULT_POINTS] = {"heap", "pool", "timerq"};
+const char *const k_fault_point_names[K_FAULT_POINTS] = {"heap", "pool", "timerq"};
 
 void k_fault_reset(void) { memset(g_points, 0, sizeof g_points); }
 
-const char *k_fault_point_name(k_fault_point_t p) { return (unsigned)p < K_FAULT_POINTS ? point_names[p] : "?"; }
+const char *k_fault_point_name(k_fault_point_t p) { return (unsigned)p < K_FAULT_POINTS ? k_fault_point_names[p] : "?"; }
 
 int k_fault_fail_at(k_fault_point_t p, uint32_t nth)
 {
@@ -77,8 +77,8 @@ static int parse_error(const char *spec, const char *at, const char *why, char *
 static const char *parse_point(const char *s, k_fault_point_t *p)
 {
     for (unsigned i = 0; i < K_FAULT_POINTS; i++) {
-        size_t n = strlen(point_names[i]);
-        if (strncmp(s, point_names[i], n) == 0 && s[n] == '=') {
+        size_t n = strlen(k_fault_point_names[i]);
+        if (strncmp(s, k_fault_point_names[i], n) == 0 && s[n] == '=') {
             *p = (k_fault_point_t)i;
             return s + n + 1;
         }
