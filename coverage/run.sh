@@ -92,14 +92,13 @@ replay_corpus() {
     die "--corpus/--campaign: no replay harness built yet ($HARNESS_DIR/replay_* missing)"
   [ -d "$dir" ] || die "--corpus $dir: no such directory"
   # A campaign's directory (build/campaigns/<run>/ or its corpus/): its
-  # "target" file names the harness and the driver.
+  # "target" file names the harness, the driver and the target.
   local tfile= h d
   if [ -f "$dir/target" ] && [ -d "$dir/corpus" ]; then tfile=$dir/target dir=$dir/corpus
   elif [ -f "$dir/../target" ]; then tfile=$dir/../target
   fi
   if [ -n "$tfile" ]; then
-    read -r h d <"$tfile" || die "--corpus: cannot read $tfile"
-    case $h in mm|timer) t=${h}_fixed ;; *) t=${h}_$d ;; esac
+    read -r h d t <"$tfile" && [ -n "$t" ] || die "--corpus: $tfile: want 'harness driver target' (a campaign of ./rtosfuzz campaign)"
     [ "$d" != custom ] || [ -n "$driver" ] || die "--corpus $dir: a campaign on a bring-your-own driver: give its --driver PATH"
     [ -x "$HARNESS_DIR/replay_$t" ] || die "--corpus $dir: no replay harness replay_$t for its target ($tfile)"
     replay "$t" "$dir"

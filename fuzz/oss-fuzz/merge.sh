@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# ./rtosfuzz corpus merge OUT_DIR SOURCE... [--harness H] [--driver D] [--fuzzer BIN]
+# ./rtosfuzz corpus merge OUT_DIR SOURCE... [--harness H] [--driver D]
+# (which builds the libFuzzer binary and runs this script with --fuzzer)
 #
 # Merges the corpora of several machines into OUT_DIR with libFuzzer's own
 # -merge=1: an input is added only if it reaches coverage that OUT_DIR and
@@ -17,13 +18,12 @@
 # are not corpus: they are listed at the end, to reproduce with
 # ./rtosfuzz replay and ./rtosfuzz show.
 #
-#   --harness mm|timer|system|mm_log   which target the corpora are for (default system)
-#   --driver vendor|fixed|PATH         the system harness's driver (default fixed)
-#   --fuzzer BIN                       merge with this libFuzzer binary instead of
-#                                      building fuzz_<harness>_<driver> (fuzz-nosan preset)
+#   --fuzzer BIN                       the libFuzzer binary that merges (required)
+#   --harness mm|timer|system|mm_log   and --driver vendor|fixed|PATH: the
+#   --driver D                         target BIN is, for the replay commands
+#                                      of the crashes (default system, fixed)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 die() { printf 'corpus merge: %s\n' "$*" >&2; exit 1; }
 
 out='' harness=system driver=fixed fuzzer='' sources=()
@@ -38,34 +38,8 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$out" ] && [ ${#sources[@]} -gt 0 ] || die "usage: ./rtosfuzz corpus merge OUT_DIR SOURCE... [--harness H] [--driver D] [--fuzzer BIN]"
+[ -n "$out" ] && [ ${#sources[@]} -gt 0 ] && [ -n "$fuzzer" ] || die "usage: merge.sh --fuzzer BIN OUT_DIR SOURCE... [--harness H] [--driver D]"
 
-# ---- the libFuzzer binary ------------------------------------------------------
-# Built like ./rtosfuzz campaign builds it: the fuzz-nosan preset (clang,
-# libFuzzer instrumentation, no sanitizer: merging only needs coverage), in
-# build/fuzz-nosan, or build/fuzz-nosan-byo-<checksum> for your driver.
-if [ -z "$fuzzer" ]; then
-  cd "$ROOT"
-  build=build/fuzz-nosan args=()
-  case $driver in
-    vendor|fixed|suspend_leak|error_path_leak) name=$driver ;;
-    *)
-      [ -f "$driver" ] || die "--driver $driver: no such file (give vendor, fixed, a .c file or a static library)"
-      path=$(cd "$(dirname "$driver")" && pwd)/$(basename "$driver")
-      build="$build-byo-$(printf '%s' "$path" | cksum | cut -d' ' -f1)"
-      args=(-DRTOSFUZZ_DRIVER="$path") name=custom ;;
-  esac
-  case $harness in
-    mm|timer) target=fuzz_${harness}_fixed sub=fuzz ;;
-    system) target=fuzz_system_$name sub=fuzz ;;
-    mm_log) target=fuzz_mm_log sub=tools ;;
-    *) die "unknown harness '$harness' (mm, timer, system, mm_log)" ;;
-  esac
-  cmake --preset fuzz-nosan -B "$build" "${args[@]+"${args[@]}"}" >/dev/null || die "configuring $build failed"
-  cmake --build "$build" --target "$target" >/dev/null || die "building $target in $build failed (run: cmake --build $build --target $target)"
-  fuzzer=$ROOT/$build/$sub/$target
-  cd - >/dev/null
-fi
 [ -x "$fuzzer" ] || die "$fuzzer is not an executable"
 
 # ---- the sources -------------------------------------------------------------------
