@@ -98,8 +98,9 @@ case $engine in
     export AFL_QUIET=1
     COV_FLAGS="" ;; # afl-clang-fast instruments by itself
 esac
-# The static libraries build.sh links libdw from (the Dockerfile installs
-# the same packages in the builder image).
+# The static libraries the build links libdw from
+# (fuzz/oss-fuzz/static_libs.cmake; the Dockerfile installs the same
+# packages in the builder image).
 missing=()
 for l in $(pkg-config --static --libs libdw 2>/dev/null || echo "-ldw -lelf -lz -lbz2 -llzma"); do
   case $l in -lpthread|-ldl|-lm|-lrt|-lc|-pthread) continue ;; -l*) ;; *) continue ;; esac
@@ -107,10 +108,9 @@ for l in $(pkg-config --static --libs libdw 2>/dev/null || echo "-ldw -lelf -lz 
   case ${l#-l} in dw) missing+=(libdw-dev) ;; elf) missing+=(libelf-dev) ;; z) missing+=(zlib1g-dev) ;;
     bz2) missing+=(libbz2-dev) ;; lzma) missing+=(liblzma-dev) ;; zstd) missing+=(libzstd-dev) ;; *) missing+=("lib${l#-l}.a") ;; esac
 done
-command -v zip >/dev/null || command -v python3 >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || command -v python3 >/dev/null || missing+=(unzip)
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "oss-fuzz-check: build.sh links libdw statically; install: apt-get install -y ${missing[*]}"
+  echo "oss-fuzz-check: the build links libdw statically; install: apt-get install -y ${missing[*]}"
   fail setup tools "missing ${missing[*]}"
   finish
 fi

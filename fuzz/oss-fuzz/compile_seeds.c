@@ -4,9 +4,10 @@
  * Compiles text scenarios to the binary inputs a fuzzer's seed corpus holds,
  * one OUT_DIR/<name> per <name>.ops, with the same compiler as
  * `replay_<harness> --compile` (fuzz_text_compile). It links nothing but
- * fuzz/fuzz_input.c, so .clusterfuzzlite/build.sh can build it with a plain
- * $CC and run it inside the build, whatever sanitizer and engine the fuzz
- * targets themselves are built for. A scenario written for another harness,
+ * fuzz/fuzz_input.c and the kernel's fault-point names (kernel/port/k_fault.c),
+ * so the OSS-Fuzz build (fuzz/oss-fuzz/CMakeLists.txt) can build it with a
+ * plain $CC and run it inside the build, whatever sanitizer and engine the
+ * fuzz targets themselves are built for. A scenario written for another harness,
  * or one that does not compile, is an error: a seed corpus must not shrink
  * silently. */
 #include <errno.h>
