@@ -14,7 +14,10 @@
 #   RTOSFUZZ_NEGATIVE_CONTROL_DIR=DIR (fuzz/oss-fuzz/check.sh sets it): the
 #       vendor driver's target, which finds known leaks, into DIR and never
 #       into $OUT
-cd "$SRC/rtosfuzz"
+# By its real path: fuzz/oss-fuzz/check.sh links $SRC/rtosfuzz to a checkout
+# that may hold $WORK, and CMake fails on a build tree inside a source tree
+# it reached through a link.
+cd -P "$SRC/rtosfuzz"
 args=()
 if [ -n "${RTOSFUZZ_DRIVER:-}" ]; then args+=("-DRTOSFUZZ_DRIVER:FILEPATH=$RTOSFUZZ_DRIVER"); fi
 if [ -n "${RTOSFUZZ_NEGATIVE_CONTROL_DIR:-}" ]; then args+=("-DRTOSFUZZ_NEGATIVE_CONTROL_DIR:PATH=$RTOSFUZZ_NEGATIVE_CONTROL_DIR"); fi
