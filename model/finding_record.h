@@ -8,6 +8,16 @@
 #include <stdint.h>
 
 #include "checker.h"
+#include "k_port.h"
+
+/* One fault the run injected: the point and which of its calls failed. */
+typedef struct {
+    k_fault_point_t point;
+    uint32_t call;                  /* 1-based call number of that point */
+} record_fault_t;
+
+/* Room for every fault a run can inject. */
+#define RECORD_FAULTS_MAX (K_FAULT_POINTS * K_FAULT_SCHEDULE_MAX)
 
 /* One object a finding involves. */
 typedef struct {
@@ -33,9 +43,17 @@ typedef struct {
     size_t nobjs;
     checker_listing_fn listing;     /* prints the program up to step; NULL = no program */
     void *listing_ctx;
+    const record_fault_t *faults;   /* the faults the run injected, as a process that did not run it
+                                       learnt them; NULL = this process's kernel's so far */
+    size_t nfaults;
 } finding_record_t;
 
-/* The record as compact one-line JSON text: oracle, oracle_number, summary,
+/* The faults this process's kernel has injected so far, in the order of the
+ * points: fills at most cap entries of out, returns how many it filled. */
+size_t finding_record_faults_now(record_fault_t *out, size_t cap);
+
+/* The record as compact one-line JSON text (its fields are documented in
+ * docs/DESIGN.md, "The finding"): oracle, oracle_number, summary,
  * step, signature, expected, actual, call[], objects[] (role, kind, home,
  * bytes, address as "0x..." text, owner and each stack frame as {function,
  * file, line}), faults[] ({point, call}: the injected faults so far) and
