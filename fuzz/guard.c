@@ -202,7 +202,7 @@ static void print_report(const guard_finding_t *f, void *const *frames, int n)
     fprintf(stderr, "summary:  %s\n", summary);
     fprintf(stderr, "oracle:   %s\n", kind_names[f->kind]);
     const char *step_name = step_name_of_this_process();
-    if (!is_unreported(f))
+    if (f->step != FINDING_STEP_UNKNOWN)
         fprintf(stderr, "%s:%*s%u\n", step_name, (int)(9 - strlen(step_name)), "", f->step);
     fprintf(stderr, "expected: %s\n", expected);
     fprintf(stderr, "actual:   %s\n", actual);
@@ -328,6 +328,7 @@ void guard_finding_of_death(int status, const char *path, guard_finding_t *f)
 {
     memset(f, 0, sizeof *f);
     f->kind = WIFSIGNALED(status) ? GUARD_CRASH : GUARD_EXIT;
+    f->step = FINDING_STEP_UNKNOWN;
     if (WIFSIGNALED(status))
         snprintf(f->what, sizeof f->what, "%s", guard_signal_name(WTERMSIG(status)));
     else

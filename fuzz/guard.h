@@ -50,7 +50,8 @@ typedef struct {
     guard_kind_t kind;
     char what[48];        /* crash: the signal ("SIGSEGV"); sanitizer: its report's kind
                              ("heap-use-after-free"); "" otherwise */
-    unsigned step;        /* the step running when it happened (0-based op index) */
+    unsigned step;        /* the step running when it happened (0-based op index);
+                             FINDING_STEP_UNKNOWN when the process did not say */
     unsigned budget_ms;   /* hang: the budget the step ran past */
     uintptr_t frames[K_TRACE_FRAMES]; /* the driver frame, then its callers; 0 ends; all 0 = unknown */
     record_fault_t faults[RECORD_FAULTS_MAX]; /* the faults injected so far */

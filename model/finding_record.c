@@ -113,8 +113,9 @@ char *finding_record_json(const finding_record_t *r)
     json_t *objs = json_array();
     for (size_t i = 0; i < r->nobjs; i++)
         json_array_append_new(objs, object_json(&r->objs[i]));
-    json_t *rec = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "oracle", r->oracle,
-                            "oracle_number", r->oracle_number, "summary", r->summary, "step", (json_int_t)r->step,
+    json_t *step = r->step == FINDING_STEP_UNKNOWN ? json_null() : json_integer((json_int_t)r->step);
+    json_t *rec = json_pack("{s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "oracle", r->oracle,
+                            "oracle_number", r->oracle_number, "summary", r->summary, "step", step,
                             "signature", r->signature, "expected", r->expected, "actual", r->actual, "call",
                             stack_of(r->call), "objects", objs, "faults", faults_json(r), "program", program_json(r));
     char *text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;

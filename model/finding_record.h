@@ -4,6 +4,7 @@
 #ifndef FINDING_RECORD_H
 #define FINDING_RECORD_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,10 @@ typedef struct {
 
 /* Room for every fault a run can inject. */
 #define RECORD_FAULTS_MAX (K_FAULT_POINTS * K_FAULT_SCHEDULE_MAX)
+
+/* The step of a finding whose process ended without saying (killed): the
+ * record's "step" is null and its program the whole listing. */
+#define FINDING_STEP_UNKNOWN UINT_MAX
 
 /* One object a finding involves. */
 typedef struct {
@@ -35,7 +40,7 @@ typedef struct {
     const char *oracle;             /* internal name: "quiescence", "misuse", ... */
     int oracle_number;              /* 1..9, as oracle_t */
     const char *summary;            /* one line in a firmware engineer's words */
-    unsigned step;                  /* 0-based op index where it was seen */
+    unsigned step;                  /* 0-based op index where it was seen, or FINDING_STEP_UNKNOWN */
     const char *signature;          /* "<oracle or label>/<function>/<kind>" */
     const char *expected, *actual;
     const uintptr_t *call;          /* the faulting call's stack (K_TRACE_FRAMES), NULL = none */

@@ -88,7 +88,7 @@ Test(finding_record, owner_frames_name_function_file_and_line)
 
 /* A process that did not run the program (the guard's parent) passes the
  * faults it was told of; this process's kernel's are not its record's. */
-Test(finding_record, faults_given_replace_this_processs)
+Test(finding_record, faults_given_replace_this_processs_and_an_unknown_step_is_null)
 {
     cr_assert_eq(k_fault_fail_at(K_FAULT_HEAP_ALLOC, k_fault_calls(K_FAULT_HEAP_ALLOC) + 1), 0);
     cr_assert_null(krhino_mm_alloc(64), "the injected heap fault must make this fail");
@@ -103,12 +103,15 @@ Test(finding_record, faults_given_replace_this_processs)
     cr_assert_eq(json_array_size(faults), 2);
     cr_assert_str_eq(str_at(json_array_get(faults, 0), "point"), "timerq");
     cr_assert_eq(json_integer_value(json_object_get(json_array_get(faults, 1), "call")), 5);
+    cr_assert_eq(json_integer_value(json_object_get(j, "step")), 1);
     rec.nfaults = 0;
+    rec.step = FINDING_STEP_UNKNOWN;
     free(text);
     json_decref(j);
     text = finding_record_json(&rec);
     j = parse(text);
     cr_assert_eq(json_array_size(json_object_get(j, "faults")), 0, "none given is none, not this process's");
+    cr_assert(json_is_null(json_object_get(j, "step")), "an unknown step is null: %s", text);
     json_decref(j);
     free(text);
 }
