@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""CTest: the guard's findings are finding records like the checker's.
+
+Usage: test_guard_records.py REPLAY_BIN SOURCE_DIR
+
+REPLAY_BIN is replay_system_misbehaving (unit/drivers/misbehaving_driver.c).
+Replaying corpus/misbehaving/ with $RTOSFUZZ_FINDING_RECORD set must append
+one record for each of the NULL dereference, abort, exit and hang inputs
+(written by replay after the worker died) and none for the clean input; each
+names its kind, the driver function and the source line of the statement
+that crashed, aborted, exited or spun, holds the program up to its step, and
+becomes a SARIF result at that line. The negative control runs this against
+a replay that skips writing them (unit/seeded/replay_skips_guard_record.patch)
+and must see it fail.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+BUDGET_MS = "300"
+DRIVER = "unit/drivers/misbehaving_driver.c"
+
+# (signature, oracle, function, the statement it happens at)
+EXPECTED = [
+    ("crash/SIGSEGV/connect_dereferences_null", "crash", "connect_dereferences_null", "return *g_link;"),
+    ("crash/SIGABRT/connect_aborts", "crash", "connect_aborts", "abort();"),
+    ("exit/connect_exits", "exit", "connect_exits", "exit(0);"),
+    ("hang/connect_spins", "hang", "connect_spins", "while (!g_ready)"),
+]
+
+RECORD_FIELDS = {"oracle": str, "oracle_number": int, "summary": str, "step": int, "signature": str,
+                 "expected": str, "actual": str, "call": list, "objects": list, "faults": list, "program": list}
+
+
+def fail(msg):
+    print(f"test_guard_records: FAIL: {msg}")
+    sys.exit(1)
+
+
+def line_of(src, statement):
+    with open(os.path.join(src, DRIVER)) as f:
+        lines = [n for n, text in enumerate(f, 1) if statement in text]
+    if len(lines) != 1:
+        fail(f"'{statement}' is not on exactly one line of {DRIVER}")
+    return lines[0]
+
+
+def replay_with_records(binary, src, records):
+    env = dict(os.environ, RTOSFUZZ_FINDING_RECORD=records)
+    r = subprocess.run([binary, "--budget-ms", BUDGET_MS, os.path.join(src, "corpus", "misbehaving")], env=env,
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 1:
+        fail(f"replay of corpus/misbehaving: exit status {r.returncode}, expected 1\n{r.stdout}{r.stderr}")
+
+
+def check_shape(rec):
+    for name, kind in RECORD_FIELDS.items():
+        if not isinstance(rec.get(name), kind):
+            fail(f"{rec.get('signature')}: field '{name}' is not a {kind.__name__}: {rec}")
+    for site in rec["call"]:
+        if not isinstance(site.get("function"), str) or not isinstance(site.get("address"), str):
+            fail(f"{rec['signature']}: a call frame without function or address: {site}")
+
+
+def check_record(rec, oracle, fn, line, sarif_results):
+    check_shape(rec)
+    sig = rec["signature"]
+    top = rec["call"][0] if rec["call"] else {}
+    if (rec["oracle"], rec["oracle_number"]) != (oracle, 0):
+        fail(f"{sig}: oracle {rec['oracle']} {rec['oracle_number']}, expected {oracle} 0")
+    if (top.get("function"), top.get("file"), top.get("line")) != (fn, DRIVER, line):
+        fail(f"{sig}: call[0] is {top}, expected {fn} ({DRIVER}:{line})")
+    where = f"{fn} ({DRIVER}:{line})"
+    if not rec["summary"].startswith(f"{oracle}: ") or where not in rec["summary"] or \
+            not rec["summary"].endswith(f"at step {rec['step']}"):
+        fail(f"{sig}: the summary does not say what, where and at which step: {rec['summary']}")
+    if not rec["program"] or not rec["program"][-1].rstrip().endswith("<-- here") or "connect" not in \
+            rec["program"][-1]:
+        fail(f"{sig}: the program does not end at the connect it happened in: {rec['program']}")
+    result = sarif_results.get(sig)
+    loc = result["locations"][0]["physicalLocation"] if result and result.get("locations") else {}
+    if (loc.get("artifactLocation", {}).get("uri"), loc.get("region", {}).get("startLine")) != (DRIVER, line):
+        fail(f"{sig}: the SARIF result is not at {DRIVER}:{line}: {result}")
+
+
+def main():
+    binary, src = sys.argv[1], os.path.abspath(sys.argv[2])
+    sys.path.insert(0, os.path.join(src, "fuzz"))
+    import findings  # noqa: E402
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "records.json")
+        replay_with_records(binary, src, path)
+        try:
+            records = findings.load_records(path)
+        except findings.RecordError:
+            records = []
+    by_sig = {rec["signature"]: rec for rec in records}
+    results = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r
+               for r in findings.sarif(records)["runs"][0]["results"]}
+    for sig, oracle, fn, statement in EXPECTED:
+        if sig not in by_sig:
+            fail(f"no record of {sig}; the records: {sorted(by_sig)}")
+        check_record(by_sig[sig], oracle, fn, line_of(src, statement), results)
+    if len(records) != len(EXPECTED):
+        fail(f"{len(records)} records for {len(EXPECTED)} findings (the clean input must have none): "
+             f"{[r['signature'] for r in records]}")
+    print("test_guard_records: PASS")
+
+
+if __name__ == "__main__":
+    main()
