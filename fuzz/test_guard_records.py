@@ -9,14 +9,18 @@ one record for each of the NULL dereference, abort, exit and hang inputs
 (written by replay after the worker died) and none for the clean input; each
 names its kind, the driver function and the source line of the statement
 that crashed, aborted, exited or spun, holds the program up to its step, and
-becomes a SARIF result at that line. The negative control runs this against
-a replay that skips writing them (unit/seeded/replay_skips_guard_record.patch)
-and must see it fail.
+becomes a SARIF result at that line. A worker killed without a word
+(SIGKILL) still gets a record: its signal, no place, a null step and the
+whole program. The negative control runs this against a replay that skips
+writing them (unit/seeded/replay_skips_guard_record.patch) and must see it
+fail.
 """
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 BUDGET_MS = "300"
 DRIVER = "unit/drivers/misbehaving_driver.c"
@@ -84,6 +88,50 @@ def check_record(rec, oracle, fn, line, sarif_results):
         fail(f"{sig}: the SARIF result is not at {DRIVER}:{line}: {result}")
 
 
+def worker_of(pid):
+    """The replay's worker process, once it has one."""
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            children = f.read().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.05)
+    fail("the replay started no worker")
+
+
+def check_killed_worker(binary, src, findings, tmp):
+    path = os.path.join(tmp, "killed.json")
+    p = subprocess.Popen([binary, "--budget-ms", "60000", os.path.join(src, "corpus", "misbehaving", "hang.ops")],
+                         env=dict(os.environ, RTOSFUZZ_FINDING_RECORD=path), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(0.3)  # into the spin
+    os.kill(worker_of(p.pid), signal.SIGKILL)
+    out, err = p.communicate(timeout=30)
+    try:
+        rec = findings.load_records(path)[0]
+    except findings.RecordError:
+        fail(f"no record of crash/SIGKILL/? for a killed worker\n{out}{err}")
+    if (rec["oracle"], rec["signature"], rec["step"], rec["call"]) != ("crash", "crash/SIGKILL/?", None, []):
+        fail(f"a killed worker's record must be crash/SIGKILL/? with no step and no call: {rec}")
+    if rec["summary"] != "crash: the process ended (SIGKILL) without a report" or \
+            not any(line.strip().startswith("suspend") for line in rec["program"]):
+        fail(f"a killed worker's record must say so and hold the whole program: {rec}")
+
+
+def check_records(records, src, findings):
+    by_sig = {rec["signature"]: rec for rec in records}
+    results = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r
+               for r in findings.sarif(records)["runs"][0]["results"]}
+    for sig, oracle, fn, statement in EXPECTED:
+        if sig not in by_sig:
+            fail(f"no record of {sig}; the records: {sorted(by_sig)}")
+        check_record(by_sig[sig], oracle, fn, line_of(src, statement), results)
+    if len(records) != len(EXPECTED):
+        fail(f"{len(records)} records for {len(EXPECTED)} findings (the clean input must have none): "
+             f"{[r['signature'] for r in records]}")
+
+
 def main():
     binary, src = sys.argv[1], os.path.abspath(sys.argv[2])
     sys.path.insert(0, os.path.join(src, "fuzz"))
@@ -95,16 +143,8 @@ def main():
             records = findings.load_records(path)
         except findings.RecordError:
             records = []
-    by_sig = {rec["signature"]: rec for rec in records}
-    results = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r
-               for r in findings.sarif(records)["runs"][0]["results"]}
-    for sig, oracle, fn, statement in EXPECTED:
-        if sig not in by_sig:
-            fail(f"no record of {sig}; the records: {sorted(by_sig)}")
-        check_record(by_sig[sig], oracle, fn, line_of(src, statement), results)
-    if len(records) != len(EXPECTED):
-        fail(f"{len(records)} records for {len(EXPECTED)} findings (the clean input must have none): "
-             f"{[r['signature'] for r in records]}")
+        check_records(records, src, findings)
+        check_killed_worker(binary, src, findings, tmp)
     print("test_guard_records: PASS")
 
 

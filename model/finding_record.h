@@ -37,8 +37,9 @@ typedef struct {
 } record_obj_t;
 
 typedef struct {
-    const char *oracle;             /* internal name: "quiescence", "misuse", ... */
-    int oracle_number;              /* 1..9, as oracle_t */
+    const char *oracle;             /* internal name: "quiescence", "misuse", ...; the guard's "crash",
+                                       "hang", "exit", "sanitizer" */
+    int oracle_number;              /* as oracle_t; 0 for the guard's */
     const char *summary;            /* one line in a firmware engineer's words */
     unsigned step;                  /* 0-based op index where it was seen, or FINDING_STEP_UNKNOWN */
     const char *signature;          /* "<oracle or label>/<function>/<kind>" */
