@@ -117,11 +117,17 @@ static int driver_frame_index(void *const *frames, int n)
  * workers' findings) counts steps. */
 static const char *step_name_of_this_process(void) { return g_cfg.step_name ? g_cfg.step_name : "step"; }
 
-static bool is_unreported(const guard_finding_t *f) { return f->frames[0] == 0; }
+/* A process the guard ended always knows its step; one it did not, not. */
+static bool is_unreported(const guard_finding_t *f) { return f->step == FINDING_STEP_UNKNOWN; }
+
+static bool has_place(const guard_finding_t *f) { return f->frames[0] != 0; }
 
 static void where_of(const guard_finding_t *f, char *buf, size_t len)
 {
-    symbolize_owner(f->frames[0], buf, len);
+    if (has_place(f))
+        symbolize_owner(f->frames[0], buf, len);
+    else
+        snprintf(buf, len, "an unknown place");
 }
 
 static void expected_of(const guard_finding_t *f, char *buf, size_t len)
@@ -171,7 +177,7 @@ static void summary_of(const guard_finding_t *f, char *buf, size_t len)
 static void sign(guard_finding_t *f)
 {
     char fn[SYMBOLIZE_MAX] = "?";
-    if (!is_unreported(f))
+    if (has_place(f))
         symbolize_function(f->frames[0], fn, sizeof fn);
     if (f->kind == GUARD_CRASH || f->kind == GUARD_SANITIZER)
         snprintf(f->signature, sizeof f->signature, "%s/%s/%.100s", kind_names[f->kind], f->what, fn);
@@ -202,7 +208,7 @@ static void print_report(const guard_finding_t *f, void *const *frames, int n)
     fprintf(stderr, "summary:  %s\n", summary);
     fprintf(stderr, "oracle:   %s\n", kind_names[f->kind]);
     const char *step_name = step_name_of_this_process();
-    if (f->step != FINDING_STEP_UNKNOWN)
+    if (!is_unreported(f))
         fprintf(stderr, "%s:%*s%u\n", step_name, (int)(9 - strlen(step_name)), "", f->step);
     fprintf(stderr, "expected: %s\n", expected);
     fprintf(stderr, "actual:   %s\n", actual);
