@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CTest: the guard's findings are finding records like the checker's.
 
-Usage: test_guard_records.py REPLAY_BIN SOURCE_DIR
+Usage: test_guard_records.py REPLAY_BIN SOURCE_DIR [LATEUAF_REPLAY_BIN]
 
 REPLAY_BIN is replay_system_misbehaving (unit/drivers/misbehaving_driver.c).
 Replaying corpus/misbehaving/ with $RTOSFUZZ_FINDING_RECORD set must append
@@ -14,6 +14,10 @@ becomes a SARIF result at that line. A worker killed without a word
 whole program. The negative control runs this against a replay that skips
 writing them (unit/seeded/replay_skips_guard_record.patch) and must see it
 fail.
+
+LATEUAF_REPLAY_BIN, given in ASan builds, is replay_system_lateuaf: ASan
+stops the late write of unit/drivers/findings/late_uaf.c, and its record is
+a sanitizer finding at the driver's memset.
 """
 import os
 import signal
@@ -42,11 +46,11 @@ def fail(msg):
     sys.exit(1)
 
 
-def line_of(src, statement):
-    with open(os.path.join(src, DRIVER)) as f:
+def line_of(src, file, statement):
+    with open(os.path.join(src, file)) as f:
         lines = [n for n, text in enumerate(f, 1) if statement in text]
     if len(lines) != 1:
-        fail(f"'{statement}' is not on exactly one line of {DRIVER}")
+        fail(f"'{statement}' is not on exactly one line of {file}")
     return lines[0]
 
 
@@ -67,25 +71,30 @@ def check_shape(rec):
             fail(f"{rec['signature']}: a call frame without function or address: {site}")
 
 
-def check_record(rec, oracle, fn, line, sarif_results):
+def check_record(rec, oracle, fn, where, op, sarif_results):
+    """rec is the finding of oracle in fn at where (file, line), in the op
+    op of its program, and has a SARIF result there."""
     check_shape(rec)
     sig = rec["signature"]
     top = rec["call"][0] if rec["call"] else {}
     if (rec["oracle"], rec["oracle_number"]) != (oracle, 0):
         fail(f"{sig}: oracle {rec['oracle']} {rec['oracle_number']}, expected {oracle} 0")
-    if (top.get("function"), top.get("file"), top.get("line")) != (fn, DRIVER, line):
-        fail(f"{sig}: call[0] is {top}, expected {fn} ({DRIVER}:{line})")
-    where = f"{fn} ({DRIVER}:{line})"
-    if not rec["summary"].startswith(f"{oracle}: ") or where not in rec["summary"] or \
+    if (top.get("function"), top.get("file"), top.get("line")) != (fn, *where):
+        fail(f"{sig}: call[0] is {top}, expected {fn} ({where[0]}:{where[1]})")
+    if not rec["summary"].startswith(f"{oracle}: ") or f"{fn} ({where[0]}:{where[1]})" not in rec["summary"] or \
             not rec["summary"].endswith(f"at step {rec['step']}"):
         fail(f"{sig}: the summary does not say what, where and at which step: {rec['summary']}")
-    if not rec["program"] or not rec["program"][-1].rstrip().endswith("<-- here") or "connect" not in \
-            rec["program"][-1]:
-        fail(f"{sig}: the program does not end at the connect it happened in: {rec['program']}")
+    if not rec["program"] or not rec["program"][-1].rstrip().endswith("<-- here") or op not in rec["program"][-1]:
+        fail(f"{sig}: the program does not end at the {op} it happened in: {rec['program']}")
     result = sarif_results.get(sig)
     loc = result["locations"][0]["physicalLocation"] if result and result.get("locations") else {}
-    if (loc.get("artifactLocation", {}).get("uri"), loc.get("region", {}).get("startLine")) != (DRIVER, line):
-        fail(f"{sig}: the SARIF result is not at {DRIVER}:{line}: {result}")
+    if (loc.get("artifactLocation", {}).get("uri"), loc.get("region", {}).get("startLine")) != where:
+        fail(f"{sig}: the SARIF result is not at {where[0]}:{where[1]}: {result}")
+
+
+def sarif_results(records, findings):
+    return {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r
+            for r in findings.sarif(records)["runs"][0]["results"]}
 
 
 def worker_of(pid):
@@ -119,14 +128,29 @@ def check_killed_worker(binary, src, findings, tmp):
         fail(f"a killed worker's record must say so and hold the whole program: {rec}")
 
 
+def check_sanitizer_record(binary, src, findings, tmp):
+    path = os.path.join(tmp, "sanitizer.json")
+    r = subprocess.run([binary, os.path.join(src, "corpus", "regress", "system-lateuaf-late_write.ops")],
+                       env=dict(os.environ, RTOSFUZZ_FINDING_RECORD=path), capture_output=True, text=True,
+                       timeout=120)
+    try:
+        rec = findings.load_records(path)[0]
+    except findings.RecordError:
+        fail(f"no record of ASan's report on the late write\n{r.stdout}{r.stderr}")
+    if rec["signature"] != "sanitizer/use-after-poison/beacon_seen":
+        fail(f"the late write's record is {rec['signature']}, expected sanitizer/use-after-poison/beacon_seen")
+    file = "unit/drivers/findings/late_uaf.c"
+    where = (file, line_of(src, file, "memset(rx,"))
+    check_record(rec, "sanitizer", "beacon_seen", where, "suspend", sarif_results([rec], findings))
+
+
 def check_records(records, src, findings):
     by_sig = {rec["signature"]: rec for rec in records}
-    results = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r
-               for r in findings.sarif(records)["runs"][0]["results"]}
+    results = sarif_results(records, findings)
     for sig, oracle, fn, statement in EXPECTED:
         if sig not in by_sig:
             fail(f"no record of {sig}; the records: {sorted(by_sig)}")
-        check_record(by_sig[sig], oracle, fn, line_of(src, statement), results)
+        check_record(by_sig[sig], oracle, fn, (DRIVER, line_of(src, DRIVER, statement)), "connect", results)
     if len(records) != len(EXPECTED):
         fail(f"{len(records)} records for {len(EXPECTED)} findings (the clean input must have none): "
              f"{[r['signature'] for r in records]}")
@@ -145,6 +169,8 @@ def main():
             records = []
         check_records(records, src, findings)
         check_killed_worker(binary, src, findings, tmp)
+        if len(sys.argv) > 3:
+            check_sanitizer_record(sys.argv[3], src, findings, tmp)
     print("test_guard_records: PASS")
 
 
