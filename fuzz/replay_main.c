@@ -74,19 +74,18 @@ static bool ends_with(const char *s, const char *suffix)
 /* ---- reading inputs ------------------------------------------------------- */
 enum { LOAD_UNREADABLE = -1, LOAD_OTHER_HARNESS = -2 };
 
-static int print_to_stderr(const char *fmt, ...)
+/* Where the notes of an input read a second time go (it was read and said
+ * its notes once already). */
+static FILE *nowhere(void)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    return n;
+    static FILE *null;
+    if (!null)
+        null = fopen("/dev/null", "w");
+    return null ? null : stderr;
 }
 
-static int print_nothing(const char *fmt, ...) { return 0; }
-
 /* A scenario longer than FUZZ_MAX_OPS ops runs only its first ones. */
-static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h, k_print_fn say)
+static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h, FILE *notes)
 {
     fuzz_reader_t r;
     fuzz_header_t hdr;
@@ -97,19 +96,19 @@ static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t l
     while (fuzz_next_op(&r, &op))
         n++;
     if (r.pos < len)
-        say("replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
+        fprintf(notes, "replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
                 path, n, FUZZ_MAX_OPS);
 }
 
 /* Reads path into buf (compiling *.ops); returns the byte count, or
- * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why through say (what
- * is said of an input of another harness depends on whether it was found
- * in a directory). */
-static long load_input(const char *path, uint8_t *buf, size_t cap, bool in_dir, k_print_fn say)
+ * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why to notes (what is
+ * said of an input of another harness depends on whether it was found in
+ * a directory). */
+static long load_input(const char *path, uint8_t *buf, size_t cap, bool in_dir, FILE *notes)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        say("replay: cannot open %s: %s\n", path, strerror(errno));
+        fprintf(notes, "replay: cannot open %s: %s\n", path, strerror(errno));
         return LOAD_UNREADABLE;
     }
     static char text[REPLAY_MAX_INPUT + 1];
@@ -117,7 +116,7 @@ static long load_input(const char *path, uint8_t *buf, size_t cap, bool in_dir, 
     bool too_big = fgetc(f) != EOF;
     fclose(f);
     if (too_big) {
-        say("replay: %s: larger than %u bytes\n", path, REPLAY_MAX_INPUT);
+        fprintf(notes, "replay: %s: larger than %u bytes\n", path, REPLAY_MAX_INPUT);
         return LOAD_UNREADABLE;
     }
     if (!ends_with(path, ".ops")) {
@@ -126,19 +125,19 @@ static long load_input(const char *path, uint8_t *buf, size_t cap, bool in_dir, 
     }
     text[n] = '\0';
     if (strlen(text) < n)
-        say("replay: %s: warning: text after the NUL byte at offset %zu is ignored\n", path,
+        fprintf(notes, "replay: %s: warning: text after the NUL byte at offset %zu is ignored\n", path,
                 strlen(text));
     char err[512];
     harness_kind_t h;
     long len = fuzz_text_compile(text, buf, cap, &h, err, sizeof err);
     if (len < 0) {
-        say("replay: %s: %s\n", path, err);
+        fprintf(notes, "replay: %s: %s\n", path, err);
         return LOAD_UNREADABLE;
     }
-    warn_of_ops_never_run(path, buf, (size_t)len, h, say);
+    warn_of_ops_never_run(path, buf, (size_t)len, h, notes);
     if (h != fuzz_target_harness) {
-        say("replay: %s: %s a %s scenario, but this is the %s harness\n", path, in_dir ? "skipped:" : "",
-            fuzz_harness_name(h), fuzz_harness_name(fuzz_target_harness));
+        fprintf(notes, "replay: %s: %s a %s scenario, but this is the %s harness\n", path,
+                in_dir ? "skipped:" : "", fuzz_harness_name(h), fuzz_harness_name(fuzz_target_harness));
         return LOAD_OTHER_HARNESS;
     }
     return len;
@@ -231,7 +230,7 @@ static void record(const char *what)
 static void run_one(const input_t *in)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(in->path, buf, sizeof buf, in->in_dir, print_to_stderr);
+    long n = load_input(in->path, buf, sizeof buf, in->in_dir, stderr);
     if (n == LOAD_OTHER_HARNESS && in->in_dir) {
         record(RECORD_SKIPPED);
         return;
@@ -331,7 +330,7 @@ static void write_guard_record(const input_t *in, const guard_finding_t *f)
     if (!path || !path[0])
         return;
     static program_t program;
-    program.size = load_input(in->path, program.data, sizeof program.data, in->in_dir, print_nothing);
+    program.size = load_input(in->path, program.data, sizeof program.data, in->in_dir, nowhere());
     bool listed = program.size >= 0;
     if (guard_record_append(path, f, listed ? print_program_upto : NULL, &program) != 0)
         fprintf(stderr, "replay: cannot write the finding record to %s: %s\n", path, strerror(errno));
@@ -434,7 +433,7 @@ static const char *signature_in_child(harness_kind_t h, const uint8_t *data, siz
 static int write_input(const char *in, const char *out, bool minimize)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(in, buf, sizeof buf, false, print_to_stderr);
+    long n = load_input(in, buf, sizeof buf, false, stderr);
     if (n >= 0 && minimize)
         n = (long)harness_minimize(fuzz_target_harness, buf, (size_t)n, signature_in_child);
     FILE *f = n < 0 ? NULL : fopen(out, "wb");
