@@ -112,6 +112,15 @@ static int driver_frame_index(void *const *frames, int n)
     return named;
 }
 
+/* "SIGSEGV" and the like ("SIG?" for a number without a name); valid until
+ * the next call. */
+static const char *signal_name(int signo)
+{
+    static char name[32];
+    snprintf(name, sizeof name, "SIG%s", sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
+    return name;
+}
+
 /* ---- what a finding says, from its guard_finding_t --------------------------- */
 /* A parent that never installed the guard (it writes the records of its
  * workers' findings) counts steps. */
@@ -249,20 +258,13 @@ __attribute__((noreturn)) static void report_and_end(guard_kind_t kind, const ch
     _exit(g_cfg.exit_status ? g_cfg.exit_status : GUARD_EXIT_STATUS);
 }
 
-const char *guard_signal_name(int signo)
-{
-    static char name[32];
-    snprintf(name, sizeof name, "SIG%s", sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
-    return name;
-}
-
 static void on_signal(int signo)
 {
     void *frames[GUARD_MAX_FRAMES];
     int n = backtrace(frames, GUARD_MAX_FRAMES);
     if (signo == SIGALRM)
         report_and_end(GUARD_HANG, "", frames, n);
-    report_and_end(GUARD_CRASH, guard_signal_name(signo), frames, n);
+    report_and_end(GUARD_CRASH, signal_name(signo), frames, n);
 }
 
 static void on_exit_called(void)
@@ -336,7 +338,7 @@ void guard_finding_of_death(int status, const char *path, guard_finding_t *f)
     f->kind = WIFSIGNALED(status) ? GUARD_CRASH : GUARD_EXIT;
     f->step = FINDING_STEP_UNKNOWN;
     if (WIFSIGNALED(status))
-        snprintf(f->what, sizeof f->what, "%s", guard_signal_name(WTERMSIG(status)));
+        snprintf(f->what, sizeof f->what, "%s", signal_name(WTERMSIG(status)));
     else
         snprintf(f->what, sizeof f->what, "status %d", WEXITSTATUS(status));
     sign(f);

@@ -72,10 +72,6 @@ void guard_arm(unsigned budget_ms);
 /* The unit ended normally: no budget, exit() is allowed again. */
 void guard_disarm(void);
 
-/* "SIGSEGV" and the like ("SIG?" for a number without a name); the
- * result stays valid until the next call. */
-const char *guard_signal_name(int signo);
-
 /* Reads the finding a process passed up through fd (the read end of its
  * record_fd) after it ended. Returns false when it passed none, or a
  * partial one. */

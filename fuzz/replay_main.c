@@ -37,9 +37,9 @@
  * "!" could not be read, anything else the signature of the checker's
  * finding. An input the worker dies on has no line: the guard passes its
  * finding up on a pipe of its own. */
-#define RECORD_CLEAN "."
-#define RECORD_SKIPPED "-"
-#define RECORD_UNREADABLE "!"
+#define OUTCOME_CLEAN "."
+#define OUTCOME_SKIPPED "-"
+#define OUTCOME_UNREADABLE "!"
 
 typedef struct {
     char *path;
@@ -222,7 +222,7 @@ static void collect(const char *path, bool in_dir)
 /* ---- the worker: runs inputs under the guard ------------------------------- */
 static int g_outcome_fd = -1;
 
-static void record(const char *what)
+static void tell_outcome(const char *what)
 {
     dprintf(g_outcome_fd, "%s\n", what);
 }
@@ -232,16 +232,16 @@ static void run_one(const input_t *in)
     static uint8_t buf[REPLAY_MAX_INPUT];
     long n = load_input(in->path, buf, sizeof buf, in->in_dir, stderr);
     if (n == LOAD_OTHER_HARNESS && in->in_dir) {
-        record(RECORD_SKIPPED);
+        tell_outcome(OUTCOME_SKIPPED);
         return;
     }
     if (n < 0) {
-        record(RECORD_UNREADABLE);
+        tell_outcome(OUTCOME_UNREADABLE);
         return;
     }
     if (g_list) {
         fuzz_program_print(fuzz_target_harness, buf, (size_t)n, print_to_stdout, "", -1);
-        record(RECORD_CLEAN);
+        tell_outcome(OUTCOME_CLEAN);
         return;
     }
     if (g_show)
@@ -254,7 +254,7 @@ static void run_one(const input_t *in)
     unsigned found = harness_run(fuzz_target_harness, buf, (size_t)n, &opts);
     guard_disarm();
     fflush(NULL);
-    record(found ? checker_first_signature() : RECORD_CLEAN);
+    tell_outcome(found ? checker_first_signature() : OUTCOME_CLEAN);
 }
 
 typedef struct {
@@ -264,8 +264,8 @@ typedef struct {
 } worker_t;
 
 /* Forks a worker. In the worker: returns true, with the guard installed
- * and record() writing to the parent. In the parent: returns false with w
- * filled in. */
+ * and tell_outcome() writing to the parent. In the parent: returns false
+ * with w filled in. */
 static bool forked_worker(worker_t *w)
 {
     int out[2], up[2];
@@ -300,11 +300,11 @@ static bool forked_worker(worker_t *w)
 
 static void count(const char *rec)
 {
-    if (!strcmp(rec, RECORD_CLEAN))
+    if (!strcmp(rec, OUTCOME_CLEAN))
         g_run.clean++;
-    else if (!strcmp(rec, RECORD_SKIPPED))
+    else if (!strcmp(rec, OUTCOME_SKIPPED))
         g_run.skipped++;
-    else if (!strcmp(rec, RECORD_UNREADABLE))
+    else if (!strcmp(rec, OUTCOME_UNREADABLE))
         g_run.unreadable++;
     else
         g_run.findings++;
@@ -411,7 +411,7 @@ static const char *signature_in_child(harness_kind_t h, const uint8_t *data, siz
         guard_arm(g_budget_ms);
         unsigned found = harness_run(h, data, size, &quiet);
         guard_disarm();
-        record(found ? checker_first_signature() : "");
+        tell_outcome(found ? checker_first_signature() : "");
         _exit(0);
     }
     sig[0] = '\0';

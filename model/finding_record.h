@@ -1,6 +1,7 @@
-/* The machine-readable record of a finding (docs/DESIGN.md, "The finding"):
- * the same facts as the checker's report, as one JSON object per line, so
- * scripts read fields instead of report text. Written with libjansson. */
+/* The machine-readable record of a finding (docs/DESIGN.md, "The finding",
+ * is the one description of its fields): the same facts as the report of
+ * the checker or the guard, as one JSON object per line, so scripts read
+ * fields instead of report text. Written with libjansson. */
 #ifndef FINDING_RECORD_H
 #define FINDING_RECORD_H
 
@@ -58,13 +59,10 @@ typedef struct {
  * points: fills at most cap entries of out, returns how many it filled. */
 size_t finding_record_faults_now(record_fault_t *out, size_t cap);
 
-/* The record as compact one-line JSON text (its fields are documented in
- * docs/DESIGN.md, "The finding"): oracle, oracle_number, summary,
- * step, signature, expected, actual, call[], objects[] (role, kind, home,
- * bytes, address as "0x..." text, owner and each stack frame as {function,
- * file, line}), faults[] ({point, call}: the injected faults so far) and
- * program[] (the listing's lines). Returns a malloc'd string the caller
- * frees, NULL when out of memory. */
+/* The record as compact one-line JSON text, its fields as docs/DESIGN.md
+ * ("The finding") lists them: addresses as "0x..." text, code addresses as
+ * sites {address, function, file, line}. Returns a malloc'd string the
+ * caller frees, NULL when out of memory. */
 char *finding_record_json(const finding_record_t *r);
 
 /* Appends finding_record_json(r) and a newline to the file at path.
