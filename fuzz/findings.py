@@ -1,23 +1,30 @@
 #!/usr/bin/env python3
-"""Reads the checker's finding records (JSON lines, model/finding_record.h)
-for the scripts: one field of a record, the campaign's list of findings, and
-the campaign's SARIF 2.1.0 file.
+"""Reads finding records (JSON lines, model/finding_record.h; the fields are
+documented in docs/DESIGN.md, "The finding") for the scripts: one field of a
+record, the campaign's list of findings, the campaign's SARIF 2.1.0 file. The
+checker writes the records of its findings, replay those of the guard's
+(crash, hang, exit, sanitizer); an engine binary's sanitizer report, which
+neither sees, becomes a record here.
 
 Usage:
   findings.py field RECORD NAME    a field of the first record: any top-level
                                    name, or owner (the first object's owner
                                    as "function (file:line)"), faults
                                    ("heap call 6 ..." or "none")
-  findings.py list CAMPAIGN_DIR    one line per finding (findings/*/finding.json,
-                                   or its signature file when the finding ended
-                                   the process first), those needing no fault first
+  findings.py list CAMPAIGN_DIR    one line per finding (findings/*/finding.json),
+                                   those needing no fault first
   findings.py sarif CAMPAIGN_DIR OUT   SARIF 2.1.0, one result per signature
+  findings.py sanitizer REPORT OUT [LISTING]   the record of a sanitizer's
+                                   report (an engine binary's output) with the
+                                   program of LISTING (replay --list); exit 1
+                                   when REPORT holds none
 
 Exit status: 0, 1 when a record is missing or malformed (the message names
 the file and line), 2 for a usage error.
 """
 import json
 import os
+import re
 import sys
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -85,41 +92,51 @@ def field(rec, name):
     return value if isinstance(value, str) else json.dumps(value)
 
 
-# What ended the process when the checker did not: the guard's crash, hang
-# and exit findings and a sanitizer's, by the first part of the signature.
-PROCESS_ENDINGS = {
-    "crash": lambda what, fn: f"crash: {what} in {fn}",
-    "hang": lambda what, fn: f"hang: {fn} still running after the time budget",
-    "exit": lambda what, fn: f"exit: {fn} ended the process",
-    "sanitizer": lambda what, fn: f"sanitizer: {what} in {fn}",
-}
-
-
-def record_from_signature(sig):
-    """The record of a finding that ended its process before the checker
-    could write one (the guard's "crash/SIGSEGV/fn", "hang/fn", "exit/fn",
-    "sanitizer/kind/fn"): what its signature says, no objects or faults."""
-    parts = sig.split("/")
-    kind, fn = parts[0], parts[-1] if len(parts) > 1 else "?"
-    what = parts[1] if len(parts) > 2 else ""
-    words = PROCESS_ENDINGS.get(kind, lambda what, fn: f"{kind}: {sig}")
-    return {"oracle": kind, "oracle_number": 0, "summary": words(what, fn), "step": 0, "signature": sig,
-            "expected": "the driver returns", "actual": sig, "call": [{"function": fn}], "objects": [],
-            "faults": [], "program": []}
-
-
 def finding_record(fdir):
-    """A campaign finding's record: its finding.json, else one made from its
-    signature file (a finding that ended its process). RecordError when it
-    has neither."""
+    """A campaign finding's record: the first of its finding.json."""
     path = os.path.join(fdir, "finding.json")
-    if os.path.isfile(path):
-        return load_records(path)[0]
-    try:
-        with open(os.path.join(fdir, "signature"), encoding="utf-8") as f:
-            return record_from_signature(f.readline().strip())
-    except OSError as e:
-        raise RecordError(f"{fdir}: neither finding.json nor signature") from e
+    if not os.path.isfile(path):
+        raise RecordError(f"{fdir}: no finding.json")
+    return load_records(path)[0]
+
+
+# ---- a sanitizer's report as a record ---------------------------------------
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SANITIZER_SUMMARY = re.compile(r"^SUMMARY: (\w+): ([\w-]+)", re.M)
+SANITIZER_FRAME = re.compile(r"^ *#\d+ (0x[0-9a-f]+) in (\S+) (\S+?):(\d+)(?::\d+)?$", re.M)
+OWN_CODE = ("kernel/", "model/", "fuzz/")
+RUNTIME = re.compile(r"compiler-rt|sanitizer|libc|^\(|^\.\.?/")
+SANITIZER_FRAMES = 4  # as K_TRACE_FRAMES, the checker's and the guard's call[]
+
+
+def relative_to_project(path):
+    return path[len(SOURCE_DIR) + 1:] if path.startswith(SOURCE_DIR + "/") else path
+
+
+def is_driver_file(file):
+    """Driver code, as the guard tells it: a source file outside the
+    kernel, the model and the harness, not a runtime library's."""
+    return not RUNTIME.search(file) and not file.startswith(OWN_CODE)
+
+
+def sanitizer_record(report, program=()):
+    """The record of the first sanitizer report in report (text), or None:
+    oracle "sanitizer", call[] from the first driver frame of its stack on,
+    step null (the report does not say which op ran)."""
+    summary = SANITIZER_SUMMARY.search(report)
+    if not summary:
+        return None
+    kind = summary.group(2)
+    frames = [{"address": a, "function": fn, "file": relative_to_project(file), "line": int(line)}
+              for a, fn, file, line in SANITIZER_FRAME.findall(report)]
+    at = next((i for i, f in enumerate(frames) if is_driver_file(f["file"])), None)
+    call = frames[at:at + SANITIZER_FRAMES] if at is not None else []
+    where = site_text(call[0]) if call else "an unknown place"
+    fn = call[0]["function"] if call else "?"
+    return {"oracle": "sanitizer", "oracle_number": 0, "summary": f"sanitizer: {kind} in {where}", "step": None,
+            "signature": f"sanitizer/{kind}/{fn[:100]}", "expected": "no sanitizer report",
+            "actual": f"{kind} in {where}", "call": call, "objects": [], "faults": [],
+            "program": [f"  {line}" for line in program]}
 
 
 def campaign_findings(campaign_dir):
@@ -137,7 +154,8 @@ def list_lines(campaign_dir):
     finding, faults it needs, directory."""
     lines = []
     for n, (fdir, rec) in enumerate(campaign_findings(campaign_dir), 1):
-        lines.append(f"  #{n} {rec['oracle']:<14} {owner_of(rec):<55} {rec['step'] + 1:2} ops  "
+        ops = "?" if rec["step"] is None else rec["step"] + 1
+        lines.append(f"  #{n} {rec['oracle']:<14} {owner_of(rec):<55} {ops:>2} ops  "
                      f"faults: {faults_of(rec):<12} {fdir}")
         lines.append(f"     {rec['summary']}")
     return lines
@@ -153,6 +171,14 @@ def sarif_location(rec):
     return None
 
 
+def rule_description(rec):
+    """The checker's oracles by number; 0 is the guard's: what ended the
+    process running the driver."""
+    if rec["oracle_number"]:
+        return f"oracle {rec['oracle_number']}: {rec['oracle']}"
+    return f"the driver ended its process: {rec['oracle']}"
+
+
 def sarif(records):
     """A SARIF 2.1.0 log: rules are the oracles, one result per signature."""
     rules, results, seen = [], [], set()
@@ -163,7 +189,7 @@ def sarif(records):
         ids = [r["id"] for r in rules]
         if rec["oracle"] not in ids:
             rules.append({"id": rec["oracle"], "name": rec["oracle"],
-                          "shortDescription": {"text": f"oracle {rec['oracle_number']}: {rec['oracle']}"},
+                          "shortDescription": {"text": rule_description(rec)},
                           "fullDescription": {"text": rec["expected"]}})
             ids.append(rec["oracle"])
         result = {"ruleId": rec["oracle"], "ruleIndex": ids.index(rec["oracle"]), "level": "error",
@@ -181,12 +207,37 @@ def sarif(records):
                       "results": results}]}
 
 
+def write_sanitizer_record(report_path, out, listing_path=None):
+    """findings.py sanitizer: RecordError when the report holds none."""
+    try:
+        with open(report_path, encoding="utf-8", errors="replace") as f:
+            report = f.read()
+        program = []
+        if listing_path:
+            with open(listing_path, encoding="utf-8") as f:
+                program = f.read().splitlines()
+    except OSError as e:
+        raise RecordError(f"{e.filename}: {e.strerror}") from e
+    rec = sanitizer_record(report, program)
+    if rec is None:
+        raise RecordError(f"{report_path}: no sanitizer report")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def usage_ok(argv):
+    counts = {"field": (4,), "list": (3,), "sarif": (4,), "sanitizer": (4, 5)}
+    return len(argv) >= 2 and len(argv) in counts.get(argv[1], ())
+
+
 def main(argv):
-    if len(argv) < 3 or argv[1] not in ("field", "list", "sarif") or (argv[1] != "list" and len(argv) != 4):
+    if not usage_ok(argv):
         sys.stderr.write(__doc__)
         return 2
     try:
-        if argv[1] == "field":
+        if argv[1] == "sanitizer":
+            write_sanitizer_record(*argv[2:])
+        elif argv[1] == "field":
             print(field(load_records(argv[2])[0], argv[3]))
         elif argv[1] == "list":
             print("\n".join(list_lines(argv[2])))

@@ -1,20 +1,22 @@
 /* The guard (see guard.h). Its handlers run in a process that is about to
  * end: they may call stdio and libdw, which a process that goes on could
- * not; a second alarm kills the process if the report itself gets stuck. */
+ * not; a second alarm kills the process if the report itself gets stuck.
+ * The finding's record is its parent's to write (guard_record_append). */
 #define _GNU_SOURCE /* sigabbrev_np */
+#include <errno.h>
 #include <execinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "guard.h"
 #include "symbolize.h"
 
 #define GUARD_MAX_FRAMES 64
-#define GUARD_SIGNATURE_MAX 160 /* as the checker's signatures */
 #define GUARD_REPORT_GRACE_S 10 /* a report that takes longer is cut off by SIGALRM's default action */
 
 /* In gcc --coverage builds a process the guard ends still writes what its
@@ -44,6 +46,12 @@ void __asan_on_error(void)
     signal(SIGALRM, SIG_DFL);
     alarm(GUARD_REPORT_GRACE_S);
 }
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+static void on_sanitizer_death(void);
+#define watch_sanitizer_deaths() __sanitizer_set_death_callback(on_sanitizer_death)
+#else
+#define watch_sanitizer_deaths() ((void)0)
 #endif
 
 static guard_config_t g_cfg = {.record_fd = -1};
@@ -51,6 +59,9 @@ static volatile sig_atomic_t g_armed;
 static unsigned g_budget_ms;
 
 static const int guarded_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGALRM};
+
+static const char *const kind_names[] = {
+    [GUARD_CRASH] = "crash", [GUARD_HANG] = "hang", [GUARD_EXIT] = "exit", [GUARD_SANITIZER] = "sanitizer"};
 
 static bool is_own_code(const char *file)
 {
@@ -84,28 +95,106 @@ static bool is_guard_frame(const char *where)
     return file && !strncmp(file, "fuzz/guard.c:", 13);
 }
 
-bool guard_driver_frame(void *const *frames, int n, char *buf, size_t len, char *fn, size_t fn_len)
+/* The index of the driver frame of a backtrace: the first frame in code
+ * outside the kernel, the model, the harness and the C library; failing
+ * that the innermost named frame outside the guard; -1 when none is named. */
+static int driver_frame_index(void *const *frames, int n)
 {
-    snprintf(buf, len, "?");
-    snprintf(fn, fn_len, "?");
-    bool named = false;
+    int named = -1;
     for (int i = 0; i < n; i++) {
         char where[SYMBOLIZE_MAX];
         symbolize_owner((uintptr_t)frames[i], where, sizeof where);
-        if (is_driver_frame(where)) {
-            snprintf(buf, len, "%s", where);
-            symbolize_function((uintptr_t)frames[i], fn, fn_len);
-            return true;
-        }
-        if (!named && where[0] != '?' && !is_guard_frame(where)) {
-            snprintf(buf, len, "%s", where);
-            symbolize_function((uintptr_t)frames[i], fn, fn_len);
-            named = true;
-        }
+        if (is_driver_frame(where))
+            return i;
+        if (named < 0 && where[0] != '?' && !is_guard_frame(where))
+            named = i;
     }
-    return false;
+    return named;
 }
 
+/* "SIGSEGV" and the like ("SIG?" for a number without a name); valid until
+ * the next call. */
+static const char *signal_name(int signo)
+{
+    static char name[32];
+    snprintf(name, sizeof name, "SIG%s", sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
+    return name;
+}
+
+/* ---- what a finding says, from its guard_finding_t --------------------------- */
+/* A parent that never installed the guard (it writes the records of its
+ * workers' findings) counts steps. */
+static const char *step_name_of_this_process(void) { return g_cfg.step_name ? g_cfg.step_name : "step"; }
+
+/* A process the guard ended always knows its step; one it did not, not. */
+static bool is_unreported(const guard_finding_t *f) { return f->step == FINDING_STEP_UNKNOWN; }
+
+static bool has_place(const guard_finding_t *f) { return f->frames[0] != 0; }
+
+static void where_of(const guard_finding_t *f, char *buf, size_t len)
+{
+    if (has_place(f))
+        symbolize_owner(f->frames[0], buf, len);
+    else
+        snprintf(buf, len, "an unknown place");
+}
+
+static void expected_of(const guard_finding_t *f, char *buf, size_t len)
+{
+    static const char *const expected[] = {[GUARD_CRASH] = "each call into the driver returns",
+                                           [GUARD_EXIT] = "the driver leaves the process running",
+                                           [GUARD_SANITIZER] = "no sanitizer report"};
+    if (f->kind == GUARD_HANG)
+        snprintf(buf, len, "each step ends within %u ms", f->budget_ms);
+    else
+        snprintf(buf, len, "%s", expected[f->kind]);
+}
+
+static void actual_of(const guard_finding_t *f, char *buf, size_t len)
+{
+    char where[SYMBOLIZE_MAX];
+    where_of(f, where, sizeof where);
+    if (is_unreported(f))
+        snprintf(buf, len, "the process ended (%s) without a report", f->what);
+    else if (f->kind == GUARD_HANG)
+        snprintf(buf, len, "still running after %u ms, in %s", f->budget_ms, where);
+    else if (f->kind == GUARD_EXIT)
+        snprintf(buf, len, "exit() called from %s", where);
+    else
+        snprintf(buf, len, "%s in %s", f->what, where);
+}
+
+/* The summary line: what happened, where in the driver, at which step. */
+static void summary_of(const guard_finding_t *f, char *buf, size_t len)
+{
+    char where[SYMBOLIZE_MAX];
+    where_of(f, where, sizeof where);
+    const char *step_name = step_name_of_this_process();
+    const char *kind = kind_names[f->kind];
+    if (is_unreported(f))
+        snprintf(buf, len, "%s: the process ended (%s) without a report", kind, f->what);
+    else if (f->kind == GUARD_HANG)
+        snprintf(buf, len, "hang: %s still running after %u ms at %s %u", where, f->budget_ms, step_name, f->step);
+    else if (f->kind == GUARD_EXIT)
+        snprintf(buf, len, "exit: %s called exit() at %s %u", where, step_name, f->step);
+    else
+        snprintf(buf, len, "%s: %s in %s at %s %u", kind, f->what, where, step_name, f->step);
+}
+
+/* The signature names the function by its first 100 characters: enough to
+ * tell bugs apart. */
+static void sign(guard_finding_t *f)
+{
+    char fn[SYMBOLIZE_MAX] = "?";
+    if (has_place(f))
+        symbolize_function(f->frames[0], fn, sizeof fn);
+    if (f->kind == GUARD_CRASH || f->kind == GUARD_SANITIZER)
+        snprintf(f->signature, sizeof f->signature, "%s/%s/%.100s", kind_names[f->kind], f->what, fn);
+    else
+        snprintf(f->signature, sizeof f->signature, "%s/%.100s", kind_names[f->kind], fn);
+}
+
+/* ---- the report ------------------------------------------------------------ */
 static void print_stack(void *const *frames, int n)
 {
     fprintf(stderr, "stack:\n");
@@ -117,54 +206,65 @@ static void print_stack(void *const *frames, int n)
     }
 }
 
-/* Prints the finding, records its signature, ends the process. */
-static void report_and_end(const char *kind, const char *what, void *const *frames, int n)
+static void print_report(const guard_finding_t *f, void *const *frames, int n)
+{
+    char summary[2 * SYMBOLIZE_MAX], expected[128], actual[2 * SYMBOLIZE_MAX];
+    summary_of(f, summary, sizeof summary);
+    expected_of(f, expected, sizeof expected);
+    actual_of(f, actual, sizeof actual);
+    fflush(stdout);
+    fprintf(stderr, "==== rtosfuzz finding ====\n");
+    fprintf(stderr, "summary:  %s\n", summary);
+    fprintf(stderr, "oracle:   %s\n", kind_names[f->kind]);
+    const char *step_name = step_name_of_this_process();
+    if (!is_unreported(f))
+        fprintf(stderr, "%s:%*s%u\n", step_name, (int)(9 - strlen(step_name)), "", f->step);
+    fprintf(stderr, "expected: %s\n", expected);
+    fprintf(stderr, "actual:   %s\n", actual);
+    if (n > 0)
+        print_stack(frames, n);
+    fprintf(stderr, "signature: %s\n==== end finding ====\n", f->signature);
+    fflush(stderr);
+}
+
+/* Passes the finding up in one write: a parent reads all of it or none. */
+static void pass_up(const guard_finding_t *f)
+{
+    if (g_cfg.record_fd >= 0 && write(g_cfg.record_fd, f, sizeof *f) != (ssize_t)sizeof *f)
+        fprintf(stderr, "guard: the finding was not passed to the parent process\n");
+}
+
+_Static_assert(sizeof(guard_finding_t) <= PIPE_BUF, "a finding passes up in one atomic write");
+
+/* Prints the finding, passes it up, ends the process. */
+__attribute__((noreturn)) static void report_and_end(guard_kind_t kind, const char *what, void *const *frames, int n)
 {
     alarm(GUARD_REPORT_GRACE_S);
     signal(SIGALRM, SIG_DFL);
-    char where[SYMBOLIZE_MAX], fn[SYMBOLIZE_MAX], sig[GUARD_SIGNATURE_MAX];
-    guard_driver_frame(frames, n, where, sizeof where, fn, sizeof fn);
-    /* a signature names the function by its first 100 characters: enough to tell bugs apart */
-    if (!strcmp(kind, "crash"))
-        snprintf(sig, sizeof sig, "crash/%s/%.100s", what, fn);
-    else
-        snprintf(sig, sizeof sig, "%s/%.100s", kind, fn);
-    unsigned step = g_cfg.step ? g_cfg.step() : 0;
-    fflush(stdout);
-    fprintf(stderr, "==== rtosfuzz finding ====\n");
-    fprintf(stderr, "oracle:   %s\n", kind);
-    fprintf(stderr, "%-9s %u\n", g_cfg.step_name ? g_cfg.step_name : "step:", step);
-    if (!strcmp(kind, "hang"))
-        fprintf(stderr, "actual:   still running after %u ms, in %s\n", g_budget_ms, where);
-    else if (!strcmp(kind, "exit"))
-        fprintf(stderr, "actual:   exit() called from %s\n", where);
-    else
-        fprintf(stderr, "actual:   %s in %s\n", what, where);
-    print_stack(frames, n);
-    fprintf(stderr, "signature: %s\n==== end finding ====\n", sig);
-    fflush(stderr);
-    if (g_cfg.record_fd >= 0) {
-        char line[sizeof sig + 1];
-        int len = snprintf(line, sizeof line, "%s\n", sig);
-        if (write(g_cfg.record_fd, line, (size_t)len) != len)
-            fprintf(stderr, "guard: the finding record was not written\n");
-    }
+    static guard_finding_t f; /* static: a handler on the alternate stack keeps its frame small */
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    snprintf(f.what, sizeof f.what, "%s", what);
+    f.step = g_cfg.step ? g_cfg.step() : 0;
+    f.budget_ms = g_budget_ms;
+    int at = driver_frame_index(frames, n);
+    for (int i = 0; at >= 0 && i < K_TRACE_FRAMES && at + i < n; i++)
+        f.frames[i] = (uintptr_t)frames[at + i];
+    f.nfaults = finding_record_faults_now(f.faults, RECORD_FAULTS_MAX);
+    sign(&f);
+    print_report(&f, frames, n);
+    pass_up(&f);
     write_coverage_counters();
     _exit(g_cfg.exit_status ? g_cfg.exit_status : GUARD_EXIT_STATUS);
-}
-
-const char *guard_signal_name(int signo)
-{
-    static char name[32];
-    snprintf(name, sizeof name, "SIG%s", sigabbrev_np(signo) ? sigabbrev_np(signo) : "?");
-    return name;
 }
 
 static void on_signal(int signo)
 {
     void *frames[GUARD_MAX_FRAMES];
     int n = backtrace(frames, GUARD_MAX_FRAMES);
-    report_and_end(signo == SIGALRM ? "hang" : "crash", guard_signal_name(signo), frames, n);
+    if (signo == SIGALRM)
+        report_and_end(GUARD_HANG, "", frames, n);
+    report_and_end(GUARD_CRASH, signal_name(signo), frames, n);
 }
 
 static void on_exit_called(void)
@@ -173,8 +273,20 @@ static void on_exit_called(void)
         return;
     void *frames[GUARD_MAX_FRAMES];
     int n = backtrace(frames, GUARD_MAX_FRAMES);
-    report_and_end("exit", "exit", frames, n);
+    report_and_end(GUARD_EXIT, "", frames, n);
 }
+
+#ifdef __SANITIZE_ADDRESS__
+/* ASan has printed its report and is about to end the process. */
+static void on_sanitizer_death(void)
+{
+    if (!g_armed || !__asan_report_present())
+        return;
+    void *frames[GUARD_MAX_FRAMES];
+    int n = backtrace(frames, GUARD_MAX_FRAMES);
+    report_and_end(GUARD_SANITIZER, __asan_get_report_description(), frames, n);
+}
+#endif
 
 void guard_install(const guard_config_t *cfg)
 {
@@ -187,6 +299,7 @@ void guard_install(const guard_config_t *cfg)
     for (size_t i = 0; i < sizeof guarded_signals / sizeof guarded_signals[0]; i++)
         sigaction(guarded_signals[i], &sa, NULL);
     atexit(on_exit_called);
+    watch_sanitizer_deaths();
     void *warm[1];
     backtrace(warm, 1); /* loads the unwinder now, not inside a handler */
 }
@@ -208,4 +321,48 @@ void guard_disarm(void)
 {
     set_timer_ms(0);
     g_armed = 0;
+}
+
+/* ---- the parent's side ---------------------------------------------------- */
+bool guard_finding_read(int fd, guard_finding_t *f)
+{
+    ssize_t n;
+    while ((n = read(fd, f, sizeof *f)) < 0 && errno == EINTR)
+        ;
+    return n == (ssize_t)sizeof *f;
+}
+
+void guard_finding_of_death(int status, const char *path, guard_finding_t *f)
+{
+    memset(f, 0, sizeof *f);
+    f->kind = WIFSIGNALED(status) ? GUARD_CRASH : GUARD_EXIT;
+    f->step = FINDING_STEP_UNKNOWN;
+    if (WIFSIGNALED(status))
+        snprintf(f->what, sizeof f->what, "%s", signal_name(WTERMSIG(status)));
+    else
+        snprintf(f->what, sizeof f->what, "status %d", WEXITSTATUS(status));
+    sign(f);
+    fprintf(stderr, "guard: the process running %s ended without a report\n", path);
+    print_report(f, NULL, 0);
+}
+
+int guard_record_append(const char *path, const guard_finding_t *f, checker_listing_fn listing, void *listing_ctx)
+{
+    char summary[2 * SYMBOLIZE_MAX], expected[128], actual[2 * SYMBOLIZE_MAX];
+    summary_of(f, summary, sizeof summary);
+    expected_of(f, expected, sizeof expected);
+    actual_of(f, actual, sizeof actual);
+    finding_record_t rec = {.oracle = kind_names[f->kind],
+                            .oracle_number = 0,
+                            .summary = summary,
+                            .step = f->step,
+                            .signature = f->signature,
+                            .expected = expected,
+                            .actual = actual,
+                            .call = f->frames,
+                            .listing = listing,
+                            .listing_ctx = listing_ctx,
+                            .faults = f->faults,
+                            .nfaults = f->nfaults};
+    return finding_record_append(path, &rec);
 }

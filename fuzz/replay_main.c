@@ -8,6 +8,9 @@
  * Driver code runs in a worker process under the guard (guard.h): an input
  * that crashes the driver, hangs past its budget or makes it call exit()
  * is reported as a finding, and a new worker goes on with the next input.
+ * The worker passes such a finding up before it ends; this process writes
+ * its record to $RTOSFUZZ_FINDING_RECORD (the checker's findings the
+ * worker records itself).
  *
  * Exit status: 0 every input ran clean; 1 some input has a finding;
  * 2 bad usage, or an input that could not be read or compiled (the others
@@ -30,11 +33,13 @@
 #define REPLAY_MAX_INPUT (1u << 20)
 #define EXIT_INTERRUPTED 130
 
-/* A worker's record of one input, one line each: "." clean, "-" skipped,
- * "!" could not be read, anything else the signature of its finding. */
-#define RECORD_CLEAN "."
-#define RECORD_SKIPPED "-"
-#define RECORD_UNREADABLE "!"
+/* A worker's outcome of one input, one line each: "." clean, "-" skipped,
+ * "!" could not be read, anything else the signature of the checker's
+ * finding. An input the worker dies on has no line: the guard passes its
+ * finding up on a pipe of its own. */
+#define OUTCOME_CLEAN "."
+#define OUTCOME_SKIPPED "-"
+#define OUTCOME_UNREADABLE "!"
 
 typedef struct {
     char *path;
@@ -69,8 +74,18 @@ static bool ends_with(const char *s, const char *suffix)
 /* ---- reading inputs ------------------------------------------------------- */
 enum { LOAD_UNREADABLE = -1, LOAD_OTHER_HARNESS = -2 };
 
+/* Where the notes of an input read a second time go (it was read and said
+ * its notes once already). */
+static FILE *nowhere(void)
+{
+    static FILE *null;
+    if (!null)
+        null = fopen("/dev/null", "w");
+    return null ? null : stderr;
+}
+
 /* A scenario longer than FUZZ_MAX_OPS ops runs only its first ones. */
-static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h)
+static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t len, harness_kind_t h, FILE *notes)
 {
     fuzz_reader_t r;
     fuzz_header_t hdr;
@@ -81,17 +96,19 @@ static void warn_of_ops_never_run(const char *path, const uint8_t *buf, size_t l
     while (fuzz_next_op(&r, &op))
         n++;
     if (r.pos < len)
-        fprintf(stderr, "replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
+        fprintf(notes, "replay: %s: warning: only the first %u ops run (at most %u a program); the rest is ignored\n",
                 path, n, FUZZ_MAX_OPS);
 }
 
 /* Reads path into buf (compiling *.ops); returns the byte count, or
- * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why. */
-static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if_other_harness)
+ * LOAD_UNREADABLE / LOAD_OTHER_HARNESS after saying why to notes (what is
+ * said of an input of another harness depends on whether it was found in
+ * a directory). */
+static long load_input(const char *path, uint8_t *buf, size_t cap, bool in_dir, FILE *notes)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "replay: cannot open %s: %s\n", path, strerror(errno));
+        fprintf(notes, "replay: cannot open %s: %s\n", path, strerror(errno));
         return LOAD_UNREADABLE;
     }
     static char text[REPLAY_MAX_INPUT + 1];
@@ -99,7 +116,7 @@ static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if
     bool too_big = fgetc(f) != EOF;
     fclose(f);
     if (too_big) {
-        fprintf(stderr, "replay: %s: larger than %u bytes\n", path, REPLAY_MAX_INPUT);
+        fprintf(notes, "replay: %s: larger than %u bytes\n", path, REPLAY_MAX_INPUT);
         return LOAD_UNREADABLE;
     }
     if (!ends_with(path, ".ops")) {
@@ -108,20 +125,19 @@ static long load_input(const char *path, uint8_t *buf, size_t cap, bool quiet_if
     }
     text[n] = '\0';
     if (strlen(text) < n)
-        fprintf(stderr, "replay: %s: warning: text after the NUL byte at offset %zu is ignored\n", path,
+        fprintf(notes, "replay: %s: warning: text after the NUL byte at offset %zu is ignored\n", path,
                 strlen(text));
     char err[512];
     harness_kind_t h;
     long len = fuzz_text_compile(text, buf, cap, &h, err, sizeof err);
     if (len < 0) {
-        fprintf(stderr, "replay: %s: %s\n", path, err);
+        fprintf(notes, "replay: %s: %s\n", path, err);
         return LOAD_UNREADABLE;
     }
-    warn_of_ops_never_run(path, buf, (size_t)len, h);
+    warn_of_ops_never_run(path, buf, (size_t)len, h, notes);
     if (h != fuzz_target_harness) {
-        fprintf(stderr, "replay: %s: %s a %s scenario, but this is the %s harness\n", path,
-                quiet_if_other_harness ? "skipped:" : "", fuzz_harness_name(h),
-                fuzz_harness_name(fuzz_target_harness));
+        fprintf(notes, "replay: %s: %s a %s scenario, but this is the %s harness\n", path,
+                in_dir ? "skipped:" : "", fuzz_harness_name(h), fuzz_harness_name(fuzz_target_harness));
         return LOAD_OTHER_HARNESS;
     }
     return len;
@@ -204,28 +220,28 @@ static void collect(const char *path, bool in_dir)
 }
 
 /* ---- the worker: runs inputs under the guard ------------------------------- */
-static int g_record_fd = -1;
+static int g_outcome_fd = -1;
 
-static void record(const char *what)
+static void tell_outcome(const char *what)
 {
-    dprintf(g_record_fd, "%s\n", what);
+    dprintf(g_outcome_fd, "%s\n", what);
 }
 
 static void run_one(const input_t *in)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(in->path, buf, sizeof buf, in->in_dir);
+    long n = load_input(in->path, buf, sizeof buf, in->in_dir, stderr);
     if (n == LOAD_OTHER_HARNESS && in->in_dir) {
-        record(RECORD_SKIPPED);
+        tell_outcome(OUTCOME_SKIPPED);
         return;
     }
     if (n < 0) {
-        record(RECORD_UNREADABLE);
+        tell_outcome(OUTCOME_UNREADABLE);
         return;
     }
     if (g_list) {
         fuzz_program_print(fuzz_target_harness, buf, (size_t)n, print_to_stdout, "", -1);
-        record(RECORD_CLEAN);
+        tell_outcome(OUTCOME_CLEAN);
         return;
     }
     if (g_show)
@@ -238,44 +254,97 @@ static void run_one(const input_t *in)
     unsigned found = harness_run(fuzz_target_harness, buf, (size_t)n, &opts);
     guard_disarm();
     fflush(NULL);
-    record(found ? checker_first_signature() : RECORD_CLEAN);
+    tell_outcome(found ? checker_first_signature() : OUTCOME_CLEAN);
 }
 
-static void become_worker(int fd)
+typedef struct {
+    pid_t pid;
+    FILE *outcomes; /* its outcome lines */
+    int findings;   /* where the guard passes up the finding it dies of */
+} worker_t;
+
+/* Forks a worker. In the worker: returns true, with the guard installed
+ * and tell_outcome() writing to the parent. In the parent: returns false
+ * with w filled in. */
+static bool forked_worker(worker_t *w)
 {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    g_record_fd = fd;
-    guard_install(&(guard_config_t){.step = harness_step, .step_name = "step:", .record_fd = fd});
+    int out[2], up[2];
+    fflush(NULL);
+    if (pipe(out) != 0 || pipe(up) != 0) {
+        perror("replay: pipe");
+        exit(2);
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("replay: fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        close(out[0]);
+        close(up[0]);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        g_outcome_fd = out[1];
+        guard_install(&(guard_config_t){.step = harness_step, .record_fd = up[1]});
+        return true;
+    }
+    close(out[1]);
+    close(up[1]);
+    *w = (worker_t){.pid = pid, .outcomes = fdopen(out[0], "r"), .findings = up[0]};
+    if (!w->outcomes) {
+        perror("replay: fdopen");
+        exit(2);
+    }
+    return false;
 }
 
 static void count(const char *rec)
 {
-    if (!strcmp(rec, RECORD_CLEAN))
+    if (!strcmp(rec, OUTCOME_CLEAN))
         g_run.clean++;
-    else if (!strcmp(rec, RECORD_SKIPPED))
+    else if (!strcmp(rec, OUTCOME_SKIPPED))
         g_run.skipped++;
-    else if (!strcmp(rec, RECORD_UNREADABLE))
+    else if (!strcmp(rec, OUTCOME_UNREADABLE))
         g_run.unreadable++;
     else
         g_run.findings++;
 }
 
-/* A worker that died without the guard's report (killed, or ended by the
- * driver through _exit): the input it was running is a finding all the
- * same. */
-static void report_silent_death(const input_t *in, int status)
+/* The listing of a finding's record: the input's program up to the step. */
+typedef struct {
+    uint8_t data[REPLAY_MAX_INPUT];
+    long size;
+} program_t;
+
+static void print_program_upto(k_print_fn out, unsigned upto_step, void *ctx)
 {
-    char what[64];
-    if (WIFSIGNALED(status))
-        snprintf(what, sizeof what, "crash/%s/?", guard_signal_name(WTERMSIG(status)));
-    else
-        snprintf(what, sizeof what, "exit/?");
-    fprintf(stderr,
-            "==== rtosfuzz finding ====\noracle:   %s\nactual:   the process running %s ended (%s %d) without a report\n"
-            "signature: %s\n==== end finding ====\n",
-            WIFSIGNALED(status) ? "crash" : "exit", in->path, WIFSIGNALED(status) ? "signal" : "status",
-            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), what);
+    const program_t *p = ctx;
+    fuzz_program_print(fuzz_target_harness, p->data, (size_t)p->size, out, "  ", (long)upto_step);
+}
+
+/* The JSON record of a finding the worker died of, beside those the
+ * checker wrote in the worker. */
+static void write_guard_record(const input_t *in, const guard_finding_t *f)
+{
+    const char *path = getenv("RTOSFUZZ_FINDING_RECORD");
+    if (!path || !path[0])
+        return;
+    static program_t program;
+    program.size = load_input(in->path, program.data, sizeof program.data, in->in_dir, nowhere());
+    bool listed = program.size >= 0;
+    if (guard_record_append(path, f, listed ? print_program_upto : NULL, &program) != 0)
+        fprintf(stderr, "replay: cannot write the finding record to %s: %s\n", path, strerror(errno));
+}
+
+/* The worker died running in: the finding it passed up, or one made of
+ * how it died when it passed none (killed, or ended by the driver through
+ * _exit). */
+static void count_death(const input_t *in, const worker_t *w, int status)
+{
+    guard_finding_t f;
+    if (!guard_finding_read(w->findings, &f))
+        guard_finding_of_death(status, in->path, &f);
+    write_guard_record(in, &f);
     g_run.findings++;
 }
 
@@ -288,49 +357,34 @@ static bool died_of_interrupt(int status)
  * starts (g_run.n after an interrupt). */
 static size_t run_worker_from(size_t from)
 {
-    int fd[2];
-    fflush(NULL);
-    if (pipe(fd) != 0) {
-        perror("replay: pipe");
-        exit(2);
-    }
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("replay: fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        close(fd[0]);
-        become_worker(fd[1]);
+    worker_t w;
+    if (forked_worker(&w)) {
         for (size_t i = from; i < g_run.n; i++)
             run_one(&g_run.in[i]);
         exit(0); /* exit, not _exit: coverage builds write their counters */
     }
-    close(fd[1]);
-    FILE *rec = fdopen(fd[0], "r");
     char line[512];
     size_t done = from;
-    while (done < g_run.n && rec && fgets(line, sizeof line, rec)) {
+    while (done < g_run.n && fgets(line, sizeof line, w.outcomes)) {
         line[strcspn(line, "\n")] = '\0';
         count(line);
         done++;
     }
-    if (rec)
-        fclose(rec);
+    fclose(w.outcomes);
     int status = 0;
     if (g_interrupted) /* SIGTERM to this process alone: the worker goes too */
-        kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        kill(w.pid, SIGKILL);
+    while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR)
         if (g_interrupted)
-            kill(pid, SIGKILL);
+            kill(w.pid, SIGKILL);
     if (died_of_interrupt(status)) {
         g_interrupted = 1;
-        return g_run.n;
+        done = g_run.n;
+    } else if (done < g_run.n) {
+        count_death(&g_run.in[done++], &w, status);
     }
-    if (done == g_run.n || (WIFEXITED(status) && WEXITSTATUS(status) == GUARD_EXIT_STATUS))
-        return done;
-    report_silent_death(&g_run.in[done], status);
-    return done + 1;
+    close(w.findings);
+    return done;
 }
 
 static void on_interrupt(int sig) { g_interrupted = 1; }
@@ -349,35 +403,27 @@ static void stop_on_interrupt(void)
 static const char *signature_in_child(harness_kind_t h, const uint8_t *data, size_t size)
 {
     static char sig[512];
-    int fd[2];
-    fflush(NULL);
-    if (pipe(fd) != 0)
-        return "";
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
+    worker_t w;
+    if (forked_worker(&w)) {
         if (!freopen("/dev/null", "w", stderr) || !freopen("/dev/null", "w", stdout))
             _exit(2);
-        become_worker(fd[1]);
         static const harness_opts_t quiet = {.report_only = true, .quiet = true};
         guard_arm(g_budget_ms);
         unsigned found = harness_run(h, data, size, &quiet);
         guard_disarm();
-        record(found ? checker_first_signature() : "");
+        tell_outcome(found ? checker_first_signature() : "");
         _exit(0);
     }
-    close(fd[1]);
-    FILE *rec = pid > 0 ? fdopen(fd[0], "r") : NULL;
     sig[0] = '\0';
-    if (rec && fgets(sig, sizeof sig, rec))
+    guard_finding_t f;
+    if (fgets(sig, sizeof sig, w.outcomes))
         sig[strcspn(sig, "\n")] = '\0';
-    if (rec)
-        fclose(rec);
-    else
-        close(fd[0]);
+    else if (guard_finding_read(w.findings, &f))
+        snprintf(sig, sizeof sig, "%s", f.signature);
+    fclose(w.outcomes);
+    close(w.findings);
     int status;
-    if (pid > 0)
-        waitpid(pid, &status, 0);
+    waitpid(w.pid, &status, 0);
     return sig;
 }
 
@@ -387,7 +433,7 @@ static const char *signature_in_child(harness_kind_t h, const uint8_t *data, siz
 static int write_input(const char *in, const char *out, bool minimize)
 {
     static uint8_t buf[REPLAY_MAX_INPUT];
-    long n = load_input(in, buf, sizeof buf, false);
+    long n = load_input(in, buf, sizeof buf, false, stderr);
     if (n >= 0 && minimize)
         n = (long)harness_minimize(fuzz_target_harness, buf, (size_t)n, signature_in_child);
     FILE *f = n < 0 ? NULL : fopen(out, "wb");

@@ -273,7 +273,8 @@ static void write_record(oracle_t o, unsigned step, const finding_obj_t *objs, s
                                  traced && t->freed[0] ? t->freed : NULL};
     }
     finding_record_t rec = {oracle_name(o), (int)o, summary, step, sig, expected, actual,
-                            blame ? blame->site : NULL, robj, n, g_report.listing, g_report.listing_ctx};
+                            blame ? blame->site : NULL, robj, n, g_report.listing, g_report.listing_ctx,
+                            NULL /* the faults: this process's kernel's */, 0};
     if (finding_record_append(path, &rec) != 0)
         g_report.out("rtosfuzz: cannot write the finding record to %s\n", path);
 }

@@ -58,15 +58,25 @@ static json_t *object_json(const record_obj_t *o)
     return j;
 }
 
-/* The faults injected so far, in the order of the points. */
-static json_t *faults_json(void)
+size_t finding_record_faults_now(record_fault_t *out, size_t cap)
 {
-    json_t *faults = json_array();
+    size_t n = 0;
     for (int p = 0; p < K_FAULT_POINTS; p++)
-        for (uint32_t i = 0; i < k_fault_injected((k_fault_point_t)p) && i < K_FAULT_SCHEDULE_MAX; i++)
-            json_array_append_new(faults, json_pack("{s:s, s:I}", "point", k_fault_point_name((k_fault_point_t)p),
-                                                    "call", (json_int_t)k_fault_injected_call((k_fault_point_t)p, i)));
-    return faults;
+        for (uint32_t i = 0; i < k_fault_injected((k_fault_point_t)p) && i < K_FAULT_SCHEDULE_MAX && n < cap; i++)
+            out[n++] = (record_fault_t){(k_fault_point_t)p, k_fault_injected_call((k_fault_point_t)p, i)};
+    return n;
+}
+
+static json_t *faults_json(const finding_record_t *r)
+{
+    record_fault_t now[RECORD_FAULTS_MAX];
+    const record_fault_t *faults = r->faults ? r->faults : now;
+    size_t n = r->faults ? r->nfaults : finding_record_faults_now(now, RECORD_FAULTS_MAX);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_pack("{s:s, s:I}", "point", k_fault_point_name(faults[i].point), "call",
+                                              (json_int_t)faults[i].call));
+    return list;
 }
 
 /* The listing is printed through a k_print_fn, which has no context
@@ -103,10 +113,11 @@ char *finding_record_json(const finding_record_t *r)
     json_t *objs = json_array();
     for (size_t i = 0; i < r->nobjs; i++)
         json_array_append_new(objs, object_json(&r->objs[i]));
-    json_t *rec = json_pack("{s:s, s:i, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "oracle", r->oracle,
-                            "oracle_number", r->oracle_number, "summary", r->summary, "step", (json_int_t)r->step,
+    json_t *step = r->step == FINDING_STEP_UNKNOWN ? json_null() : json_integer((json_int_t)r->step);
+    json_t *rec = json_pack("{s:s, s:i, s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "oracle", r->oracle,
+                            "oracle_number", r->oracle_number, "summary", r->summary, "step", step,
                             "signature", r->signature, "expected", r->expected, "actual", r->actual, "call",
-                            stack_of(r->call), "objects", objs, "faults", faults_json(), "program", program_json(r));
+                            stack_of(r->call), "objects", objs, "faults", faults_json(r), "program", program_json(r));
     char *text = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) : NULL;
     json_decref(rec);
     return text;

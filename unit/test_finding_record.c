@@ -39,7 +39,7 @@ Test(finding_record, holds_oracle_summary_objects_faults_and_program)
     uintptr_t alloc[K_TRACE_FRAMES] = {0}; /* 0: the kernel */
     record_obj_t obj = {NULL, "timer", "heap", 120, 0x1000, 0, alloc, NULL};
     finding_record_t rec = {"quiescence", 7, "leak: 1 timer", 1, "quiescence/kernel/timer", "nothing", "+1 timer",
-                            NULL, &obj, 1, two_op_listing, "here"};
+                            NULL, &obj, 1, two_op_listing, "here", NULL, 0};
     char *text = finding_record_json(&rec);
     cr_assert(text && !strchr(text, '\n'), "one line of JSON");
     json_t *j = parse(text);
@@ -71,7 +71,7 @@ Test(finding_record, owner_frames_name_function_file_and_line)
     uintptr_t stack[K_TRACE_FRAMES] = {here};
     record_obj_t obj = {"the block hit", "data", "pool", 32, 0x2000, here, stack, stack};
     finding_record_t rec = {"misuse", 9, "double-free", 0, "double-free/x/data", "one report", "two", stack, &obj, 1,
-                            NULL, NULL};
+                            NULL, NULL, NULL, 0};
     char *text = finding_record_json(&rec);
     json_t *j = parse(text);
     json_t *o = json_array_get(json_object_get(j, "objects"), 0);
@@ -82,6 +82,36 @@ Test(finding_record, owner_frames_name_function_file_and_line)
     cr_assert_eq(json_array_size(json_object_get(o, "freed_at")), 1);
     cr_assert_eq(json_array_size(json_object_get(j, "call")), 1);
     cr_assert_eq(json_array_size(json_object_get(j, "program")), 0, "no listing, no program");
+    json_decref(j);
+    free(text);
+}
+
+/* A process that did not run the program (the guard's parent) passes the
+ * faults it was told of; this process's kernel's are not its record's. */
+Test(finding_record, faults_given_replace_this_processs_and_an_unknown_step_is_null)
+{
+    cr_assert_eq(k_fault_fail_at(K_FAULT_HEAP_ALLOC, k_fault_calls(K_FAULT_HEAP_ALLOC) + 1), 0);
+    cr_assert_null(krhino_mm_alloc(64), "the injected heap fault must make this fail");
+    record_fault_t mine[RECORD_FAULTS_MAX];
+    cr_assert_eq(finding_record_faults_now(mine, RECORD_FAULTS_MAX), 1, "one fault injected here");
+    static const record_fault_t given[] = {{K_FAULT_TIMER_QUEUE, 2}, {K_FAULT_POOL_ALLOC, 5}};
+    finding_record_t rec = {"crash", 0, "crash: SIGSEGV", 1, "crash/SIGSEGV/f", "returns", "SIGSEGV", NULL, NULL, 0,
+                            NULL, NULL, given, 2};
+    char *text = finding_record_json(&rec);
+    json_t *j = parse(text);
+    json_t *faults = json_object_get(j, "faults");
+    cr_assert_eq(json_array_size(faults), 2);
+    cr_assert_str_eq(str_at(json_array_get(faults, 0), "point"), "timerq");
+    cr_assert_eq(json_integer_value(json_object_get(json_array_get(faults, 1), "call")), 5);
+    cr_assert_eq(json_integer_value(json_object_get(j, "step")), 1);
+    rec.nfaults = 0;
+    rec.step = FINDING_STEP_UNKNOWN;
+    free(text);
+    json_decref(j);
+    text = finding_record_json(&rec);
+    j = parse(text);
+    cr_assert_eq(json_array_size(json_object_get(j, "faults")), 0, "none given is none, not this process's");
+    cr_assert(json_is_null(json_object_get(j, "step")), "an unknown step is null: %s", text);
     json_decref(j);
     free(text);
 }

@@ -260,7 +260,7 @@ int main(int argc, char **argv)
     /* The boot banner tools/mmtrend splits concatenated logs at. */
     soak_print("soak: boot, driver %s\n", SOAK_DRIVER_NAME);
     /* A driver that crashes, hangs in a cycle or calls exit() is a finding (exit status 1). */
-    guard_install(&(guard_config_t){.step = cycle_now, .step_name = "cycle:", .record_fd = -1, .exit_status = 1});
+    guard_install(&(guard_config_t){.step = cycle_now, .step_name = "cycle", .record_fd = -1, .exit_status = 1});
     guard_arm(GUARD_INPUT_BUDGET_MS);
     /* The device came up connected; the loop then power-cycles the AP. */
     if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {

@@ -6,7 +6,8 @@ Usage: test_campaign_cli.py SOURCE_DIR
 1. A driver that crashes, aborts, exits and hangs (unit/drivers/
    misbehaving_driver.c, given as a user's driver by path), started from a
    corpus holding one input for each: four findings, each naming the driver
-   function; the hang minimized; the summary shows the user's driver's
+   function and line in its report, its record and findings.sarif; the hang
+   minimized; the summary shows the user's driver's
    coverage; exit status 1. promote refuses its findings with a reason.
    A twin of it (another path) fuzzed by a second campaign started at the
    same moment in the same clone: each run's findings name its own driver.
@@ -16,6 +17,7 @@ Usage: test_campaign_cli.py SOURCE_DIR
 4. SIGINT to the campaign's process group while the engine runs: exit
    status 130 within seconds, and no process of the run is left.
 """
+import json
 import os
 import re
 import shutil
@@ -65,7 +67,10 @@ FINDINGS = (("crash-SIGSEGV-connect_dereferences_null", "connect_dereferences_nu
 
 
 def check_findings_name(d, source, out):
-    """Every finding of the run in d names its function in source (a path's ending)."""
+    """Every finding of the run in d names its function in source (a path's
+    ending) with its line: in its report, its record and findings.sarif."""
+    with open(os.path.join(d, "findings.sarif")) as f:
+        sarif = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r for r in json.load(f)["runs"][0]["results"]}
     for name, fn in FINDINGS:
         report = os.path.join(d, "findings", name, "report.txt")
         if not os.path.isfile(report):
@@ -74,6 +79,13 @@ def check_findings_name(d, source, out):
             text = f.read()
         if not re.search(rf"{fn} \(\S*{re.escape(source)}:\d", text):
             fail(f"{report} does not name {fn} in {source} with its line:\n{text}")
+        with open(os.path.join(d, "findings", name, "finding.json")) as f:
+            rec = json.loads(f.readline())
+        top = rec["call"][0]
+        loc = sarif[rec["signature"]]["locations"][0]["physicalLocation"]
+        if top["function"] != fn or not top["file"].endswith(source) or \
+                (loc["artifactLocation"]["uri"], loc["region"]["startLine"]) != (top["file"], top["line"]):
+            fail(f"{name}: the record's driver frame {top} and the SARIF location {loc} must be {fn} in {source}")
 
 
 def check_misbehaving_driver(src, tmp):

@@ -2,11 +2,14 @@
 # CTest: triage turns crashing inputs into one finding per signature, with
 # its files, minimized to the fewest ops, and counts the rest as duplicates. The debug replay binary
 # stands in for the engine (minimizing then falls back to the input).
-# Usage: test_triage.sh REPLAY_BIN SOURCE_DIR
+# The crash, abort, exit and hang of the misbehaving driver are findings with
+# records too: the summary lists them and findings.sarif points at the
+# driver's lines.
+# Usage: test_triage.sh REPLAY_BIN SOURCE_DIR MISBEHAVING_REPLAY_BIN
 set -uo pipefail # like campaign.sh: a replay that reports a finding exits 1
-replay=$1 src=$2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+replay=$1 src=$2 misbehaving=$3
+dir=$(mktemp -d) guard_dir=$(mktemp -d)
+trap 'rm -rf "$dir" "$guard_dir"' EXIT
 fuzzer=$replay engine=libfuzzer
 # shellcheck source=triage.sh
 . "$src/fuzz/campaign/triage.sh"
@@ -54,5 +57,35 @@ assert len(res) == 2, len(res)
 loc = res[0]["locations"][0]["physicalLocation"]
 assert res[0]["ruleId"] == "quiescence" and loc["artifactLocation"]["uri"] == "driver/wifi_sim.c", res[0]
 assert loc["region"]["startLine"] > 0 and res[0]["message"]["text"].startswith("leak: 1 timer"), res[0]
+PY
+
+# The guard's findings: replay writes their records, triage reads them.
+dir=$guard_dir replay=$misbehaving fuzzer=$misbehaving
+mkdir -p "$dir/crashes" "$dir/findings" "$dir/logs"
+for f in "$src"/corpus/misbehaving/*.ops; do
+  "$replay" --compile "$f" "$dir/crashes/$(basename "$f" .ops)"
+done
+triage_new_crashes final
+[ "$(finding_count)" -eq 4 ] || fail "expected 4 findings of the misbehaving driver, got $(finding_count)"
+grep -qx "$dir/crashes/clean" "$dir/crashes/.unreproduced" || fail "the clean input must be unreproduced"
+listed=$(print_findings)
+printf '%s\n' "$listed"
+for kind_fn in crash:connect_dereferences_null crash:connect_aborts exit:connect_exits hang:connect_spins; do
+  grep -qE "#[0-9] ${kind_fn%%:*} +${kind_fn#*:} \(unit/drivers/misbehaving_driver\.c:[0-9]+\) +2 ops" <<<"$listed" ||
+    fail "the summary does not list the ${kind_fn%%:*} in ${kind_fn#*:} at its line"
+done
+grep -qE '^ +crash: SIGSEGV in connect_dereferences_null \(unit/drivers/misbehaving_driver\.c:[0-9]+\) at step 1$' \
+  <<<"$listed" || fail "the crash's summary line does not say what, where and when"
+python3 - "$dir" <<'PY' || fail "findings.sarif: each guard finding at the driver's file:line of its record"
+import glob, json, os, sys
+log = json.load(open(os.path.join(sys.argv[1], "findings.sarif")))
+at = {r["partialFingerprints"]["rtosfuzzSignature/v1"]: r["locations"][0]["physicalLocation"]
+      for r in log["runs"][0]["results"]}
+assert len(at) == 4, at
+for path in glob.glob(os.path.join(sys.argv[1], "findings", "*", "finding.json")):
+    rec = json.loads(open(path).readline())
+    top, loc = rec["call"][0], at[rec["signature"]]
+    assert top["file"] == loc["artifactLocation"]["uri"] == "unit/drivers/misbehaving_driver.c", (top, loc)
+    assert top["line"] == loc["region"]["startLine"] > 0, (top, loc)
 PY
 echo "test_triage: PASS"

@@ -4,8 +4,10 @@
 #
 # A finding is findings/<signature>/ with: input (the first crashing input),
 # minimized (once the campaign ends), listing.ops (the program as text),
-# report.txt (the checker's report on it), signature, and duplicates (other
-# inputs with the same signature). known-signatures lists them all.
+# report.txt (the report on it), finding.json (its record: the checker's,
+# the guard's as replay writes it, or one made from an engine binary's
+# sanitizer report) and duplicates (other inputs with the same signature).
+# known-signatures lists them all.
 
 triaged_list() { printf '%s/crashes/.triaged' "$dir"; }
 
@@ -21,29 +23,24 @@ engine_run() {
 finding_count() { find "$dir/findings" -mindepth 1 -maxdepth 1 -type d | wc -l; }
 crash_count() { find "$dir/crashes" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 
-# The function of the first frame of a sanitizer's stack trace that is
-# driver code: not the kernel, model or harness, not a runtime library.
-sanitizer_driver_frame() {
-  awk '/^ *#[0-9]+ 0x[0-9a-f]+ in / {
-         fn = $4; file = $5
-         if (file ~ /(^|\/)(kernel|model|fuzz)\/|compiler-rt|sanitizer|libc|^\(|^\.\.?\//) next
-         print fn; exit
-       }'
+findings_py=$(dirname "${BASH_SOURCE[0]}")/../findings.py
+record_field() { python3 "$findings_py" field "$@" 2>/dev/null; }
+
+# The finding record of one input: replay's (the checker's, or its guard's
+# for a crash, hang or exit), else one made from the engine binary's
+# sanitizer report (a bug only the sanitizer sees); none when the input does
+# not crash (yet: it may still be being written). The report goes to $3.
+record_of() { # input record report [listing]
+  rm -f "$2"
+  RTOSFUZZ_FINDING_RECORD=$2 "$replay" "$1" >/dev/null 2>"$3"
+  [ -s "$2" ] && return
+  engine_run "$1" >/dev/null 2>"$3"
+  python3 "$findings_py" sanitizer "$3" "$2" ${4:+"$4"} 2>/dev/null
 }
 
-# The signature the checker (or the replay's guard) prints, or one made
-# from a sanitizer summary and the top driver frame; nothing when the
-# input does not crash (yet: it may still be being written).
 signature_of() {
-  local input=$1 out sig
-  out=$("$replay" "$input" 2>&1)
-  sig=$(grep -a -m1 '^signature: ' <<<"$out" | cut -d' ' -f2)
-  if [ -z "$sig" ]; then
-    out=$(engine_run "$input" 2>&1)
-    sig=$(grep -a -m1 -oE 'SUMMARY: [A-Za-z]+: [A-Za-z-]+' <<<"$out" | awk '{print "sanitizer/" $3}')
-    [ -z "$sig" ] || sig="$sig/$(sanitizer_driver_frame <<<"$out" | grep . || echo '?')"
-  fi
-  printf '%s\n' "$sig"
+  record_of "$1" "$dir/logs/.triage-record" "$dir/logs/.triage-report"
+  record_field "$dir/logs/.triage-record" signature
 }
 
 minimize() {
@@ -84,28 +81,23 @@ triage_one() { # input [final]
   fi
   mkdir -p "$fdir"
   cp "$input" "$fdir/input"
-  printf '%s\n' "$sig" >"$fdir/signature"
   printf '%s\n' "$sig" >>"$dir/known-signatures"
   describe "$fdir" input
 }
 
-# listing.ops, report.txt and finding.json (the checker's record) of a
-# finding, from one of its inputs.
+# listing.ops, report.txt and finding.json of a finding, from one of its
+# inputs.
 describe() { # finding-dir input-name
   "$replay" --list "$1/$2" >"$1/listing.ops" 2>/dev/null
-  rm -f "$1/finding.json"
-  RTOSFUZZ_FINDING_RECORD=$1/finding.json "$replay" "$1/$2" >/dev/null 2>"$1/report.txt"
-  if ! grep -q 'rtosfuzz finding' "$1/report.txt"; then
-    engine_run "$1/$2" >/dev/null 2>"$1/report.txt"
-  fi
+  record_of "$1/$2" "$1/finding.json" "$1/report.txt" "$1/listing.ops"
 }
 
 # Minimizing takes seconds a finding: done once the engines have stopped.
 minimize_new_findings() {
   local f
   for f in "$dir"/findings/*/; do
-    [ -f "$f/signature" ] && [ ! -f "$f/minimized" ] && [ "${interrupted:-0}" -eq 0 ] || continue
-    minimize "${f%/}" "$(cat "$f/signature")"
+    [ -f "$f/finding.json" ] && [ ! -f "$f/minimized" ] && [ "${interrupted:-0}" -eq 0 ] || continue
+    minimize "${f%/}" "$(record_field "$f/finding.json" signature)"
     describe "${f%/}" minimized
   done
 }
@@ -125,8 +117,6 @@ triage_new_crashes() { # [final]
 # One line per finding (oracle, owner, ops, the faults it needs; those
 # needing none first) and its summary, from the records; findings.sarif.
 print_findings() {
-  local findings_py
-  findings_py=$(dirname "${BASH_SOURCE[0]}")/../findings.py
   printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
   [ -s "$dir/crashes/.unreproduced" ] &&
     printf '  unreproduced %s crashing inputs the checker does not reproduce: crashes/.unreproduced\n' \
