@@ -17,7 +17,8 @@ static bool lets_time_pass(op_code_t code)
 }
 
 /* Draws the opcode at buf[at] again while it decodes to an op that lets
- * time pass and the draw says it goes. */
+ * time pass and the draw says it goes; after 64 draws the op stays, so a
+ * harness made only of such ops still gets its program. */
 static void thin_time_op(const seeded_programs_t *p, unit_rng_t *rng, uint8_t *buf, size_t len, size_t at)
 {
     for (int tries = 0; tries < 64; tries++) {
