@@ -720,20 +720,70 @@ static void check_contents(const check_view_t *v, const live_slots_t *live)
 }
 
 /* ---- oracle 6: timer state ------------------------------------------------- */
+static void check_timer_matches_model(const check_view_t *v, int s)
+{
+    const model_timer_t *m = &v->timers->t[s];
+    const ktimer_t *k = v->tptr[s];
+    bool active = k->timer_state == TIMER_ACTIVE;
+    if (active != m->active || (active && k->match != m->match) || k->timer_cb_arg != (void *)(uintptr_t)m->arg)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "every timer in the state the model predicts",
+                "slot %d: kernel %s match %llu arg %lu, model %s match %llu arg %u", s,
+                active ? "ACTIVE" : "DEACTIVE", (unsigned long long)k->match, (unsigned long)(uintptr_t)k->timer_cb_arg,
+                m->active ? "ACTIVE" : "DEACTIVE", (unsigned long long)m->match, (unsigned)m->arg);
+    /* A CHANGE applied to the wrong timer, or not at all, shows here before
+     * the timer's next start does. */
+    if (k->init_count != m->first)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "every timer's first expiry (init_count) as the model predicts",
+                "slot %d: kernel init_count %llu, model %llu", s, (unsigned long long)k->init_count,
+                (unsigned long long)m->first);
+    if (k->round_ticks != m->round)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "every timer's period (round_ticks) as the model predicts",
+                "slot %d: kernel round_ticks %llu, model %llu", s, (unsigned long long)k->round_ticks,
+                (unsigned long long)m->round);
+}
+
+static bool count_kernel_timer(const ktimer_t *t, void *ctx)
+{
+    (void)t;
+    (*(int *)ctx)++;
+    return true;
+}
+
+static int model_created_timers(const model_timers_t *m)
+{
+    int n = 0;
+    for (int s = 0; s < MODEL_TIMERS; s++)
+        n += m->t[s].created;
+    return n;
+}
+
+/* The timer service as a whole: its tick, the commands still queued, and
+ * how many timers it lists as created. The timer harness creates every
+ * kernel timer there is, so the kernel's list holds exactly the model's. */
+static void check_timer_service_matches_model(const check_view_t *v)
+{
+    const model_timers_t *m = v->timers;
+    if (krhino_sys_tick_get() != m->tick)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "the tick the model counts", "kernel tick %llu, model %llu",
+                (unsigned long long)krhino_sys_tick_get(), (unsigned long long)m->tick);
+    if (k_timer_queued() != (size_t)m->nq)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "as many queued timer commands as the model posted",
+                "kernel queues %zu commands, model %d", k_timer_queued(), m->nq);
+    int listed = 0, created = model_created_timers(m);
+    k_timer_walk(count_kernel_timer, &listed);
+    if (listed != created)
+        finding(ORACLE_TIMERS, v->step, NULL, 0, "as many created timers as the model has",
+                "kernel lists %d created timers, model %d", listed, created);
+}
+
 static void check_timer_state(const check_view_t *v)
 {
-    for (int s = 0; v->timers && s < MODEL_TIMERS; s++) {
-        const model_timer_t *m = &v->timers->t[s];
-        const ktimer_t *k = v->tptr[s];
-        if (!m->created)
-            continue;
-        bool active = k->timer_state == TIMER_ACTIVE;
-        if (active != m->active || (active && k->match != m->match) || k->timer_cb_arg != (void *)(uintptr_t)m->arg)
-            finding(ORACLE_TIMERS, v->step, NULL, 0, "every timer in the state the model predicts",
-                    "slot %d: kernel %s match %llu arg %lu, model %s match %llu arg %u", s,
-                    active ? "ACTIVE" : "DEACTIVE", (unsigned long long)k->match, (unsigned long)(uintptr_t)k->timer_cb_arg,
-                    m->active ? "ACTIVE" : "DEACTIVE", (unsigned long long)m->match, (unsigned)m->arg);
-    }
+    if (!v->timers)
+        return;
+    for (int s = 0; s < MODEL_TIMERS; s++)
+        if (v->timers->t[s].created)
+            check_timer_matches_model(v, s);
+    check_timer_service_matches_model(v);
 }
 
 void check_step(const check_view_t *v)

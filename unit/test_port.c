@@ -260,6 +260,16 @@ Test(fault, every_period_schedule_from_text)
     cr_assert(k_fault_call_fails(K_FAULT_TIMER_QUEUE, 5));
 }
 
+Test(fault, injections_past_the_record_are_counted_not_recorded)
+{
+    k_fault_fail_every(K_FAULT_HEAP_ALLOC, 1);
+    for (uint32_t call = 1; call <= K_FAULT_SCHEDULE_MAX + 2; call++)
+        cr_assert(k_fault_should_fail(K_FAULT_HEAP_ALLOC), "call %u", call);
+    cr_assert_eq(k_fault_injected(K_FAULT_HEAP_ALLOC), K_FAULT_SCHEDULE_MAX + 2);
+    cr_assert_eq(k_fault_injected_call(K_FAULT_HEAP_ALLOC, K_FAULT_SCHEDULE_MAX - 1), K_FAULT_SCHEDULE_MAX);
+    cr_assert_eq(k_fault_injected_call(K_FAULT_HEAP_ALLOC, K_FAULT_SCHEDULE_MAX), 0, "past the record");
+}
+
 Test(fault, point_names_and_an_unknown_point)
 {
     cr_assert_str_eq(k_fault_point_name(K_FAULT_HEAP_ALLOC), "heap");

@@ -1,7 +1,7 @@
 /* Timer service (kernel/timer): exact firing schedules, rhino's ignored
  * commands, the command queue and its fault point, callbacks that use the
- * API, tick wrap-around, dynamic timer memory, and a seeded random sequence
- * checked firing by firing against an independent model (timer_model). */
+ * API, tick wrap-around, dynamic timer memory, and seeded random programs
+ * run through the harness VM against the reference model (timer_model). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include "k_mm.h"
 #include "k_port.h"
 #include "k_timer.h"
-#include "model.h"
+#include "seeded_programs.h"
 #include "unit_support.h"
 
 #define T0 1000u /* the tick most tests start at */
@@ -65,7 +65,6 @@ static void setup(void)
 }
 
 TestSuite(timer, .init = setup);
-TestSuite(timer_model, .init = setup);
 
 static k_mm_stats_t heap_stats(void)
 {
@@ -782,316 +781,21 @@ Test(timer, walk_reports_state_and_match)
     cr_expect_eq(first_only.n, 1);
 }
 
-/* ---- timer_model: seeded random sequence against the reference model ------
+/* ---- timer_model: seeded random programs through the harness VM ----------
  *
- * 8 timers (slots 0-3 static, 4-7 dynamic) take thousands of random calls and
- * ticks. The reference model of model/model.c, written from the README's
- * rules and sharing no code with the kernel, predicts every return code and
- * every firing (timer, arg, tick, and what the callback's own API call
- * returned); after every step the kernel must agree, and its timers' state,
- * match and queue length too. Each mismatch message starts with "timer model
- * mismatch": the negative control negative_control.timer_rearm_off_by_one
- * passes only on that text. */
+ * Random programs of the timer harness (rhino and aos timers, delayed
+ * actions, ticks, task runs, queue faults) run with the checker after every
+ * op: every return code, every firing (timer, arg, tick, what the
+ * callback's own call returned), every timer's state, match, first and
+ * period, the queue length, the tick and the number of timers are compared
+ * with the reference model (model/model.c). The negative controls in
+ * unit/CMakeLists.txt run the same programs on kernels with a seeded bug. */
 
-#define M_SLOTS MODEL_AOS_TIMERS /* the krhino slots: static and dynamic */
-#define M_STATIC MODEL_STATIC_TIMERS
-#define M_FAULT_PERIOD 23u /* every 23rd post attempt fails at the fault point */
-
-static model_timers_t m;
-static uint32_t m_posts; /* post attempts the model has made */
-
-/* The fault schedule of run_program, as the model sees it. */
-static bool every_23rd_post_fails(void *ctx)
+Test(timer_model, seeded_programs_agree_with_the_model)
 {
-    (void)ctx;
-    return ++m_posts % M_FAULT_PERIOD == 0;
-}
-
-static bool same_firing(const model_firing_t *a, const model_firing_t *b)
-{
-    return a->slot == b->slot && a->arg == b->arg && a->tick == b->tick && a->action == b->action;
-}
-
-/* -- the kernel side -- */
-
-static ktimer_t m_static[M_STATIC];
-static ktimer_t *slot_timer[M_SLOTS]; /* NULL while a dynamic slot has none */
-static model_firing_t got[MODEL_MAX_FIRINGS + 1];
-static size_t ngot;
-
-static int slot_of(const void *timer)
-{
-    for (int s = 0; s < M_SLOTS; s++)
-        if (slot_timer[s] == timer)
-            return s;
-    cr_assert_fail("timer model mismatch: callback of unknown timer %p", timer);
-    return -1;
-}
-
-static kstat_t k_callback_action(int s, ktimer_t *self)
-{
-    switch (model_cb_action(s)) {
-    case CB_STOP_SELF:
-        return krhino_timer_stop(self);
-    case CB_START_NEXT_STATIC:
-        return krhino_timer_start(&m_static[model_next_static(s)]);
-    case CB_DELETE_SELF:
-        return model_slot_is_dyn(s) ? krhino_timer_dyn_del(self) : krhino_timer_del(self);
-    default:
-        return RHINO_SUCCESS;
-    }
-}
-
-static void model_cb(void *timer, void *arg)
-{
-    int s = slot_of(timer);
-    /* the model never fires more than M_SLOTS timers per tick */
-    cr_assert_lt(ngot, ARRAY_LEN(got), "timer model mismatch: the kernel fired over %zu timers in one step",
-                 ARRAY_LEN(got));
-    model_firing_t *f = &got[ngot++];
-    *f = (model_firing_t){s, (uint32_t)(uintptr_t)arg, krhino_sys_tick_get(), RHINO_SUCCESS};
-    f->action = k_callback_action(s, timer);
-}
-
-/* -- the random program -- */
-
-static uint32_t rng;
-
-static uint32_t rnd(uint32_t n)
-{
-    rng ^= rng << 13; /* xorshift32 */
-    rng ^= rng >> 17;
-    rng ^= rng << 5;
-    return rng % n;
-}
-
-static tick_t rnd_first(void)
-{
-    switch (rnd(16)) {
-    case 0:
-        return 0;
-    case 1:
-        return K_TIMER_TICKS_MAX + 1 + rnd(3);
-    default:
-        return 1 + rnd(30);
-    }
-}
-
-static tick_t rnd_round(void)
-{
-    uint32_t r = rnd(16);
-    return r == 0 ? K_TIMER_TICKS_MAX + 1 : r < 6 ? 0 : 1 + rnd(25);
-}
-
-typedef struct {
-    uint32_t seed;
-    size_t op;
-    char what[64];
-    uint32_t tick_share; /* percent of steps that advance time */
-    unsigned seen[400];  /* how often each status code was returned */
-    size_t firings;
-} run_t;
-
-static void expect_same_status(run_t *run, kstat_t k, kstat_t want)
-{
-    if (k != want)
-        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel returned %s, model %s", run->seed,
-                       run->op, run->what, k_err_name(k), k_err_name(want));
-    run->seen[k]++;
-}
-
-/* The firings of the last task run on both sides. */
-static void expect_same_firings(run_t *run)
-{
-    run->firings += ngot;
-    for (size_t i = 0; i < ngot || i < m.nwant; i++) {
-        if (i >= ngot || i >= m.nwant || !same_firing(&got[i], &m.want[i])) {
-            const model_firing_t *g = i < ngot ? &got[i] : NULL, *w = i < m.nwant ? &m.want[i] : NULL;
-            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): firing %zu is %s slot %d arg %lu tick "
-                           "0x%08llx action %s, model expects %s slot %d arg %lu tick 0x%08llx action %s",
-                           run->seed, run->op, run->what, i, g ? "" : "(none)", g ? g->slot : -1,
-                           g ? (unsigned long)g->arg : 0ul, g ? (unsigned long long)g->tick : 0ull,
-                           g ? k_err_name(g->action) : "-", w ? "" : "(none)", w ? w->slot : -1,
-                           w ? (unsigned long)w->arg : 0ul, w ? (unsigned long long)w->tick : 0ull,
-                           w ? k_err_name(w->action) : "-");
-        }
-    }
-}
-
-/* One random call or time step, on both sides. */
-static void step(run_t *run)
-{
-    uint32_t kind = rnd(100);
-    if (kind < run->tick_share) {
-        unsigned n = 1 + rnd(8);
-        snprintf(run->what, sizeof run->what, "%u ticks", n);
-        for (unsigned i = 0; i < n; i++) {
-            ngot = 0;
-            krhino_tick_proc();
-            model_timer_tick(&m);
-            expect_same_firings(run);
-        }
-        return;
-    }
-    if (kind < run->tick_share + 5) {
-        snprintf(run->what, sizeof run->what, "task run");
-        krhino_timer_task_run();
-        model_timer_task_run(&m);
-        expect_same_firings(run);
-        return;
-    }
-    int s = (int)rnd(M_SLOTS);
-    ktimer_t *t = slot_timer[s];
-    tick_t first = rnd_first(), round = rnd_round();
-    uintptr_t arg = rnd(1000);
-    if (model_slot_is_dyn(s) && t == NULL) {
-        bool auto_run = rnd(2);
-        snprintf(run->what, sizeof run->what, "dyn_create slot %d (%llu, %llu, auto %d)", s, (unsigned long long)first,
-                 (unsigned long long)round, auto_run);
-        ktimer_t *made = NULL;
-        kstat_t k = krhino_timer_dyn_create(&made, "dyn", model_cb, first, round, (void *)arg, auto_run);
-        expect_same_status(run, k, model_timer_dyn_create(&m, s, first, round, (uint32_t)arg, auto_run, false));
-        slot_timer[s] = made;
-        return;
-    }
-    kstat_t k, want;
-    switch (rnd(7)) {
-    case 0: {
-        bool auto_run = rnd(2);
-        snprintf(run->what, sizeof run->what, "create slot %d (%llu, %llu, auto %d)", s, (unsigned long long)first,
-                 (unsigned long long)round, auto_run);
-        /* on a live dynamic slot: the "already created" check */
-        k = krhino_timer_create(t, "st", model_cb, first, round, (void *)arg, auto_run);
-        want = model_timer_create(&m, s, first, round, (uint32_t)arg, auto_run);
-        break;
-    }
-    case 1: {
-        bool dyn = rnd(8) == 0 ? !model_slot_is_dyn(s) : model_slot_is_dyn(s);
-        snprintf(run->what, sizeof run->what, "%s slot %d", dyn ? "dyn_del" : "del", s);
-        k = dyn ? krhino_timer_dyn_del(t) : krhino_timer_del(t);
-        want = model_timer_call(&m, TCMD_DEL, s, 0, 0, 0, dyn);
-        break;
-    }
-    case 2:
-    case 3:
-        snprintf(run->what, sizeof run->what, "start slot %d", s);
-        k = krhino_timer_start(t);
-        want = model_timer_call(&m, TCMD_START, s, 0, 0, 0, false);
-        break;
-    case 4:
-        snprintf(run->what, sizeof run->what, "stop slot %d", s);
-        k = krhino_timer_stop(t);
-        want = model_timer_call(&m, TCMD_STOP, s, 0, 0, 0, false);
-        break;
-    case 5:
-        snprintf(run->what, sizeof run->what, "change slot %d (%llu, %llu)", s, (unsigned long long)first,
-                 (unsigned long long)round);
-        k = krhino_timer_change(t, first, round);
-        want = model_timer_call(&m, TCMD_CHANGE, s, first, round, 0, false);
-        break;
-    default:
-        snprintf(run->what, sizeof run->what, "arg_change slot %d (%u)", s, (unsigned)arg);
-        k = krhino_timer_arg_change(t, (void *)arg);
-        want = model_timer_call(&m, TCMD_ARG, s, 0, 0, (uint32_t)arg, false);
-        break;
-    }
-    expect_same_status(run, k, want);
-}
-
-static bool count_walked(const ktimer_t *timer, void *ctx)
-{
-    (*(int *)ctx)++;
-    return true;
-}
-
-static void expect_same_timers(const run_t *run, size_t heap_blocks_at_start)
-{
-    int created = 0, walked = 0, dyn_live = 0;
-    for (int s = 0; s < M_SLOTS; s++) {
-        const model_timer_t *mt = &m.t[s];
-        const ktimer_t *kt = slot_timer[s];
-        if (!mt->created)
-            continue;
-        created++;
-        dyn_live += model_slot_is_dyn(s);
-        bool same = kt->timer_state == (mt->active ? TIMER_ACTIVE : TIMER_DEACTIVE) &&
-                    kt->init_count == mt->first && kt->round_ticks == mt->round &&
-                    (uintptr_t)kt->timer_cb_arg == mt->arg && (!mt->active || kt->match == mt->match);
-        if (!same)
-            cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): slot %d is %s match 0x%08llx (%llu, %llu) arg "
-                           "%lu, model %s match 0x%08llx (%llu, %llu) arg %lu",
-                           run->seed, run->op, run->what, s, kt->timer_state ? "active" : "stopped",
-                           (unsigned long long)kt->match, (unsigned long long)kt->init_count,
-                           (unsigned long long)kt->round_ticks,
-                           (unsigned long)(uintptr_t)kt->timer_cb_arg, mt->active ? "active" : "stopped",
-                           (unsigned long long)mt->match, (unsigned long long)mt->first,
-                           (unsigned long long)mt->round, (unsigned long)mt->arg);
-    }
-    k_timer_walk(count_walked, &walked);
-    k_mm_stats_t st = heap_stats();
-    if (walked != created || k_timer_queued() != (size_t)m.nq || krhino_sys_tick_get() != m.tick ||
-        st.used_blocks != heap_blocks_at_start + (size_t)dyn_live)
-        cr_assert_fail("timer model mismatch (seed %u, op %zu: %s): kernel has %d timers, %zu queued, tick 0x%08llx, "
-                       "%zu heap blocks; model %d, %d, 0x%08llx, %zu",
-                       run->seed, run->op, run->what, walked, k_timer_queued(), (unsigned long long)krhino_sys_tick_get(),
-                       st.used_blocks, created, m.nq, (unsigned long long)m.tick, heap_blocks_at_start + (size_t)dyn_live);
-}
-
-/* Forgets the slots whose timer the model says is gone, so a freed dynamic
- * timer's pointer is never used again. */
-static void forget_deleted_slots(void)
-{
-    for (int s = M_STATIC; s < M_SLOTS; s++)
-        if (!m.t[s].created)
-            slot_timer[s] = NULL;
-}
-
-static void run_program(run_t *run, tick_t start_tick, size_t ops)
-{
-    k_fault_reset();
-    k_fault_fail_every(K_FAULT_TIMER_QUEUE, M_FAULT_PERIOD);
-    k_timer_init(start_tick);
-    model_timers_init(&m, start_tick, every_23rd_post_fails, NULL);
-    m_posts = 0;
-    for (int s = 0; s < M_SLOTS; s++)
-        slot_timer[s] = model_slot_is_dyn(s) ? NULL : &m_static[s];
-    size_t heap_blocks = heap_stats().used_blocks;
-    rng = run->seed;
-    for (run->op = 0; run->op < ops; run->op++) {
-        ngot = 0;
-        m.nwant = 0;
-        step(run);
-        if (ngot) /* a callback outside any task run */
-            expect_same_firings(run);
-        forget_deleted_slots();
-        expect_same_timers(run, heap_blocks);
-    }
-}
-
-Test(timer_model, random_sequence)
-{
-    static const struct {
-        uint32_t seed;
-        tick_t start;
-        uint32_t tick_share;
-    } programs[] = {
-        {0x2545F491u, 0, 25},
-        {0x9E3779B9u, (tick_t)-256, 25},            /* wraps a few hundred ticks in */
-        {0x12345678u, ((tick_t)1 << 63) - 128, 25}, /* crosses the signed boundary of the tick */
-        {0x0BADF00Du, 0xFFFFFF00u, 25},             /* past 2^32 ticks: no 32-bit wrap */
-        {0xC0FFEE11u, (tick_t)-16, 3},              /* rare ticks: the queue fills up */
-    };
-    run_t run = {0};
-    for (size_t i = 0; i < ARRAY_LEN(programs); i++) {
-        run.seed = programs[i].seed;
-        run.tick_share = programs[i].tick_share;
-        run_program(&run, programs[i].start, 4000);
-    }
-    /* the programs reach every outcome the model knows about */
-    static const kstat_t outcomes[] = {RHINO_SUCCESS,       RHINO_INV_PARAM,       RHINO_KOBJ_TYPE_ERR,
-                                       RHINO_KOBJ_DEL_ERR,  RHINO_TIMER_STATE_INV, RHINO_TIMER_MSG_FULL};
-    cr_expect_gt(run.firings, 2000, "only %zu firings", run.firings);
-    for (size_t i = 0; i < ARRAY_LEN(outcomes); i++)
-        cr_expect_gt(run.seen[outcomes[i]], 20, "%s returned only %u times", k_err_name(outcomes[i]),
-                     run.seen[outcomes[i]]);
+    static const seeded_programs_t as_drawn = {HARNESS_TIMER, .first = 1, .count = 30, .time_percent = 100};
+    /* time passes rarely: the queue fills, posts fail with TIMER_MSG_FULL */
+    static const seeded_programs_t rare_time = {HARNESS_TIMER, .first = 1001, .count = 10, .time_percent = 10};
+    seeded_programs_expect_clean(&as_drawn);
+    seeded_programs_expect_clean(&rare_time);
 }
