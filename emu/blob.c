@@ -73,7 +73,7 @@ static struct {
     uint64_t blocks;       /* run by the current call from the host */
     guest_addr_t bad_addr; /* of the last invalid access */
     uint32_t prev_edge;
-    guest_addr_t last_block[2]; /* the block running and the one before it */
+    guest_addr_t block_end[2]; /* just past the block running and the one before it */
 } g;
 
 /* libFuzzer reads this section as extra coverage counters; AFL++ gets the
@@ -177,8 +177,8 @@ static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
         count_edge((guest_addr_t)addr);
         guest_coverage_mark((guest_addr_t)addr, size);
     }
-    g.last_block[1] = g.last_block[0];
-    g.last_block[0] = (guest_addr_t)addr;
+    g.block_end[1] = g.block_end[0];
+    g.block_end[0] = (guest_addr_t)(addr + size);
     if (++g.blocks > GUEST_BLOCK_BUDGET)
         blob_fault("runaway", SITE_OF((guest_addr_t)addr), "ran %u basic blocks without returning (a loop that never ends?)",
                    GUEST_BLOCK_BUDGET);
@@ -231,20 +231,25 @@ static bool decode_args(const char *kinds, import_call_t *c)
     return true;
 }
 
+/* The guest's call site of an import: just past the instruction that
+ * branched to it, i.e. the end of the block before the stub's. After a
+ * call that is LR; after a tail call (a function ending in `b aos_free`)
+ * LR is its caller's return address, which would name the wrong function. */
+static guest_addr_t import_call_site(void) { return g.block_end[1]; }
+
 static void on_import(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
     const import_site_t *site = ud;
     const import_t *imp = site->imp;
     guest_addr_t lr = reg(UC_ARM_REG_LR);
-    import_call_t c = {.site = lr & ~1u};
-    if (!imp) { /* the block that branched here, which LR misses after a tail call */
-        blob_fault("unsupported-import", SITE_OF(g.last_block[1]),
-                   "the driver called %s, which the emulator does not serve", site->name);
+    import_call_t c = {.site = import_call_site()};
+    if (!imp) {
+        blob_fault("unsupported-import", c.site, "the driver called %s, which the emulator does not serve", site->name);
         return;
     }
     if (!decode_args(imp->args, &c))
         return;
-    uint64_t result = imp->serve(&c);
+    uint64_t result = import_serve(imp, &c);
     if (g.faulted) {
         uc_emu_stop(uc); /* a guest callback faulted inside the import */
         return;

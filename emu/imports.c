@@ -7,7 +7,12 @@
  * device, which the host's larger ktimer_t must not overwrite: the kernel
  * runs a host shadow keyed by the guest address instead. Either way the
  * kernel calls guest_timer_fired, which runs the guest callback with the
- * guest's timer address and argument. */
+ * guest's timer address and argument.
+ *
+ * Call sites: every function here that calls the kernel for the guest is
+ * K_SERVED_CALL and runs inside import_serve, so each site the kernel
+ * records during the call (a free, a delete, a waiter, the faulting call
+ * of a misuse) is the guest's call site, as an allocation's owner is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "k_mm.h"
 #include "k_owned.h"
 #include "k_timer.h"
+#include "k_trace.h"
 
 /* ---- pointers -------------------------------------------------------------- */
 /* A pointer argument the kernel checks itself (free, realloc): the host
@@ -45,11 +51,17 @@ static void *guest_bytes(guest_addr_t p, size_t len, guest_addr_t site, const ch
 }
 
 /* ---- heap ------------------------------------------------------------------ */
-static uint64_t serve_malloc(const import_call_t *c) { return guest_pointer(k_owned_malloc((uint32_t)c->arg[0], c->site)); }
-static uint64_t serve_zalloc(const import_call_t *c) { return guest_pointer(k_owned_zalloc((uint32_t)c->arg[0], c->site)); }
+static K_SERVED_CALL uint64_t serve_malloc(const import_call_t *c)
+{
+    return guest_pointer(k_owned_malloc((uint32_t)c->arg[0], c->site));
+}
+static K_SERVED_CALL uint64_t serve_zalloc(const import_call_t *c)
+{
+    return guest_pointer(k_owned_zalloc((uint32_t)c->arg[0], c->site));
+}
 
 /* The guest's size_t is 32 bits: a product past 2^32 is an overflow there. */
-static uint64_t serve_calloc(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_calloc(const import_call_t *c)
 {
     uint64_t n = (uint32_t)c->arg[0], size = (uint32_t)c->arg[1];
     if (n * size > UINT32_MAX) {
@@ -59,29 +71,29 @@ static uint64_t serve_calloc(const import_call_t *c)
     return guest_pointer(k_owned_zalloc((size_t)(n * size), c->site));
 }
 
-static uint64_t serve_realloc(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_realloc(const import_call_t *c)
 {
     return guest_pointer(k_mm_realloc(g_kmm_head, kernel_pointer((guest_addr_t)c->arg[0]), (uint32_t)c->arg[1], c->site));
 }
 
-static uint64_t serve_free(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_free(const import_call_t *c)
 {
     k_mm_free(g_kmm_head, kernel_pointer((guest_addr_t)c->arg[0]));
     return 0;
 }
 
 /* ---- time ------------------------------------------------------------------ */
-static uint64_t serve_msleep(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_msleep(const import_call_t *c)
 {
     aos_msleep((uint32_t)c->arg[0]);
     return 0;
 }
 
-static uint64_t serve_tick_get(const import_call_t *c) { return krhino_sys_tick_get(); }
-static uint64_t serve_time_get(const import_call_t *c) { return krhino_sys_time_get(); }
-static uint64_t serve_now_ms(const import_call_t *c) { return aos_now_ms(); }
-static uint64_t serve_ms_to_ticks(const import_call_t *c) { return krhino_ms_to_ticks(c->arg[0]); }
-static uint64_t serve_ticks_to_ms(const import_call_t *c) { return krhino_ticks_to_ms(c->arg[0]); }
+static K_SERVED_CALL uint64_t serve_tick_get(const import_call_t *c) { return krhino_sys_tick_get(); }
+static K_SERVED_CALL uint64_t serve_time_get(const import_call_t *c) { return krhino_sys_time_get(); }
+static K_SERVED_CALL uint64_t serve_now_ms(const import_call_t *c) { return aos_now_ms(); }
+static K_SERVED_CALL uint64_t serve_ms_to_ticks(const import_call_t *c) { return krhino_ms_to_ticks(c->arg[0]); }
+static K_SERVED_CALL uint64_t serve_ticks_to_ms(const import_call_t *c) { return krhino_ticks_to_ms(c->arg[0]); }
 
 /* ---- timers ---------------------------------------------------------------- */
 #define STATIC_TIMERS_MAX 64
@@ -145,7 +157,7 @@ static const name_t *timer_name(guest_addr_t name) { return name ? guest_mem(nam
 
 enum { T_OUT, T_NAME, T_CB, T_FIRST, T_ROUND, T_ARG, T_AUTO };
 
-static uint64_t serve_timer_create(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_timer_create(const import_call_t *c)
 {
     guest_addr_t guest = (guest_addr_t)c->arg[T_OUT];
     if (guest == 0)
@@ -167,7 +179,7 @@ static uint64_t serve_timer_create(const import_call_t *c)
     return (uint32_t)st;
 }
 
-static uint64_t serve_timer_dyn_create(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_timer_dyn_create(const import_call_t *c)
 {
     guest_addr_t out = (guest_addr_t)c->arg[T_OUT];
     uint32_t *guest_out = guest_bytes(out, sizeof(uint32_t), c->site, "krhino_timer_dyn_create");
@@ -187,22 +199,34 @@ static uint64_t serve_timer_dyn_create(const import_call_t *c)
 
 static ktimer_t *timer_arg(const import_call_t *c) { return host_timer((guest_addr_t)c->arg[0]); }
 
-static uint64_t serve_timer_del(const import_call_t *c) { return (uint32_t)krhino_timer_del(timer_arg(c)); }
-static uint64_t serve_timer_dyn_del(const import_call_t *c) { return (uint32_t)krhino_timer_dyn_del(timer_arg(c)); }
-static uint64_t serve_timer_start(const import_call_t *c) { return (uint32_t)krhino_timer_start(timer_arg(c)); }
-static uint64_t serve_timer_stop(const import_call_t *c) { return (uint32_t)krhino_timer_stop(timer_arg(c)); }
+static K_SERVED_CALL uint64_t serve_timer_del(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_del(timer_arg(c));
+}
+static K_SERVED_CALL uint64_t serve_timer_dyn_del(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_dyn_del(timer_arg(c));
+}
+static K_SERVED_CALL uint64_t serve_timer_start(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_start(timer_arg(c));
+}
+static K_SERVED_CALL uint64_t serve_timer_stop(const import_call_t *c)
+{
+    return (uint32_t)krhino_timer_stop(timer_arg(c));
+}
 
-static uint64_t serve_timer_change(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_timer_change(const import_call_t *c)
 {
     return (uint32_t)krhino_timer_change(timer_arg(c), (tick_t)c->arg[1], (tick_t)c->arg[2]);
 }
 
-static uint64_t serve_timer_arg_change(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_timer_arg_change(const import_call_t *c)
 {
     return (uint32_t)krhino_timer_arg_change(timer_arg(c), (void *)(uintptr_t)(uint32_t)c->arg[1]);
 }
 
-static uint64_t serve_timer_arg_change_auto(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_timer_arg_change_auto(const import_call_t *c)
 {
     return (uint32_t)krhino_timer_arg_change_auto(timer_arg(c), (void *)(uintptr_t)(uint32_t)c->arg[1]);
 }
@@ -270,7 +294,7 @@ static aos_call_t call_trampoline(uint64_t fn) { return fn ? run_packed_call : N
 
 /* aos_timer_new / _new_ext / _create differ only in how they spell the
  * options (kernel/aos/aos_timer.c). */
-static uint64_t create_aos_timer(const import_call_t *c, uint32_t options)
+static K_SERVED_CALL uint64_t create_aos_timer(const import_call_t *c, uint32_t options)
 {
     handle_t hd;
     aos_hdl_t *h = handle_open(&hd, c);
@@ -288,16 +312,22 @@ static uint32_t timer_options(uint64_t repeat, uint64_t auto_run)
     return ((uint8_t)repeat ? AOS_TIMER_REPEAT : 0u) | ((uint8_t)auto_run ? AOS_TIMER_AUTORUN : 0u);
 }
 
-static uint64_t serve_aos_timer_new(const import_call_t *c) { return create_aos_timer(c, timer_options(c->arg[4], 1)); }
-static uint64_t serve_aos_timer_new_ext(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_aos_timer_new(const import_call_t *c)
+{
+    return create_aos_timer(c, timer_options(c->arg[4], 1));
+}
+static K_SERVED_CALL uint64_t serve_aos_timer_new_ext(const import_call_t *c)
 {
     return create_aos_timer(c, timer_options(c->arg[4], c->arg[5]));
 }
-static uint64_t serve_aos_timer_create(const import_call_t *c) { return create_aos_timer(c, (uint32_t)c->arg[4]); }
+static K_SERVED_CALL uint64_t serve_aos_timer_create(const import_call_t *c)
+{
+    return create_aos_timer(c, (uint32_t)c->arg[4]);
+}
 
 /* One handle, one call: the handle is read, used and written back. */
 #define SERVE_ON_HANDLE(name, call)                                                                                    \
-    static uint64_t serve_##name(const import_call_t *c)                                                            \
+    static K_SERVED_CALL uint64_t serve_##name(const import_call_t *c)                                              \
     {                                                                                                                  \
         handle_t hd;                                                                                                   \
         aos_hdl_t *h = handle_open(&hd, c);                                                                            \
@@ -334,7 +364,7 @@ SERVE_ON_HANDLE(aos_work_cancel, guest_status(aos_work_cancel(h)))
  * writes them through the host view, which must hold all of it. */
 #define QUEUE_MSG_MAX 4096u /* the largest message the host receives on a guest's behalf */
 
-static uint64_t serve_aos_queue_new(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_aos_queue_new(const import_call_t *c)
 {
     guest_addr_t buf = (guest_addr_t)c->arg[1];
     void *host_buf = buf ? guest_bytes(buf, (uint32_t)c->arg[2], c->site, "aos_queue_new buffer") : NULL;
@@ -351,7 +381,7 @@ static uint64_t serve_aos_queue_new(const import_call_t *c)
     return guest_status(st);
 }
 
-static uint64_t serve_aos_queue_send(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_aos_queue_send(const import_call_t *c)
 {
     void *msg = guest_bytes((guest_addr_t)c->arg[1], (uint32_t)c->arg[2], c->site, "aos_queue_send message");
     handle_t hd;
@@ -363,7 +393,7 @@ static uint64_t serve_aos_queue_send(const import_call_t *c)
 
 /* Received into a host buffer first: the guest's may be shorter than the
  * message, which is then the driver's overflow, reported. */
-static uint64_t serve_aos_queue_recv(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_aos_queue_recv(const import_call_t *c)
 {
     static uint8_t msg[QUEUE_MSG_MAX];
     guest_addr_t to = (guest_addr_t)c->arg[2], size_at = (guest_addr_t)c->arg[3];
@@ -384,24 +414,24 @@ static uint64_t serve_aos_queue_recv(const import_call_t *c)
     return guest_status(st);
 }
 
-static uint64_t serve_post_delayed_action(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_post_delayed_action(const import_call_t *c)
 {
     return guest_status(k_owned_post_delayed_action((int)c->arg[0], call_trampoline(c->arg[1]),
                                                     packed(c->arg[1], c->arg[2]), c->site));
 }
 
-static uint64_t serve_cancel_delayed_action(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_cancel_delayed_action(const import_call_t *c)
 {
     aos_cancel_delayed_action((int)c->arg[0], call_trampoline(c->arg[1]), packed(c->arg[1], c->arg[2]));
     return 0;
 }
 
-static uint64_t serve_schedule_call(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_schedule_call(const import_call_t *c)
 {
     return guest_status(aos_schedule_call(call_trampoline(c->arg[0]), packed(c->arg[0], c->arg[1])));
 }
 
-static uint64_t serve_alloc_trace(const import_call_t *c)
+static K_SERVED_CALL uint64_t serve_alloc_trace(const import_call_t *c)
 {
     aos_alloc_trace(kernel_pointer((guest_addr_t)c->arg[0]), (uint32_t)c->arg[1]);
     return 0;
@@ -480,6 +510,14 @@ const import_t *import_find(const char *name)
         if (!strcmp(g_imports[i].name, name))
             return &g_imports[i];
     return NULL;
+}
+
+K_SERVED_CALL uint64_t import_serve(const import_t *imp, const import_call_t *c)
+{
+    k_trace_serve_begin(c->site);
+    uint64_t result = imp->serve(c);
+    k_trace_serve_end();
+    return result;
 }
 
 void import_reset(void)

@@ -20,7 +20,8 @@
 #define IMPORT_MAX_ARGS 8
 
 /* A call being served: its decoded arguments and the guest call site
- * (the return address, Thumb bit clear), which owns what it allocates. */
+ * (the return address, Thumb bit clear), which owns what it allocates and
+ * stands for every other site the kernel records during the call. */
 typedef struct {
     uint64_t arg[IMPORT_MAX_ARGS];
     guest_addr_t site;
@@ -37,6 +38,12 @@ typedef struct {
 
 /* The row serving name, or NULL when the emulator does not serve it. */
 const import_t *import_find(const char *name);
+/* Serves one decoded call of imp and returns its result (a kind of
+ * imp->result). For its whole length the kernel records c->site, the
+ * guest's call site, wherever a native driver's frame would be recorded
+ * (k_trace.h, K_SERVED_CALL): frees, deletes and misuse reports name the
+ * guest's code. */
+uint64_t import_serve(const import_t *imp, const import_call_t *c);
 /* Forgets every timer shadow and callback (a fresh boot). */
 void import_reset(void);
 

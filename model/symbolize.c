@@ -54,11 +54,16 @@ static Dwfl *image_dwfl(void)
 /* A return address points after the call; the call itself is one byte back. */
 static Dwarf_Addr call_site_of(uintptr_t owner) { return (Dwarf_Addr)owner - 1; }
 
-/* The module holding an owner's call site: the driver image's, else ours. */
+/* The module holding an owner's call site: the driver image's when one of
+ * its functions holds it, else ours. (The image spans from its code to its
+ * RAM, and this program's own code, such as the harness's blocks' owners,
+ * may lie in between.) */
 static Dwfl_Module *module_of(uintptr_t owner)
 {
     Dwfl *image = owner ? image_dwfl() : NULL;
     Dwfl_Module *mod = image ? dwfl_addrmodule(image, call_site_of(owner)) : NULL;
+    if (mod && !dwfl_module_addrname(mod, call_site_of(owner)))
+        mod = NULL;
     Dwfl *self = owner && !mod ? self_dwfl() : NULL;
     return mod ? mod : self ? dwfl_addrmodule(self, call_site_of(owner)) : NULL;
 }

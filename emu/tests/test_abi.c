@@ -7,6 +7,7 @@
 #include "blob.h"
 #include "driver_contract.h"
 #include "imports.h"
+#include "k_trace.h"
 #include "symbolize.h"
 
 #define START_TICK 0x300000011ull /* past 2^32: the high word must reach the guest */
@@ -109,6 +110,37 @@ Test(abi, guest_call_sites_own_blocks_and_callbacks_get_guest_pointers)
     drv_footprint_t fp;
     drv_footprint(&fp);
     cr_assert_eq(fp.timers, 0, "dyn_del and del reached the host's timers");
+}
+
+static bool find_static_timer_owner(const ktimer_t *t, void *ctx)
+{
+    if (t->mm_alloc_flag == K_OBJ_STATIC_ALLOC)
+        *(uintptr_t *)ctx = t->owner;
+    return true;
+}
+
+static void assert_names(uintptr_t site, const char *expected, const char *what)
+{
+    char fn[128];
+    symbolize_function(site, fn, sizeof fn);
+    cr_assert_str_eq(fn, expected, "%s", what);
+}
+
+/* Sites the kernel takes from its own caller (krhino_timer_create's
+ * owner, k_mm_free's free site) are the guest's call sites, not the host
+ * code serving the import. */
+Test(abi, sites_the_kernel_records_while_serving_are_the_guests)
+{
+    connect_traced();
+    uintptr_t owner = 0;
+    k_timer_walk(find_static_timer_owner, &owner);
+    assert_names(owner, "netmgr_reconnect_wifi", "the static timer's owner is its guest call site");
+    void *buf = guest_mem((guest_addr_t)first_call_of("aos_zalloc")->result, 1);
+    cr_assert_eq(hal_wifi_suspend_station(NULL), 0);
+    const k_trace_t *t = k_trace_last_at((uintptr_t)buf, 0);
+    cr_assert_not_null(t, "the buffer has a trace record");
+    assert_names(t->freed[0], "hal_wifi_suspend_station", "the buffer's free site is its guest call site");
+    cr_assert_eq(t->freed[1], 0, "the guest's callers are not the host's frames");
 }
 
 typedef struct {

@@ -31,6 +31,17 @@
  * an inlined wrapper leaves no frame to skip, and needs none. */
 #define K_ALLOC_WRAPPER __attribute__((noinline, used, section("k_alloc_wrappers")))
 
+/* Calls served on behalf of code the host cannot unwind: an emulated
+ * binary driver's kernel calls are made by host functions (emu/imports.c)
+ * for the guest. Marked K_SERVED_CALL and bracketed by k_trace_serve_begin
+ * and k_trace_serve_end with the guest's call site, such a function stands
+ * for the guest: a stack that reaches its frame ends there with the guest's
+ * site, as an allocation made with an explicit owner (k_owned.h) begins
+ * with it. Frees, deletes, the faulting call of a misuse report and every
+ * other site the kernel records thus name the guest's code. */
+#define K_SERVED_CALL __attribute__((noinline, used, section("k_served_calls")))
+#define K_TRACE_SERVED_MAX 16 /* served calls nested at once (guest callbacks calling the kernel) */
+
 typedef struct {
     uint32_t id;   /* 0: unused */
     uintptr_t addr; /* payload or object address */
@@ -46,8 +57,10 @@ void k_trace_reset(void);
 /* Captures up to K_TRACE_FRAMES return addresses of the current stack,
  * starting at the frame whose return address is `site` (a caller's
  * __builtin_return_address(0)) and skipping allocation wrappers. frames[0]
- * is then the owner; unused entries are 0. Without an unwinder (bare-metal
- * builds) frames[0] is site with wrappers left as they are. */
+ * is then the owner; unused entries are 0. A served call's frame (or a site
+ * inside one) is recorded as its guest site and ends the stack. Without an
+ * unwinder (bare-metal builds) frames[0] is site with wrappers left as they
+ * are. */
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES]);
 /* The walk k_trace_stack makes, from frame record fp (host builds with frame
  * pointers: a record holds the caller's frame pointer, then the return
@@ -56,6 +69,14 @@ void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES]);
  * one, one not further out than the last, or a zero return address — never
  * reading memory the stack does not hold. */
 int k_trace_walk_frames(const uintptr_t *fp, void **stack, int max);
+/* A served call for guest code at `site` (a code address, as owners are)
+ * begins: until the matching k_trace_serve_end, a K_SERVED_CALL frame in
+ * a recorded stack is recorded as `site`. Calls nest (at most
+ * K_TRACE_SERVED_MAX); the innermost is the one whose frame a walk meets
+ * first. */
+void k_trace_serve_begin(uintptr_t site);
+/* The innermost served call has returned. */
+void k_trace_serve_end(void);
 /* Starts a record for an object created at `site`; returns its id (never
  * 0) and the owner (first non-wrapper frame) in *owner. */
 uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner);

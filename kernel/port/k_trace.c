@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* pthread_getattr_np */
 #include "k_trace.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* Stacks come from a walk of the frame pointers (the build keeps them), not
@@ -27,6 +28,48 @@ void k_trace_reset(void)
     g_trace.next_id = 1;
 }
 
+/* Whether the call before return address ret (one byte back) is in the
+ * code linked between start and stop. */
+static bool call_is_in(uintptr_t ret, const char *start, const char *stop)
+{
+    uintptr_t call = ret - 1;
+    return start && call >= (uintptr_t)start && call < (uintptr_t)stop;
+}
+
+/* ---- served calls: guest sites in place of the host code serving them ---- */
+static struct {
+    uintptr_t site[K_TRACE_SERVED_MAX];
+    int depth;
+} g_served;
+
+void k_trace_serve_begin(uintptr_t site)
+{
+    assert(g_served.depth < K_TRACE_SERVED_MAX);
+    g_served.site[g_served.depth++] = site;
+}
+
+void k_trace_serve_end(void)
+{
+    assert(g_served.depth > 0);
+    g_served.depth--;
+}
+
+/* Where K_SERVED_CALL functions were linked; both NULL without any. */
+extern const char __start_k_served_calls[] __attribute__((weak));
+extern const char __stop_k_served_calls[] __attribute__((weak));
+
+/* Whether return address ret is inside the code of a call being served. */
+static bool is_in_served_call(uintptr_t ret)
+{
+    return g_served.depth > 0 && call_is_in(ret, __start_k_served_calls, __stop_k_served_calls);
+}
+
+/* What a stack records for ret: the guest's site in place of serving code. */
+static uintptr_t recorded_site(uintptr_t ret)
+{
+    return is_in_served_call(ret) ? g_served.site[g_served.depth - 1] : ret;
+}
+
 #ifdef K_TRACE_UNWIND
 /* Where K_ALLOC_WRAPPER functions were linked; both NULL without any. */
 extern const char __start_k_alloc_wrappers[] __attribute__((weak));
@@ -34,10 +77,7 @@ extern const char __stop_k_alloc_wrappers[] __attribute__((weak));
 
 static bool is_in_wrapper(uintptr_t ret)
 {
-    /* A return address points after the call: the call itself is one byte back. */
-    uintptr_t call = ret - 1;
-    return __start_k_alloc_wrappers && call >= (uintptr_t)__start_k_alloc_wrappers &&
-           call < (uintptr_t)__stop_k_alloc_wrappers;
+    return call_is_in(ret, __start_k_alloc_wrappers, __stop_k_alloc_wrappers);
 }
 
 /* Room for the trace's own frames, the kernel's, nested wrappers and the kept ones. */
@@ -90,24 +130,32 @@ static int index_of(void *const *stack, int n, uintptr_t site)
 
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
 {
+    memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
+    if (is_in_served_call(site)) { /* called by code serving a guest: the guest's site alone */
+        frames[0] = recorded_site(site);
+        return;
+    }
     void *stack[K_TRACE_DEPTH];
     int n = k_trace_walk_frames(__builtin_frame_address(0), stack, K_TRACE_DEPTH);
     int i = index_of(stack, n, site);
-    memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
     if (i < 0) { /* a tail call hid the site's frame: keep the site alone */
         frames[0] = site;
         return;
     }
     while (i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
         i++;
-    for (int k = 0; k < K_TRACE_FRAMES && i + k < n; k++)
-        frames[k] = (uintptr_t)stack[i + k];
+    for (int k = 0; k < K_TRACE_FRAMES && i + k < n; k++) {
+        uintptr_t ret = (uintptr_t)stack[i + k];
+        frames[k] = recorded_site(ret);
+        if (is_in_served_call(ret))
+            break; /* the guest's callers are not on the host's stack */
+    }
 }
 #else
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
 {
     memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
-    frames[0] = site;
+    frames[0] = recorded_site(site);
 }
 #endif
 
