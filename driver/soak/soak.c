@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aos/kernel.h"
 #include "driver_contract.h"
@@ -28,7 +29,8 @@
 typedef struct {
     unsigned long cycles; /* 0: until the heap runs out (capped) */
     bool quiet;
-    const char *log_path;
+    const char *log_path; /* --log; NULL: log_dir/SOAK_DRIVER_NAME.log */
+    const char *log_dir;
     const char *faults;
 } soak_opts_t;
 
@@ -70,10 +72,11 @@ static void say(const char *fmt, ...)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: soak-%s [--cycles N] [--quiet] [--log FILE] [--faults SPEC]\n"
+    fprintf(to, "usage: soak-%s [--cycles N] [--quiet] [--log FILE | --log-dir DIR] [--faults SPEC]\n"
                 "  --cycles N     stop after N cycles (default: until the heap runs out, at most %u)\n"
                 "  --quiet        kernel text (overviews, dump) only to the log\n"
-                "  --log FILE     write the log there (default: soak-%s.log)\n"
+                "  --log FILE     write the log there\n"
+                "  --log-dir DIR  write the log to DIR/%s.log, named after the driver (default DIR: .)\n"
                 "  --faults SPEC  fault schedule, e.g. \"heap=5000\" (also $RTOSFUZZ_FAULTS)\n",
             SOAK_DRIVER_NAME, SOAK_DEFAULT_CYCLES, SOAK_DRIVER_NAME);
 }
@@ -94,6 +97,8 @@ static int parse_opts(int argc, char **argv, soak_opts_t *o)
             }
         } else if (!strcmp(a, "--log") && has_value) {
             o->log_path = argv[++i];
+        } else if (!strcmp(a, "--log-dir") && has_value) {
+            o->log_dir = argv[++i];
         } else if (!strcmp(a, "--faults") && has_value) {
             o->faults = argv[++i];
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -245,11 +250,15 @@ static unsigned cycle_now(void) { return (unsigned)g_cycle; }
 
 int main(int argc, char **argv)
 {
-    soak_opts_t o = {0};
-    static char default_log[] = "soak-" SOAK_DRIVER_NAME ".log";
-    o.log_path = default_log;
+    soak_opts_t o = {.log_dir = "."};
     if (parse_opts(argc, argv, &o))
         return 2;
+    char default_log[4096];
+    if (!o.log_path) {
+        mkdir(o.log_dir, 0777); /* an existing one is fine; fopen says what else is wrong */
+        snprintf(default_log, sizeof default_log, "%s/%s.log", o.log_dir, SOAK_DRIVER_NAME);
+        o.log_path = default_log;
+    }
     g_log = fopen(o.log_path, "w");
     if (!g_log) {
         fprintf(stderr, "soak: cannot write the log '%s'\n", o.log_path);
@@ -264,7 +273,7 @@ int main(int argc, char **argv)
     guard_arm(GUARD_INPUT_BUDGET_MS);
     /* The device came up connected; the loop then power-cycles the AP. */
     if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {
-        say("soak: the driver did not come up (init or first connect failed)\n");
+        say("soak: the driver did not come up (init or first connect failed); log written to %s\n", o.log_path);
         return 2;
     }
     if (arm_faults(&o))
