@@ -178,16 +178,32 @@ typedef struct {
     bool moved; /* any figure changed */
 } moves_t;
 
+static void append_text(moves_t *m, const char *sep, const char *fmt, va_list ap)
+{
+    if (m->len < sizeof m->text) {
+        m->len += (size_t)snprintf(m->text + m->len, sizeof m->text - m->len, "%s", m->len ? sep : "");
+        if (m->len < sizeof m->text)
+            m->len += (size_t)vsnprintf(m->text + m->len, sizeof m->text - m->len, fmt, ap);
+    }
+}
+
+/* A new part of the text, after a comma. */
 static void add_move(moves_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_move(moves_t *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (m->len < sizeof m->text) {
-        m->len += (size_t)snprintf(m->text + m->len, sizeof m->text - m->len, "%s", m->len ? ", " : "");
-        if (m->len < sizeof m->text)
-            m->len += (size_t)vsnprintf(m->text + m->len, sizeof m->text - m->len, fmt, ap);
-    }
+    append_text(m, ", ", fmt, ap);
+    va_end(ap);
+}
+
+/* More of the last part. */
+static void extend_move(moves_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void extend_move(moves_t *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    append_text(m, "", fmt, ap);
     va_end(ap);
 }
 
@@ -234,6 +250,35 @@ static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned
         add_heap_move(&m, a, b, cycles, moving);
         add_pool_move(&m, a, b, cycles, moving);
     }
+    return m;
+}
+
+/* The first cycle in from..to after which the pool is full (less than a
+ * block free), 0 when none is. */
+static unsigned long pool_full_after(const k_mm_stats_t *after, unsigned long from, unsigned long to)
+{
+    for (unsigned long c = from; c <= to; c++)
+        if (after[c].pool_size && after[c].pool_free < after[c].pool_blk)
+            return c;
+    return 0;
+}
+
+/* Once the pool is full, the kernel serves its block size from the heap: a
+ * pool leak goes on in the heap. One average from cycle 1 to the last
+ * would blur both into a small figure of each, so the pool is told up to
+ * the cycle it filled up (full, after cycle 1) and the heap from there:
+ * "pool UsedSz +32.0 bytes per cycle until full after cycle 255, heap
+ * FreeSz -56.0 bytes per cycle from then on". */
+static moves_t what_moved_past_a_full_pool(const k_mm_stats_t *after, unsigned long full, unsigned long last)
+{
+    moves_t m = {.moved = true};
+    add_pool_move(&m, &after[1], &after[full], full - 1, true);
+    extend_move(&m, " until full after cycle %lu", full);
+    if (last == full)
+        return m;
+    for (int moving = 1; moving >= 0; moving--)
+        add_heap_move(&m, &after[full], &after[last], last - full, moving);
+    extend_move(&m, " from then on");
     return m;
 }
 
@@ -328,8 +373,11 @@ typedef struct {
 static judged_t judge(const k_mm_stats_t *after, unsigned long last, const faulted_t *faulted)
 {
     fault_count_t injected = faults_so_far();
-    if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected))
-        return (judged_t){what_moved(&after[1], &after[last], last - 1), 1, last};
+    if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected)) {
+        unsigned long full = pool_full_after(after, 2, last);
+        return (judged_t){full ? what_moved_past_a_full_pool(after, full, last) : what_moved(&after[1], &after[last], last - 1),
+                          1, last};
+    }
     unsigned long half = (last + 1) / 2;
     size_t a = emptiest(after, 1, half + 1, false), b = emptiest(after, half + 1, last + 1, true);
     k_mm_stats_t sa = bytes_only(after[a]), sb = bytes_only(after[b]);
