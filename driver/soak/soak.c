@@ -253,12 +253,14 @@ static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned
     return m;
 }
 
-/* The first cycle in from..to after which the pool is full (less than a
- * block free), 0 when none is. */
-static unsigned long pool_full_after(const k_mm_stats_t *after, unsigned long from, unsigned long to)
+static bool pool_is_full(const k_mm_stats_t *s) { return s->pool_size && s->pool_free < s->pool_blk; }
+
+/* The first cycle of 2..last after which the pool is full (less than a
+ * block free), when it was not after cycle 1; 0 when there is none. */
+static unsigned long pool_filled_up(const k_mm_stats_t *after, unsigned long last)
 {
-    for (unsigned long c = from; c <= to; c++)
-        if (after[c].pool_size && after[c].pool_free < after[c].pool_blk)
+    for (unsigned long c = 2; c <= last && !pool_is_full(&after[1]); c++)
+        if (pool_is_full(&after[c]))
             return c;
     return 0;
 }
@@ -368,15 +370,17 @@ typedef struct {
 } judged_t;
 
 /* What moved over cycles 1..last (after[c]: the figures after cycle c's
- * connect): after cycle 1 against after the last one, or, when injected
- * faults failed connects, the emptiest states of the two halves. */
+ * connect): after cycle 1 against after the last one (apart before and
+ * after the pool filled up), or, when faults were injected, the emptiest
+ * states of the two halves. */
 static judged_t judge(const k_mm_stats_t *after, unsigned long last, const faulted_t *faulted)
 {
     fault_count_t injected = faults_so_far();
     if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected)) {
-        unsigned long full = pool_full_after(after, 2, last);
-        return (judged_t){full ? what_moved_past_a_full_pool(after, full, last) : what_moved(&after[1], &after[last], last - 1),
-                          1, last};
+        unsigned long full = pool_filled_up(after, last);
+        moves_t m = full ? what_moved_past_a_full_pool(after, full, last)
+                         : what_moved(&after[1], &after[last], last - 1);
+        return (judged_t){m, 1, last};
     }
     unsigned long half = (last + 1) / 2;
     size_t a = emptiest(after, 1, half + 1, false), b = emptiest(after, half + 1, last + 1, true);
