@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aos/kernel.h"
 #include "driver_contract.h"
@@ -28,7 +29,8 @@
 typedef struct {
     unsigned long cycles; /* 0: until the heap runs out (capped) */
     bool quiet;
-    const char *log_path;
+    const char *log_path; /* --log; NULL: log_dir/SOAK_DRIVER_NAME.log */
+    const char *log_dir;
     const char *faults;
 } soak_opts_t;
 
@@ -70,10 +72,11 @@ static void say(const char *fmt, ...)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: soak-%s [--cycles N] [--quiet] [--log FILE] [--faults SPEC]\n"
+    fprintf(to, "usage: soak-%s [--cycles N] [--quiet] [--log FILE | --log-dir DIR] [--faults SPEC]\n"
                 "  --cycles N     stop after N cycles (default: until the heap runs out, at most %u)\n"
                 "  --quiet        kernel text (overviews, dump) only to the log\n"
-                "  --log FILE     write the log there (default: soak-%s.log)\n"
+                "  --log FILE     write the log there\n"
+                "  --log-dir DIR  write the log to DIR/%s.log, named after the driver (default DIR: .)\n"
                 "  --faults SPEC  fault schedule, e.g. \"heap=5000\" (also $RTOSFUZZ_FAULTS)\n",
             SOAK_DRIVER_NAME, SOAK_DEFAULT_CYCLES, SOAK_DRIVER_NAME);
 }
@@ -94,6 +97,8 @@ static int parse_opts(int argc, char **argv, soak_opts_t *o)
             }
         } else if (!strcmp(a, "--log") && has_value) {
             o->log_path = argv[++i];
+        } else if (!strcmp(a, "--log-dir") && has_value) {
+            o->log_dir = argv[++i];
         } else if (!strcmp(a, "--faults") && has_value) {
             o->faults = argv[++i];
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -173,16 +178,32 @@ typedef struct {
     bool moved; /* any figure changed */
 } moves_t;
 
+static void append_text(moves_t *m, const char *sep, const char *fmt, va_list ap)
+{
+    if (m->len < sizeof m->text) {
+        m->len += (size_t)snprintf(m->text + m->len, sizeof m->text - m->len, "%s", m->len ? sep : "");
+        if (m->len < sizeof m->text)
+            m->len += (size_t)vsnprintf(m->text + m->len, sizeof m->text - m->len, fmt, ap);
+    }
+}
+
+/* A new part of the text, after a comma. */
 static void add_move(moves_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void add_move(moves_t *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (m->len < sizeof m->text) {
-        m->len += (size_t)snprintf(m->text + m->len, sizeof m->text - m->len, "%s", m->len ? ", " : "");
-        if (m->len < sizeof m->text)
-            m->len += (size_t)vsnprintf(m->text + m->len, sizeof m->text - m->len, fmt, ap);
-    }
+    append_text(m, ", ", fmt, ap);
+    va_end(ap);
+}
+
+/* More of the last part. */
+static void extend_move(moves_t *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void extend_move(moves_t *m, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    append_text(m, "", fmt, ap);
     va_end(ap);
 }
 
@@ -232,24 +253,177 @@ static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned
     return m;
 }
 
-static void say_figures(const k_mm_stats_t *after_first, const k_mm_stats_t *now, unsigned long last)
+static bool pool_is_full(const k_mm_stats_t *s) { return s->pool_size && s->pool_free < s->pool_blk; }
+
+/* The first cycle of 2..last after which the pool is full (less than a
+ * block free), when it was not after cycle 1; 0 when there is none. */
+static unsigned long pool_filled_up(const k_mm_stats_t *after, unsigned long last)
 {
-    say("soak: after cycle 1: heap FreeSz 0x%08lX, pool UsedSz 0x%08lX; after cycle %lu: heap FreeSz 0x%08lX, "
-        "pool UsedSz 0x%08lX\n",
-        (unsigned long)after_first->free, (unsigned long)after_first->pool_used, last, (unsigned long)now->free,
-        (unsigned long)now->pool_used);
+    for (unsigned long c = 2; c <= last && !pool_is_full(&after[1]); c++)
+        if (pool_is_full(&after[c]))
+            return c;
+    return 0;
 }
+
+/* Once the pool is full, the kernel serves its block size from the heap: a
+ * pool leak goes on in the heap. One average from cycle 1 to the last
+ * would blur both into a small figure of each, so the pool is told up to
+ * the cycle it filled up (full, after cycle 1) and the heap from there:
+ * "pool UsedSz +32.0 bytes per cycle until full after cycle 255, heap
+ * FreeSz -56.0 bytes per cycle from then on". */
+static moves_t what_moved_past_a_full_pool(const k_mm_stats_t *after, unsigned long full, unsigned long last)
+{
+    moves_t m = {.moved = true};
+    add_pool_move(&m, &after[1], &after[full], full - 1, true);
+    extend_move(&m, " until full after cycle %lu", full);
+    if (last == full)
+        return m;
+    for (int moving = 1; moving >= 0; moving--)
+        add_heap_move(&m, &after[full], &after[last], last - full, moving);
+    extend_move(&m, " from then on");
+    return m;
+}
+
+/* ---- injected faults -------------------------------------------------- */
+/* How many faults each point has injected so far. */
+typedef struct {
+    uint32_t injected[K_FAULT_POINTS];
+} fault_count_t;
+
+static fault_count_t faults_so_far(void)
+{
+    fault_count_t c;
+    for (int p = 0; p < K_FAULT_POINTS; p++)
+        c.injected[p] = k_fault_injected((k_fault_point_t)p);
+    return c;
+}
+
+/* The first point that injected a fault since `before`, or K_FAULT_POINTS. */
+static k_fault_point_t point_injected_since(const fault_count_t *before)
+{
+    fault_count_t now = faults_so_far();
+    int p = 0;
+    while (p < K_FAULT_POINTS && now.injected[p] == before->injected[p])
+        p++;
+    return (k_fault_point_t)p;
+}
+
+typedef struct {
+    unsigned long connects; /* connects failed by an injected fault */
+} faulted_t;
+
+/* A connect that failed because the fault schedule made a call fail is not
+ * the heap running out: the soak says so (for the first one) and goes on,
+ * judging the driver by what it leaks across such failures. */
+static void say_faulted_connect(faulted_t *f, unsigned long cycle, int rc, k_fault_point_t p,
+                                const fault_count_t *before)
+{
+    if (f->connects++)
+        return;
+    k_mm_stats_t st;
+    k_mm_stats(g_kmm_head, &st);
+    char call[32] = ""; /* the call number is kept for a point's first K_FAULT_SCHEDULE_MAX faults */
+    uint32_t n = k_fault_injected_call(p, before->injected[p]);
+    if (n)
+        snprintf(call, sizeof call, " %u", (unsigned)n);
+    say("soak: cycle %lu: connect failed with %d: an injected %s fault made %s call%s fail (%lu heap bytes free); "
+        "not the heap running out: the soak goes on (later such failures are counted, not told)\n",
+        cycle, rc, k_fault_point_name(p), k_fault_point_name(p), call, (unsigned long)st.free);
+}
+
+/* Under injected faults the state after a cycle depends on which call
+ * failed: even a driver that frees everything holds different blocks,
+ * split differently, after different failures, and a pool fault moves a
+ * block to the heap. A leak is what piles up across them: the emptiest
+ * state (most heap and pool free) of the later half of the cycles holds
+ * more than that of the earlier half. Returns the index in [from, to) of
+ * the emptiest state: the first of equals, or the last when `latest`. */
+static size_t emptiest(const k_mm_stats_t *after, size_t from, size_t to, bool latest)
+{
+    size_t best = from;
+    for (size_t i = from; i < to; i++) {
+        size_t free_i = after[i].free + after[i].pool_free, free_best = after[best].free + after[best].pool_free;
+        if (free_i > free_best || (latest && free_i == free_best))
+            best = i;
+    }
+    return best;
+}
+
+/* Only the bytes: a deeper peak or other splits come with other failures. */
+static k_mm_stats_t bytes_only(k_mm_stats_t s)
+{
+    s.maxused = s.used_blocks = s.free_blocks = 0;
+    return s;
+}
+
+static void say_figures(const k_mm_stats_t *after, unsigned long a, unsigned long b)
+{
+    say("soak: after cycle %lu: heap FreeSz 0x%08lX, pool UsedSz 0x%08lX; after cycle %lu: heap FreeSz 0x%08lX, "
+        "pool UsedSz 0x%08lX\n",
+        a, (unsigned long)after[a].free, (unsigned long)after[a].pool_used, b, (unsigned long)after[b].free,
+        (unsigned long)after[b].pool_used);
+}
+
+typedef struct {
+    moves_t moves;
+    unsigned long from, to; /* the cycles compared */
+} judged_t;
+
+/* What moved over cycles 1..last (after[c]: the figures after cycle c's
+ * connect): after cycle 1 against after the last one (apart before and
+ * after the pool filled up), or, when faults were injected, the emptiest
+ * states of the two halves. */
+static judged_t judge(const k_mm_stats_t *after, unsigned long last, const faulted_t *faulted)
+{
+    fault_count_t injected = faults_so_far();
+    if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected)) {
+        unsigned long full = pool_filled_up(after, last);
+        moves_t m = full ? what_moved_past_a_full_pool(after, full, last)
+                         : what_moved(&after[1], &after[last], last - 1);
+        return (judged_t){m, 1, last};
+    }
+    unsigned long half = (last + 1) / 2;
+    size_t a = emptiest(after, 1, half + 1, false), b = emptiest(after, half + 1, last + 1, true);
+    k_mm_stats_t sa = bytes_only(after[a]), sb = bytes_only(after[b]);
+    say("soak: injected faults:");
+    for (int p = 0; p < K_FAULT_POINTS; p++)
+        say(" %s %u", k_fault_point_name((k_fault_point_t)p), (unsigned)injected.injected[p]);
+    say("; %lu of %lu connects failed on them; judged by the emptiest state after cycles 1-%lu against that "
+        "after cycles %lu-%lu\n",
+        faulted->connects, last, half, half + 1, last);
+    return (judged_t){what_moved(&sa, &sb, b - a), a, b};
+}
+
 static unsigned long g_cycle; /* 0: the boot connect */
 
 static unsigned cycle_now(void) { return (unsigned)g_cycle; }
 
+/* One cycle of the seed's loop after its overview; returns the connect's
+ * status, 0 when an injected fault failed it (told and counted). */
+static int run_cycle(unsigned long cycle, faulted_t *faulted)
+{
+    aos_msleep(5000);
+    hal_wifi_suspend_station(NULL);
+    fault_count_t before = faults_so_far();
+    int rc = netmgr_reconnect_wifi();
+    k_fault_point_t p = rc ? point_injected_since(&before) : K_FAULT_POINTS;
+    if (p == K_FAULT_POINTS)
+        return rc;
+    say_faulted_connect(faulted, cycle, rc, p, &before);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    soak_opts_t o = {0};
-    static char default_log[] = "soak-" SOAK_DRIVER_NAME ".log";
-    o.log_path = default_log;
+    soak_opts_t o = {.log_dir = "."};
     if (parse_opts(argc, argv, &o))
         return 2;
+    char default_log[4096];
+    if (!o.log_path) {
+        mkdir(o.log_dir, 0777); /* an existing one is fine; fopen says what else is wrong */
+        snprintf(default_log, sizeof default_log, "%s/%s.log", o.log_dir, SOAK_DRIVER_NAME);
+        o.log_path = default_log;
+    }
     g_log = fopen(o.log_path, "w");
     if (!g_log) {
         fprintf(stderr, "soak: cannot write the log '%s'\n", o.log_path);
@@ -264,14 +438,17 @@ int main(int argc, char **argv)
     guard_arm(GUARD_INPUT_BUDGET_MS);
     /* The device came up connected; the loop then power-cycles the AP. */
     if (drv_boot(0) != 0 || netmgr_reconnect_wifi() != 0) {
-        say("soak: the driver did not come up (init or first connect failed)\n");
+        say("soak: the driver did not come up (init or first connect failed); log written to %s\n", o.log_path);
         return 2;
     }
     if (arm_faults(&o))
         return 2;
 
     unsigned long max = o.cycles ? o.cycles : SOAK_DEFAULT_CYCLES;
-    k_mm_stats_t after_first = {0}, now = {0};
+    k_mm_stats_t *after = calloc(max + 1, sizeof *after); /* after[c]: after cycle c (0: the boot connect) */
+    if (!after)
+        abort();
+    faulted_t faulted = {0};
     unsigned long cycle;
     int rc = 0;
     for (cycle = 1; cycle <= max; cycle++) {
@@ -279,10 +456,8 @@ int main(int argc, char **argv)
         guard_arm(GUARD_INPUT_BUDGET_MS);
         soak_print("soak: cycle %lu\n", cycle);
         krhino_mm_overview(NULL);
-        k_mm_stats(g_kmm_head, cycle == 2 ? &after_first : &now);
-        aos_msleep(5000);
-        hal_wifi_suspend_station(NULL);
-        rc = netmgr_reconnect_wifi();
+        k_mm_stats(g_kmm_head, &after[cycle - 1]);
+        rc = run_cycle(cycle, &faulted);
         if (rc)
             break;
     }
@@ -290,8 +465,9 @@ int main(int argc, char **argv)
     if (rc) {
         say("soak: driver %s, connect failed with %d in cycle %lu\n", SOAK_DRIVER_NAME, rc, cycle);
         if (cycle > 2) {
-            say("soak: cycles 1-%lu: %s\n", cycle - 1, what_moved(&after_first, &now, cycle - 2).text);
-            say_figures(&after_first, &now, cycle - 1);
+            judged_t j = judge(after, cycle - 1, &faulted);
+            say("soak: cycles 1-%lu: %s\n", cycle - 1, j.moves.text);
+            say_figures(after, j.from, j.to);
         }
         if (rc == WIFI_ERR_NOMEM)
             say("soak: the heap ran out in cycle %lu\n", cycle);
@@ -300,17 +476,18 @@ int main(int argc, char **argv)
         /* The overview after the last cycle, then the dump, close the log. */
         soak_print("soak: after cycle %lu\n", max);
         krhino_mm_overview(NULL);
-        k_mm_stats(g_kmm_head, &now);
+        k_mm_stats(g_kmm_head, &after[max]);
         krhino_mm_dump(NULL);
         if (max < 2) {
             say("soak: driver %s, 1 cycle: nothing to compare the overview after cycle 1 with\n", SOAK_DRIVER_NAME);
         } else {
-            moves_t m = what_moved(&after_first, &now, max - 1);
-            say("soak: driver %s, %lu cycles, %s\n", SOAK_DRIVER_NAME, max, m.text);
-            say_figures(&after_first, &now, max);
-            rc = m.moved;
+            judged_t j = judge(after, max, &faulted);
+            say("soak: driver %s, %lu cycles, %s\n", SOAK_DRIVER_NAME, max, j.moves.text);
+            say_figures(after, j.from, j.to);
+            rc = j.moves.moved;
         }
     }
+    free(after);
     say("soak: log written to %s\n", o.log_path);
     fclose(g_log);
     return rc ? 1 : 0;

@@ -1,6 +1,7 @@
 /* libFuzzer target for everything that reads a log: the line reader, the
  * Heap Info, pool and block-row parsers, boots, owner grouping, the trend
- * fit of each boot's heap and pool and the SVG chart (its figures come
+ * fit of each boot's heap and pool (apart before and after the pool filled
+ * up) and the SVG chart (its figures come
  * straight from the log). Symbolization is left
  * out: its input is an owner address, and every address is valid for it.
  *
@@ -46,8 +47,12 @@ static void fit_and_draw(const mm_log_t *log, size_t boot, series_kind_t kind)
     trend_t t;
     if (series_of_boot(log, boot, kind, &s) != 0)
         return;
-    if (trend_fit(&s, 0, 0, &t) == 0) {
+    size_t pool_full = series_pool_full_cycle(log, boot);
+    check(pool_full <= s.n);
+    trend_regime_t r = trend_regime_of(&s, 0, 0, pool_full);
+    if (trend_fit_regime(&s, 0, 0, r, &t) == 0) {
         check(t.r2 >= 0.0 && t.r2 <= 1.0);
+        check(t.first_cycle >= r.first && t.last_cycle <= r.last);
         char *svg = NULL;
         size_t len = 0;
         FILE *out = open_memstream(&svg, &len);

@@ -28,17 +28,44 @@ static void merge_kind(owner_row_t *row, const char *kind)
         strcpy(row->kind, "mixed");
 }
 
-static void count_block(owner_table_t *t, owner_row_t *row, const mm_block_t *b)
+static void count_block(owner_table_t *t, owner_row_t *row, const mm_block_t *b, uint64_t held)
 {
     row->owner = b->owner;
     row->count++;
-    row->bytes += b->len;
+    row->bytes += held;
     merge_kind(row, b->kind);
     t->live_blocks++;
-    t->live_bytes += b->len;
+    t->live_bytes += held;
     if (!b->chk_ok && (!t->first_damaged || b->line < t->first_damaged->line))
         t->first_damaged = b;
     t->damaged_blocks += !b->chk_ok;
+}
+
+static bool lies_inside(const mm_block_t *inner, const mm_block_t *outer)
+{
+    return outer != inner && inner->addr >= outer->addr && inner->addr - outer->addr < outer->len &&
+           inner->len <= outer->len - (inner->addr - outer->addr);
+}
+
+/* The pool slab: the used heap block of kind "pool" the kernel carves the
+ * pool's blocks out of (ours only; AliOS prints no pool blocks). */
+static bool is_pool_slab(const mm_block_t *b) { return b->stat == MM_BLK_USED && strcmp(b->kind, "pool") == 0; }
+
+/* The bytes b holds itself. The pool's blocks lie inside the pool slab:
+ * each pool block's bytes are its owner's, and the slab holds only what its
+ * blocks do not, so that no byte is counted twice (the slab's share is then
+ * the pool's free space). */
+static uint64_t bytes_held(const mm_dump_t *d, const mm_block_t *b)
+{
+    uint64_t held = b->len;
+    if (!is_pool_slab(b))
+        return held;
+    for (size_t i = 0; i < d->nblocks; i++) {
+        const mm_block_t *inner = &d->blocks[i];
+        if (inner->stat == MM_BLK_POOL && lies_inside(inner, b))
+            held -= inner->len <= held ? inner->len : held;
+    }
+    return held;
 }
 
 /* Live blocks sorted by owner, so that each owner's blocks are adjacent. */
@@ -68,7 +95,7 @@ int owner_table_build(const mm_dump_t *dump, owner_table_t *table)
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && live[i]->owner != live[i - 1]->owner)
             table->nrows++;
-        count_block(table, &table->rows[table->nrows], live[i]);
+        count_block(table, &table->rows[table->nrows], live[i], bytes_held(dump, live[i]));
     }
     table->nrows += n > 0;
     free(live);

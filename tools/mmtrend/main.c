@@ -98,6 +98,7 @@ typedef struct {
     series_t series;
     bool present; /* the boot's tables print this figure */
     bool fitted;  /* the window held enough cycles: trend is valid */
+    trend_regime_t regime; /* the cycles one line may follow */
     size_t window;
     trend_t trend;
 } fit_t;
@@ -106,19 +107,21 @@ enum { NSERIES = 2 };
 
 typedef struct {
     fit_t fits[NSERIES]; /* SERIES_HEAP, SERIES_POOL */
+    size_t pool_full;    /* the first cycle the pool is full; 0: never */
 } boot_fits_t;
 
 static int fit_boot(const options_t *o, const mm_log_t *log, size_t boot, boot_fits_t *bf)
 {
-    *bf = (boot_fits_t){0};
+    *bf = (boot_fits_t){.pool_full = series_pool_full_cycle(log, boot)};
     for (series_kind_t k = SERIES_HEAP; k <= SERIES_POOL; k++) {
         fit_t *f = &bf->fits[k];
         int got = series_of_boot(log, boot, k, &f->series);
         if (got < 0)
             return -1;
         f->present = got == 0 && f->series.n > 0;
-        f->window = trend_window(&f->series, o->skip, o->cycles);
-        f->fitted = f->present && trend_fit(&f->series, o->skip, o->cycles, &f->trend) == 0;
+        f->regime = trend_regime_of(&f->series, o->skip, o->cycles, bf->pool_full);
+        f->window = trend_window_regime(&f->series, o->skip, o->cycles, f->regime);
+        f->fitted = f->present && trend_fit_regime(&f->series, o->skip, o->cycles, f->regime, &f->trend) == 0;
     }
     return 0;
 }
@@ -161,11 +164,25 @@ static void print_boot_heading(const mm_log_t *log, size_t boot)
     putchar('\n');
 }
 
-static void print_window(const fit_t *f)
+/* Which stretch of the boot a series was fitted on, when not all of it. */
+static void print_regime(const fit_t *f, size_t pool_full)
+{
+    if (!pool_full || f->series.kind == SERIES_POOL)
+        return;
+    if (f->regime.first > 1)
+        printf("  regime: from cycle %zu, when the pool filled up: requests of its block size come from the heap "
+               "since\n", f->regime.first);
+    else
+        printf("  regime: cycles 1-%zu, up to when the pool filled up (fewer than %d cycles after it)\n",
+               f->regime.last, TREND_MIN_CYCLES);
+}
+
+static void print_window(const fit_t *f, size_t pool_full)
 {
     const trend_t *t = &f->trend;
     const char *name = series_name(f->series.kind);
     printf("%s: fitted cycles %zu-%zu of %zu\n", name, t->first_cycle, t->last_cycle, f->series.n);
+    print_regime(f, pool_full);
     if (t->warmup == 1)
         printf("  warm-up: cycle %zu left out, off the line the later cycles follow\n", t->first_cycle - 1);
     else if (t->warmup)
@@ -176,10 +193,21 @@ static void print_window(const fit_t *f)
     printf("  leak rate: %.1f bytes/cycle (least squares, R^2 %.4f)\n", tidy(trend_leak_rate(t)), t->r2);
 }
 
-static void print_forecast(const fit_t *f, const mm_boot_t *b)
+static void print_pool_ran_out(const fit_t *f, size_t pool_full)
+{
+    printf("  ran out: the pool is full from cycle %zu (FreeSz %.0f); requests of its block size come from the "
+           "heap since\n",
+           pool_full, f->series.free[pool_full - 1]);
+}
+
+static void print_forecast(const fit_t *f, const mm_boot_t *b, size_t pool_full)
 {
     const trend_t *t = &f->trend;
     const char *name = series_name(f->series.kind);
+    if (f->series.kind == SERIES_POOL && pool_full) {
+        print_pool_ran_out(f, pool_full); /* a run-out the log shows is no forecast */
+        return;
+    }
     if (t->slope >= 0.0) {
         printf("  forecast: none, the %s's free space is not falling\n", name);
         return;
@@ -205,32 +233,46 @@ static void print_forecast(const fit_t *f, const mm_boot_t *b)
                actual - 1, b->first_failure.line, actual, (forecast - (double)actual) / (double)actual * 100.0);
 }
 
-static void print_fit(const fit_t *f, const mm_boot_t *b)
+static void print_fit(const fit_t *f, const mm_boot_t *b, size_t pool_full)
 {
     if (!f->present)
         return;
     if (!f->fitted) {
         printf("%s: %zu cycle%s to fit, fewer than the %d a verdict needs: no verdict, no forecast\n",
                series_name(f->series.kind), f->window, plural(f->window), TREND_MIN_CYCLES);
+        if (f->series.kind == SERIES_POOL && pool_full)
+            print_pool_ran_out(f, pool_full);
         return;
     }
-    print_window(f);
-    print_forecast(f, b);
+    print_window(f, pool_full);
+    print_forecast(f, b, pool_full);
+}
+
+/* "pool 32.0 bytes/cycle until full at cycle 256", "heap 56.0 bytes/cycle
+ * from cycle 256 (the pool full)". */
+static void print_leak(const fit_t *f, size_t pool_full)
+{
+    printf("%.1f bytes/cycle", trend_leak_rate(&f->trend));
+    if (f->series.kind == SERIES_POOL && pool_full)
+        printf(" until full at cycle %zu", pool_full);
+    if (f->regime.first > 1)
+        printf(" from cycle %zu (the pool full)", f->regime.first);
 }
 
 /* "heap 112.0 bytes/cycle", "pool flat", "pool not leaking", "pool too few
- * cycles": leaking figures first. */
+ * cycles": leaking figures first; the pool first once it filled up, as its
+ * leak came first. */
 static void print_boot_summary(const options_t *o, const boot_fits_t *bf)
 {
     const char *sep = "";
     for (int pass = 0; pass < 2; pass++)
-        for (int k = 0; k < NSERIES; k++) {
-            const fit_t *f = &bf->fits[k];
+        for (int i = 0; i < NSERIES; i++) {
+            const fit_t *f = &bf->fits[bf->pool_full ? NSERIES - 1 - i : i];
             if (!f->present || fit_leaks(o, f) != (pass == 0))
                 continue;
             printf("%s%s ", sep, series_name(f->series.kind));
             if (pass == 0)
-                printf("%.1f bytes/cycle", trend_leak_rate(&f->trend));
+                print_leak(f, bf->pool_full);
             else
                 fputs(!f->fitted ? "too few cycles" : tidy(f->trend.slope) == 0.0 ? "flat" : "not leaking", stdout);
             sep = ", ";
@@ -341,7 +383,7 @@ static int report(const options_t *o, const mm_log_t *log, const boot_fits_t *bf
         if (log->nboots > 1)
             print_boot_heading(log, b);
         for (int k = 0; k < NSERIES; k++)
-            print_fit(&bfs[b].fits[k], &log->boots[b]);
+            print_fit(&bfs[b].fits[k], &log->boots[b], bfs[b].pool_full);
     }
     int status = print_verdict(o, log, bfs);
     if (o->plot_path && write_plot(o, log, bfs) != 0)

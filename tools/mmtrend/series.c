@@ -54,4 +54,18 @@ void series_free(series_t *s)
     *s = (series_t){.kind = s->kind};
 }
 
+static bool pool_is_full(const pool_info_t *p) { return p->free == 0 || (p->has_blk_size && p->free < p->blk_size); }
+
+size_t series_pool_full_cycle(const mm_log_t *log, size_t boot)
+{
+    const mm_boot_t *b = &log->boots[boot];
+    const heap_info_t *tables = b->ntables ? &log->tables[b->first_table] : NULL;
+    if (!boot_prints_pool(tables, b->ntables))
+        return 0;
+    for (size_t i = 0; i < b->ntables; i++)
+        if (pool_is_full(&tables[i].pool))
+            return i + 1;
+    return 0;
+}
+
 const char *series_name(series_kind_t kind) { return kind == SERIES_HEAP ? "heap" : "pool"; }

@@ -81,24 +81,47 @@ static size_t warmup_cycles(const double *free, size_t from, size_t to)
 static double reserve_at(const series_t *s, size_t i) { return s->min_free ? s->free[i] - s->min_free[i] : 0.0; }
 
 typedef struct {
-    size_t from, to;
+    size_t from, to; /* indices: [from, to) */
 } window_t;
 
-static window_t window_of(const series_t *s, size_t skip, size_t limit)
+static size_t smaller(size_t a, size_t b) { return a < b ? a : b; }
+static size_t larger(size_t a, size_t b) { return a > b ? a : b; }
+
+static window_t window_of(const series_t *s, size_t skip, size_t limit, trend_regime_t r)
 {
-    size_t from = skip < s->n ? skip : s->n;
-    return (window_t){from, limit && limit < s->n - from ? from + limit : s->n};
+    size_t from = smaller(skip, s->n);
+    size_t to = limit && limit < s->n - from ? from + limit : s->n;
+    from = larger(from, r.first ? r.first - 1 : 0);
+    to = smaller(to, r.last);
+    return (window_t){from, larger(from, to)};
+}
+
+static trend_regime_t whole(const series_t *s) { return (trend_regime_t){1, s->n}; }
+
+size_t trend_window_regime(const series_t *s, size_t skip, size_t limit, trend_regime_t r)
+{
+    window_t w = window_of(s, skip, limit, r);
+    return w.to - w.from;
 }
 
 size_t trend_window(const series_t *s, size_t skip, size_t limit)
 {
-    window_t w = window_of(s, skip, limit);
-    return w.to - w.from;
+    return trend_window_regime(s, skip, limit, whole(s));
 }
 
-int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t)
+trend_regime_t trend_regime_of(const series_t *s, size_t skip, size_t limit, size_t pool_full)
 {
-    window_t w = window_of(s, skip, limit);
+    if (!pool_full)
+        return whole(s);
+    trend_regime_t before = {1, pool_full}, after = {pool_full, s->n};
+    if (s->kind == SERIES_POOL || trend_window_regime(s, skip, limit, after) < TREND_MIN_CYCLES)
+        return before;
+    return after;
+}
+
+int trend_fit_regime(const series_t *s, size_t skip, size_t limit, trend_regime_t r, trend_t *t)
+{
+    window_t w = window_of(s, skip, limit, r);
     size_t from = w.from, to = w.to;
     if (to - from < TREND_MIN_CYCLES)
         return -1;
@@ -113,6 +136,11 @@ int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t)
     if (t->falling)
         t->exhaustion_cycle = (t->reserve - t->intercept) / t->slope;
     return 0;
+}
+
+int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t)
+{
+    return trend_fit_regime(s, skip, limit, whole(s), t);
 }
 
 double trend_leak_rate(const trend_t *t) { return -t->slope; }

@@ -48,6 +48,27 @@ typedef struct {
 int trend_fit(const series_t *s, size_t skip, size_t limit, trend_t *t);
 /* How many cycles that window holds. */
 size_t trend_window(const series_t *s, size_t skip, size_t limit);
+
+/* Cycles first .. last (1-based, inclusive) of a series: a regime, a stretch
+ * that one line may follow (the heap before and after the pool filled up
+ * are two: see series_pool_full_cycle). */
+typedef struct {
+    size_t first, last;
+} trend_regime_t;
+
+/* trend_fit and trend_window within the cycles of the window that lie in
+ * the regime (clipped to the series). */
+int trend_fit_regime(const series_t *s, size_t skip, size_t limit, trend_regime_t r, trend_t *t);
+size_t trend_window_regime(const series_t *s, size_t skip, size_t limit, trend_regime_t r);
+/* The regime to fit a series of a boot whose pool is full from cycle
+ * pool_full (0: never; series_pool_full_cycle): all of it when the pool
+ * never filled up; the pool up to pool_full; the heap from pool_full on,
+ * or up to it when fewer than TREND_MIN_CYCLES of the window follow. Once
+ * the pool is full, requests of its block size come from the heap: a leak
+ * of pool blocks goes on in the heap, faster (each block then costs a heap
+ * block and its header), and one line through both stretches fits
+ * neither. */
+trend_regime_t trend_regime_of(const series_t *s, size_t skip, size_t limit, size_t pool_full);
 /* Leak rate in bytes per cycle (positive while free heap falls). */
 double trend_leak_rate(const trend_t *t);
 /* Falling faster than threshold bytes per cycle. */

@@ -65,6 +65,25 @@ Test(mmdump, groups_live_blocks_by_owner_most_bytes_first)
     cr_assert_eq(owner_table_top_holder(&g_table), &g_table.rows[1], "the kernel is never the suspect");
 }
 
+/* The pool slab is a used heap block; the pool blocks inside it are their
+ * owners' bytes, so the slab keeps only its free part (negative control:
+ * a pool block outside the slab takes nothing from it, in the test above). */
+Test(mmdump, pool_blocks_inside_the_slab_are_counted_once)
+{
+    group_last_dump(OUR_HEADER "0x00007000  used  0x00002000  OK   0x00000000  pool\n"
+                               "0x00007000  pool  0x00000020  OK   0x00401000  data\n"
+                               "0x00007020  pool  0x00000020  OK   0x00401000  data\n"
+                               "0x00007fe0  pool  0x00000020  OK   0x00402000  data\n"
+                               "0x00009020  used  0x00000100  OK   0x00401000  data\n");
+    cr_assert_eq(g_table.live_bytes, 0x2000 + 0x100, "every byte of the slab once, plus the heap block");
+    cr_assert_eq(g_table.rows[0].owner, 0);
+    cr_assert_eq(g_table.rows[0].bytes, 0x2000 - 3 * 0x20, "the slab holds its free part");
+    cr_assert_eq(g_table.rows[1].owner, 0x401000);
+    cr_assert_eq(g_table.rows[1].bytes, 0x100 + 2 * 0x20);
+    cr_assert_eq(g_table.rows[2].bytes, 0x20);
+    cr_assert_eq(g_table.live_blocks, 5);
+}
+
 Test(mmdump, an_owner_of_several_kinds_is_mixed)
 {
     group_last_dump(OUR_HEADER "0x00001000  used  0x00000100  OK   0x00401000  data\n"

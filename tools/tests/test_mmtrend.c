@@ -195,6 +195,37 @@ Test(mmtrend, the_pool_leaks_fixed_twin_is_no_leak)
     cr_assert_not(trend_is_leak(&pool, 0.0));
 }
 
+/* The same driver past the pool's last block: from the cycle the pool is
+ * full its 24-byte records come from the heap, and the leak goes on there,
+ * each record now a heap block with its header. */
+Test(mmtrend, a_pool_leak_goes_on_in_the_heap_once_the_pool_is_full)
+{
+    assert_log_loads(POOL_FULL_LOG, &g_log);
+    cr_assert_eq(g_log.ntables, POOL_FULL_SOAK_CYCLES + 1);
+    const pool_info_t *first = &g_log.tables[0].pool;
+    size_t full = series_pool_full_cycle(&g_log, 0);
+    size_t blocks_free_at_1 = (size_t)(first->free / first->blk_size);
+    cr_assert_eq(full, 1 + blocks_free_at_1, "one block a cycle: full when the free ones at cycle 1 are gone");
+    cr_assert_eq(g_log.tables[full - 1].pool.free, 0);
+
+    assert_series_of_boot(0, SERIES_HEAP);
+    trend_t whole, after;
+    cr_assert_eq(trend_fit(&g_series, 0, 0, &whole), 0);
+    cr_assert_not(trend_is_leak(&whole, 0.0), "negative control: one line through both stretches misses it "
+                                              "(R^2 %.2f)", whole.r2);
+    cr_assert_eq(trend_fit_regime(&g_series, 0, 0, (trend_regime_t){full, g_series.n}, &after), 0);
+    cr_assert(trend_is_leak(&after, 0.0));
+    cr_assert_float_eq(after.r2, 1.0, 1e-9);
+    double step = g_series.free[full - 1] - g_series.free[full];
+    cr_assert_float_eq(trend_leak_rate(&after), step, 1e-9, "the heap falls by one record block a cycle");
+    cr_assert_gt(step, (double)first->blk_size, "a heap block and its header cost more than a pool block");
+
+    assert_series_of_boot(0, SERIES_POOL);
+    trend_t pool;
+    cr_assert_eq(trend_fit_regime(&g_series, 0, 0, (trend_regime_t){1, full}, &pool), 0);
+    cr_assert_float_eq(trend_leak_rate(&pool), (double)first->blk_size, 1e-9);
+}
+
 /* Two pool-leak runs in one file leave the heap's figures as they were:
  * only the soak's boot banner splits them. Fitted across both, the saw
  * tooth would not be a leak (the reason boots are split). */
@@ -282,6 +313,22 @@ Test(mmtrend, cli_names_the_pool_as_what_leaks_and_its_twin_as_flat)
     g_run = run_tool("%s %s", MMTREND_BIN, POOL_FIXED_LOG);
     cr_assert_eq(g_run.status, 0, "%s", g_run.output);
     assert_output_has(g_run, "verdict: no leak above the threshold of 0 bytes/cycle: heap flat, pool flat");
+}
+
+/* The pool runs out at cycle 256 and the leak goes on in the heap: the
+ * verdict follows it across, and the pool's run-out, which the log shows,
+ * is told as it happened, never forecast. */
+Test(mmtrend, cli_follows_a_pool_leak_into_the_heap)
+{
+    g_run = run_tool("%s %s", MMTREND_BIN, POOL_FULL_LOG);
+    cr_assert_eq(g_run.status, 1, "%s", g_run.output);
+    assert_output_has(g_run, "heap: fitted cycles 256-301 of 301\n"
+                             "  regime: from cycle 256, when the pool filled up");
+    assert_output_has(g_run, "pool: fitted cycles 1-256 of 301");
+    assert_output_has(g_run, "  ran out: the pool is full from cycle 256 (FreeSz 0)");
+    cr_assert_null(strstr(g_run.output, "forecast: the pool runs out"), "%s", g_run.output);
+    assert_output_has(g_run, "verdict: LEAK: pool 32.0 bytes/cycle until full at cycle 256, "
+                             "heap 56.0 bytes/cycle from cycle 256 (the pool full) (threshold 0)");
 }
 
 /* Three tables that fall, each of another boot: neither a verdict nor a
