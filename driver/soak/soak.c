@@ -11,6 +11,7 @@
  * host kernel and the driver this binary was linked with, until
  * the heap runs out or --cycles is reached. Kernel text goes to the log
  * (for tools/mmtrend and tools/mmdump) and, unless --quiet, to stdout. */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +174,7 @@ static void say_top_holder(void)
 
 /* ---- what moved ------------------------------------------------------- */
 typedef struct {
-    char text[200];
+    char text[256];
     size_t len;
     bool moved; /* any figure changed */
 } moves_t;
@@ -209,23 +210,87 @@ static void extend_move(moves_t *m, const char *fmt, ...)
 
 static long change(size_t from, size_t to) { return (long)to - (long)from; }
 
-/* The heap's part: FreeSz per cycle, or, when FreeSz came back to where it
- * was, a deeper peak (MinFreeSz) or blocks split and merged differently. */
-static void add_heap_move(moves_t *m, const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned long cycles, bool moving)
+/* How the heap's block counts went over a stretch of cycles. A leak grows
+ * cycle after cycle; a layout that changed early on (the allocator's free
+ * blocks split and merged into their steady shape) and then stayed put, or
+ * that goes round the same few shapes (timers and delayed actions landing
+ * in different places), is not one. So the counts are judged by their
+ * trend, not by the first cycle against the last: the layout grows when
+ * the later half of the cycles reaches more used or more free blocks than
+ * the earlier half ever did (a block leaked or the heap fragmented further
+ * in the later half). */
+typedef struct {
+    size_t used_most, free_most; /* the most used and free heap blocks after any cycle of a half */
+} block_peak_t;
+
+typedef struct {
+    block_peak_t earlier, later;
+    unsigned long halfway;     /* the earlier half's last cycle */
+    unsigned long last_change; /* the cycle the counts last changed in; 0: never */
+} layout_t;
+
+static block_peak_t block_peak(const k_mm_stats_t *after, unsigned long from, unsigned long to)
 {
-    bool free_moved = a->free != b->free, peak_moved = a->maxused != b->maxused,
-         blocks_moved = a->used_blocks != b->used_blocks || a->free_blocks != b->free_blocks;
-    if (moving != (free_moved || peak_moved || blocks_moved))
+    block_peak_t p = {0};
+    for (unsigned long c = from; c <= to; c++) {
+        p.used_most = after[c].used_blocks > p.used_most ? after[c].used_blocks : p.used_most;
+        p.free_most = after[c].free_blocks > p.free_most ? after[c].free_blocks : p.free_most;
+    }
+    return p;
+}
+
+static bool same_layout(const k_mm_stats_t *a, const k_mm_stats_t *b)
+{
+    return a->used_blocks == b->used_blocks && a->free_blocks == b->free_blocks;
+}
+
+/* The heap's layout over cycles from..to (from < to). */
+static layout_t layout_of(const k_mm_stats_t *after, unsigned long from, unsigned long to)
+{
+    assert(from < to);
+    layout_t l = {.halfway = from + (to - from) / 2};
+    l.earlier = block_peak(after, from, l.halfway);
+    l.later = block_peak(after, l.halfway + 1, to);
+    for (unsigned long c = from + 1; c <= to; c++)
+        if (!same_layout(&after[c - 1], &after[c]))
+            l.last_change = c;
+    return l;
+}
+
+static bool layout_grows(const layout_t *l)
+{
+    return l->later.used_most > l->earlier.used_most || l->later.free_most > l->earlier.free_most;
+}
+
+/* The heap's part when its bytes stayed: the block counts' trend. */
+static void add_layout_move(moves_t *m, const layout_t *l)
+{
+    if (layout_grows(l))
+        add_move(m, "heap blocks grew (at most %zu used and %zu free in cycles up to %lu, %zu and %zu after), FreeSz flat",
+                 l->earlier.used_most, l->earlier.free_most, l->halfway, l->later.used_most, l->later.free_most);
+    else if (!l->last_change)
+        add_move(m, "heap flat");
+    else if (l->last_change <= l->halfway)
+        add_move(m, "heap layout settled after cycle %lu, flat since", l->last_change);
+    else
+        add_move(m, "heap flat, its layout varies without growing (at most %zu used and %zu free blocks)",
+                 l->later.used_most, l->later.free_most);
+}
+
+/* The heap's part: FreeSz per cycle, or, when FreeSz came back to where it
+ * was, a deeper peak (MinFreeSz) or the block counts' trend (l). */
+static void add_heap_move(moves_t *m, const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned long cycles,
+                          const layout_t *l, bool moving)
+{
+    bool free_moved = a->free != b->free, peak_moved = a->maxused != b->maxused;
+    if (moving != (free_moved || peak_moved || layout_grows(l)))
         return;
     if (free_moved)
         add_move(m, "heap FreeSz %+.1f bytes per cycle", (double)change(a->free, b->free) / (double)cycles);
     else if (peak_moved)
         add_move(m, "heap MinFreeSz %+ld bytes (a deeper peak), FreeSz flat", -change(a->maxused, b->maxused));
-    else if (blocks_moved)
-        add_move(m, "heap blocks moved (used %+ld, free %+ld), FreeSz flat", change(a->used_blocks, b->used_blocks),
-                 change(a->free_blocks, b->free_blocks));
     else
-        add_move(m, "heap flat");
+        add_layout_move(m, l);
 }
 
 /* The pool's part: it is carved out of the heap at init, so what it hands
@@ -241,13 +306,22 @@ static void add_pool_move(moves_t *m, const k_mm_stats_t *a, const k_mm_stats_t 
         add_move(m, "pool flat");
 }
 
-/* What moved from a to b, cycles apart: what changed first, then what
- * stayed, e.g. "pool UsedSz +32.0 bytes per cycle, heap flat". */
-static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned long cycles)
+/* The figures without the block counts (judged by their trend instead). */
+static k_mm_stats_t without_blocks(k_mm_stats_t s)
 {
-    moves_t m = {.moved = memcmp(a, b, sizeof *a) != 0};
+    s.used_blocks = s.free_blocks = 0;
+    return s;
+}
+
+/* What moved from a to b, cycles apart, the heap's layout l in between:
+ * what changed first, then what stayed, e.g. "pool UsedSz +32.0 bytes per
+ * cycle, heap flat". */
+static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned long cycles, const layout_t *l)
+{
+    k_mm_stats_t sa = without_blocks(*a), sb = without_blocks(*b);
+    moves_t m = {.moved = memcmp(&sa, &sb, sizeof sa) != 0 || layout_grows(l)};
     for (int moving = 1; moving >= 0; moving--) {
-        add_heap_move(&m, a, b, cycles, moving);
+        add_heap_move(&m, a, b, cycles, l, moving);
         add_pool_move(&m, a, b, cycles, moving);
     }
     return m;
@@ -278,8 +352,9 @@ static moves_t what_moved_past_a_full_pool(const k_mm_stats_t *after, unsigned l
     extend_move(&m, " until full after cycle %lu", full);
     if (last == full)
         return m;
+    layout_t l = layout_of(after, full, last);
     for (int moving = 1; moving >= 0; moving--)
-        add_heap_move(&m, &after[full], &after[last], last - full, moving);
+        add_heap_move(&m, &after[full], &after[last], last - full, &l, moving);
     extend_move(&m, " from then on");
     return m;
 }
@@ -352,7 +427,8 @@ static size_t emptiest(const k_mm_stats_t *after, size_t from, size_t to, bool l
 /* Only the bytes: a deeper peak or other splits come with other failures. */
 static k_mm_stats_t bytes_only(k_mm_stats_t s)
 {
-    s.maxused = s.used_blocks = s.free_blocks = 0;
+    s = without_blocks(s);
+    s.maxused = 0;
     return s;
 }
 
@@ -378,20 +454,22 @@ static judged_t judge(const k_mm_stats_t *after, unsigned long last, const fault
     fault_count_t injected = faults_so_far();
     if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected)) {
         unsigned long full = pool_filled_up(after, last);
-        moves_t m = full ? what_moved_past_a_full_pool(after, full, last)
-                         : what_moved(&after[1], &after[last], last - 1);
-        return (judged_t){m, 1, last};
+        if (full)
+            return (judged_t){what_moved_past_a_full_pool(after, full, last), 1, last};
+        layout_t l = layout_of(after, 1, last);
+        return (judged_t){what_moved(&after[1], &after[last], last - 1, &l), 1, last};
     }
     unsigned long half = (last + 1) / 2;
     size_t a = emptiest(after, 1, half + 1, false), b = emptiest(after, half + 1, last + 1, true);
     k_mm_stats_t sa = bytes_only(after[a]), sb = bytes_only(after[b]);
+    static const layout_t blocks_not_judged; /* no counts: all 0, flat */
     say("soak: injected faults:");
     for (int p = 0; p < K_FAULT_POINTS; p++)
         say(" %s %u", k_fault_point_name((k_fault_point_t)p), (unsigned)injected.injected[p]);
     say("; %lu of %lu connects failed on them; judged by the emptiest state after cycles 1-%lu against that "
         "after cycles %lu-%lu\n",
         faulted->connects, last, half, half + 1, last);
-    return (judged_t){what_moved(&sa, &sb, b - a), a, b};
+    return (judged_t){what_moved(&sa, &sb, b - a, &blocks_not_judged), a, b};
 }
 
 static unsigned long g_cycle; /* 0: the boot connect */
