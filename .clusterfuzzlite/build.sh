@@ -112,7 +112,7 @@ for src in "$ROOT"/kernel/port/*.c "$ROOT"/kernel/mm/*.c "$ROOT"/kernel/timer/*.
   esac
   kernel_objs+=("$obj")
 done
-for m in model checker symbolize finding_record; do
+for m in model heap_model checker symbolize finding_record; do
   compile model_$m.o model/$m.c "${NOFEEDBACK[@]}" -DRTOSFUZZ_SOURCE_DIR="\"$ROOT/\""
 done
 compile contract.o driver/contract.c
@@ -153,7 +153,7 @@ spawn "$CC" -O1 -w -I"$ROOT/kernel/include" -I"$ROOT/fuzz" "$ROOT/fuzz/oss-fuzz/
 drain
 
 archive libkernel.a "${kernel_objs[@]}"
-archive libmodel.a model_model.o model_checker.o model_symbolize.o model_finding_record.o
+archive libmodel.a model_model.o model_heap_model.o model_checker.o model_symbolize.o model_finding_record.o
 archive libfuzzcore.a fuzz_input.o harness.o contract.o
 for d in "${drivers[@]}"; do
   if [ "$d" = custom ] && [ -n "$custom_lib" ]; then cp "$custom_lib" "$B/lib/libdriver_custom.a"
