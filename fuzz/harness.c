@@ -1,5 +1,6 @@
-/* The harness virtual machine (see harness.h). Each op is applied to the
- * system under test and to the model; the checker then compares them. */
+/* The harness virtual machine (see harness.h). Each op's handler reads
+ * the same way: the model predicts, the system under test acts, the
+ * checker compares, and the model takes the outcome. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,6 @@
 #include "checker.h"
 #include "driver_contract.h"
 #include "harness.h"
-
-/* Present only with the simulated wifi driver; other drivers have no AP. */
 
 typedef struct {
     uint32_t base_calls; /* timer-queue fault calls when the model began this step */

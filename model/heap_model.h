@@ -74,7 +74,10 @@ typedef struct {
     bool heap_fault_next;
 } model_alloc_env_t;
 
+/* What malloc(size) (aos_malloc, krhino_mm_alloc) should do in env. */
 model_alloc_t model_predict_alloc(size_t size, const model_alloc_env_t *env);
+/* What calloc(n, size) should do: as malloc of n * size bytes, failing for
+ * size when the product overflows. */
 model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_t *env);
 /* A realloc that grows its block to size bytes takes memory (rhino
  * k_mm_realloc): in place (in_place) it is one heap request, so it fails
@@ -109,6 +112,7 @@ size_t model_heap_trimmed_cost(const model_heap_t *h, int slot, size_t size);
 size_t model_heap_used(const model_heap_t *h);
 
 /* ---- transitions ------------------------------------------------------- */
+/* An empty model over the kernel's own figures after boot. */
 void model_heap_init(model_heap_t *h, const model_heap_env_t *env);
 /* A successful allocation of size bytes into empty slot. In the heap,
  * block_cost is what the allocator chose within model_heap_block_cost
@@ -123,6 +127,7 @@ void model_heap_alloc(model_heap_t *h, int slot, size_t size, model_where_t wher
  * sees both. */
 void model_heap_realloc(model_heap_t *h, int slot, size_t size, const model_alloc_env_t *env, bool moved,
                         size_t block_cost);
+/* Live slot's block goes back (free, or realloc to 0 bytes). */
 void model_heap_free(model_heap_t *h, int slot);
 /* A block for size bytes that a failed call took and gave back at once
  * (a timer whose START post failed): the peak rose by its cost, which
