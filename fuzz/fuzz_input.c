@@ -10,45 +10,66 @@
 
 typedef struct {
     const char *name;
-    int nargs;
+    int nargs; /* argument bytes */
     arg_kind_t kind[FUZZ_MAX_ARGS];
-    const char *label[FUZZ_MAX_ARGS];
+    arg_field_t field[FUZZ_MAX_ARGS];
     const char *c_call; /* the exported C reproducer's call (fuzz_op_format_c); NULL: none */
 } op_spec_t;
 
+#define SIZE_ARG ARG_SIZE_HI, ARG_SIZE_LO
+#define SIZE_FIELD F_SIZE, F_NONE
+
+/* The one description of each op: its bytes, the field each decodes into
+ * (and the label it prints and compiles as), its C form. */
 static const op_spec_t specs[OP_COUNT] = {
-    [OP_MALLOC] = {"malloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}, "repro_malloc"},
-    [OP_CALLOC] = {"calloc", 4, {ARG_SLOT, ARG_COUNT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "n", "size"}},
-    [OP_REALLOC] = {"realloc", 3, {ARG_SLOT, ARG_SIZE_HI, ARG_SIZE_LO}, {"slot", "size"}, "repro_realloc"},
-    [OP_FREE] = {"free", 1, {ARG_SLOT}, {"slot"}, "repro_free"},
-    [OP_DOUBLE_FREE] = {"double_free", 1, {ARG_SLOT}, {"slot"}},
+    [OP_MALLOC] = {"malloc", 3, {ARG_SLOT, SIZE_ARG}, {F_SLOT, SIZE_FIELD}, "repro_malloc"},
+    [OP_CALLOC] = {"calloc", 4, {ARG_SLOT, ARG_COUNT, SIZE_ARG}, {F_SLOT, F_N, SIZE_FIELD}},
+    [OP_REALLOC] = {"realloc", 3, {ARG_SLOT, SIZE_ARG}, {F_SLOT, SIZE_FIELD}, "repro_realloc"},
+    [OP_FREE] = {"free", 1, {ARG_SLOT}, {F_SLOT}, "repro_free"},
+    [OP_DOUBLE_FREE] = {"double_free", 1, {ARG_SLOT}, {F_SLOT}},
     [OP_FOREIGN_FREE] = {"foreign_free", 0, {0}, {0}},
-    [OP_INTERIOR_FREE] = {"interior_free", 1, {ARG_SLOT}, {"slot"}},
-    [OP_TCREATE] = {"tcreate", 4, {ARG_TSLOT, ARG_FIRST, ARG_ROUND, ARG_AUTO}, {"slot", "first", "round", "auto"}},
+    [OP_INTERIOR_FREE] = {"interior_free", 1, {ARG_SLOT}, {F_SLOT}},
+    [OP_TCREATE] = {"tcreate", 4, {ARG_TSLOT, ARG_FIRST, ARG_ROUND, ARG_AUTO}, {F_SLOT, F_FIRST, F_ROUND, F_AUTO}},
     [OP_TDYN_CREATE] = {"tdyn_create", 4, {ARG_TSLOT, ARG_FIRST, ARG_ROUND, ARG_AUTO},
-                        {"slot", "first", "round", "auto"}},
-    [OP_TSTART] = {"tstart", 1, {ARG_TSLOT}, {"slot"}},
-    [OP_TSTOP] = {"tstop", 1, {ARG_TSLOT}, {"slot"}},
-    [OP_TCHANGE] = {"tchange", 3, {ARG_TSLOT, ARG_FIRST, ARG_ROUND}, {"slot", "first", "round"}},
-    [OP_TARG] = {"targ", 2, {ARG_TSLOT, ARG_VALUE}, {"slot", "arg"}},
-    [OP_TDEL] = {"tdel", 1, {ARG_TSLOT}, {"slot"}},
-    [OP_TDYN_DEL] = {"tdyn_del", 1, {ARG_TSLOT}, {"slot"}},
-    [OP_TICK] = {"tick", 1, {ARG_TICKS}, {"n"}, "repro_ticks"},
-    [OP_TICKS] = {"ticks", 1, {ARG_TICKS}, {"n"}},
+                        {F_SLOT, F_FIRST, F_ROUND, F_AUTO}},
+    [OP_TSTART] = {"tstart", 1, {ARG_TSLOT}, {F_SLOT}},
+    [OP_TSTOP] = {"tstop", 1, {ARG_TSLOT}, {F_SLOT}},
+    [OP_TCHANGE] = {"tchange", 3, {ARG_TSLOT, ARG_FIRST, ARG_ROUND}, {F_SLOT, F_FIRST, F_ROUND}},
+    [OP_TARG] = {"targ", 2, {ARG_TSLOT, ARG_VALUE}, {F_SLOT, F_ARG}},
+    [OP_TDEL] = {"tdel", 1, {ARG_TSLOT}, {F_SLOT}},
+    [OP_TDYN_DEL] = {"tdyn_del", 1, {ARG_TSLOT}, {F_SLOT}},
+    [OP_TICK] = {"tick", 1, {ARG_TICKS}, {F_TICKS}, "repro_ticks"},
+    [OP_TICKS] = {"ticks", 1, {ARG_TICKS}, {F_TICKS}},
     [OP_TASK_RUN] = {"task_run", 0, {0}, {0}},
-    [OP_SLEEP] = {"sleep", 1, {ARG_TICKS}, {"ms"}, "aos_msleep"},
+    [OP_SLEEP] = {"sleep", 1, {ARG_TICKS}, {F_MS}, "aos_msleep"},
     [OP_CONNECT] = {"connect", 0, {0}, {0}, "repro_connect"},
     [OP_SUSPEND] = {"suspend", 0, {0}, {0}, "repro_suspend"},
-    [OP_AP] = {"ap", 1, {ARG_ONOFF}, {"on"}, "repro_ap"},
-    [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {"point", "in"}, "repro_fault_in"},
-    [OP_ATIMER_CREATE] = {"atimer_create", 3, {ARG_ASLOT, ARG_MS, ARG_OPTIONS}, {"slot", "ms", "options"}},
-    [OP_ATIMER_START] = {"atimer_start", 1, {ARG_ASLOT}, {"slot"}},
-    [OP_ATIMER_STOP] = {"atimer_stop", 1, {ARG_ASLOT}, {"slot"}},
-    [OP_ATIMER_CHANGE] = {"atimer_change", 2, {ARG_ASLOT, ARG_MS}, {"slot", "ms"}},
-    [OP_ATIMER_FREE] = {"atimer_free", 1, {ARG_ASLOT}, {"slot"}},
-    [OP_ACTION_POST] = {"action_post", 2, {ARG_ACTION, ARG_MS}, {"arg", "ms"}},
-    [OP_ACTION_CANCEL] = {"action_cancel", 2, {ARG_ACTION, ARG_MS}, {"arg", "ms"}},
+    [OP_AP] = {"ap", 1, {ARG_ONOFF}, {F_ON}, "repro_ap"},
+    [OP_FAULT] = {"fault", 2, {ARG_POINT, ARG_NTH}, {F_POINT, F_NTH}, "repro_fault_in"},
+    [OP_ATIMER_CREATE] = {"atimer_create", 3, {ARG_ASLOT, ARG_MS, ARG_OPTIONS}, {F_SLOT, F_MS, F_OPTIONS}},
+    [OP_ATIMER_START] = {"atimer_start", 1, {ARG_ASLOT}, {F_SLOT}},
+    [OP_ATIMER_STOP] = {"atimer_stop", 1, {ARG_ASLOT}, {F_SLOT}},
+    [OP_ATIMER_CHANGE] = {"atimer_change", 2, {ARG_ASLOT, ARG_MS}, {F_SLOT, F_MS}},
+    [OP_ATIMER_FREE] = {"atimer_free", 1, {ARG_ASLOT}, {F_SLOT}},
+    [OP_ACTION_POST] = {"action_post", 2, {ARG_ACTION, ARG_MS}, {F_ARG, F_MS}},
+    [OP_ACTION_CANCEL] = {"action_cancel", 2, {ARG_ACTION, ARG_MS}, {F_ARG, F_MS}},
 };
+
+static const char *const field_labels[F_COUNT] = {
+    [F_SLOT] = "slot", [F_SIZE] = "size", [F_N] = "n",           [F_FIRST] = "first", [F_ROUND] = "round",
+    [F_AUTO] = "auto", [F_ARG] = "arg",   [F_MS] = "ms",         [F_OPTIONS] = "options",
+    [F_POINT] = "point", [F_NTH] = "in", [F_TICKS] = "n",       [F_ON] = "on",
+};
+
+/* The labels of an op's arguments in the listing's order; returns how many. */
+static int labels_of(const op_spec_t *s, const char *label[FUZZ_MAX_ARGS])
+{
+    int n = 0;
+    for (int i = 0; i < s->nargs; i++)
+        if (s->field[i] != F_NONE)
+            label[n++] = field_labels[s->field[i]];
+    return n;
+}
 
 /* The ops each harness runs, in opcode order. */
 static const op_code_t mm_ops[] = {OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_FREE,
@@ -115,6 +136,8 @@ void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr)
     }
 }
 
+static void decode_args(fuzz_op_t *op);
+
 bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op)
 {
     if (r->pos >= r->size || r->ops_read == FUZZ_MAX_OPS)
@@ -124,10 +147,12 @@ bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op)
     int n = specs[op->code].nargs;
     if (r->size - r->pos < (size_t)n)
         return false;
-    memset(op->arg, 0, sizeof op->arg);
-    memcpy(op->arg, r->data + r->pos, (size_t)n);
+    op_code_t code = op->code;
+    *op = (fuzz_op_t){.code = code};
+    memcpy(op->byte, r->data + r->pos, (size_t)n);
     r->pos += (size_t)n;
     r->ops_read++;
+    decode_args(op);
     return true;
 }
 
@@ -144,14 +169,6 @@ static size_t size_of_code(uint16_t v)
     case 2: return 4 * (size_t)(1 + (v & 0x3FFFu));
     default: return special_sizes[v & 7u];
     }
-}
-
-size_t fuzz_op_size(const fuzz_op_t *op)
-{
-    for (int i = 0; i + 1 < specs[op->code].nargs; i++)
-        if (specs[op->code].kind[i] == ARG_SIZE_HI)
-            return size_of_code((uint16_t)(op->arg[i] << 8 | op->arg[i + 1]));
-    return 0;
 }
 
 #define MS_ANY 0xFFu /* the ARG_MS code of -1 */
@@ -172,10 +189,12 @@ static tick_t ticks_of_code(uint8_t b)
     return b == 0xFF ? K_TIMER_TICKS_MAX + 1 : (tick_t)(b - 0xEF) * 1000u;
 }
 
-uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
+/* The value of argument byte i of an op (a size: of bytes i and i + 1). */
+static uint64_t value_of(op_code_t code, int i, const uint8_t *byte)
 {
-    uint8_t b = op->arg[i];
+    uint8_t b = byte[i];
     switch (specs[code].kind[i]) {
+    case ARG_SIZE_HI: return size_of_code((uint16_t)(b << 8 | byte[i + 1]));
     case ARG_SLOT: return b % 16u;
     case ARG_TSLOT:
         if (code == OP_TCREATE)
@@ -200,6 +219,55 @@ uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op)
     }
 }
 
+static void store(fuzz_op_t *op, arg_field_t f, uint64_t v)
+{
+    switch (f) {
+    case F_SLOT: op->slot = (int)v; break;
+    case F_SIZE: op->size = (size_t)v; break;
+    case F_N: op->n = (size_t)v; break;
+    case F_FIRST: op->first = (tick_t)v; break;
+    case F_ROUND: op->round = (tick_t)v; break;
+    case F_AUTO: op->auto_run = v; break;
+    case F_ARG: op->arg = (uint32_t)v; break;
+    case F_MS: op->ms = (int64_t)v; break;
+    case F_OPTIONS: op->options = (uint32_t)v; break;
+    case F_POINT: op->point = (int)v; break;
+    case F_NTH: op->nth = (uint32_t)v; break;
+    case F_TICKS: op->ticks = (tick_t)v; break;
+    case F_ON: op->on = v; break;
+    default: break;
+    }
+}
+
+static void decode_args(fuzz_op_t *op)
+{
+    const op_spec_t *s = &specs[op->code];
+    for (int i = 0; i < s->nargs; i++)
+        if (s->field[i] != F_NONE)
+            store(op, s->field[i], value_of(op->code, i, op->byte));
+}
+
+/* The decoded value of field f, as printed (ms: see field_is_signed). */
+static uint64_t field_value(const fuzz_op_t *op, arg_field_t f)
+{
+    switch (f) {
+    case F_SLOT: return (uint64_t)op->slot;
+    case F_SIZE: return op->size;
+    case F_N: return op->n;
+    case F_FIRST: return op->first;
+    case F_ROUND: return op->round;
+    case F_AUTO: return op->auto_run;
+    case F_ARG: return op->arg;
+    case F_MS: return (uint64_t)op->ms;
+    case F_OPTIONS: return op->options;
+    case F_POINT: return (uint64_t)op->point;
+    case F_NTH: return op->nth;
+    case F_TICKS: return op->ticks;
+    case F_ON: return op->on;
+    default: return 0;
+    }
+}
+
 /* ---- printing ------------------------------------------------------------ */
 static size_t append(char *buf, size_t len, size_t at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static size_t append(char *buf, size_t len, size_t at, const char *fmt, ...)
@@ -213,22 +281,25 @@ static size_t append(char *buf, size_t len, size_t at, const char *fmt, ...)
     return n < 0 ? at : at + (size_t)n;
 }
 
+/* Field f of op as the listing shows it: a fault point by name, ms signed. */
+static size_t append_field(char *buf, size_t len, size_t at, const fuzz_op_t *op, arg_field_t f, bool quoted)
+{
+    if (f == F_POINT)
+        return append(buf, len, at, quoted ? "\"%s\"" : "%s", point_names[op->point]);
+    if (f == F_MS)
+        return append(buf, len, at, "%lld", (long long)op->ms);
+    return append(buf, len, at, "%llu", (unsigned long long)field_value(op, f));
+}
+
 void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len)
 {
     const op_spec_t *s = &specs[op->code];
     size_t at = append(buf, len, 0, "%s", s->name);
-    for (int i = 0, l = 0; i < s->nargs; i++) {
-        if (s->kind[i] == ARG_SIZE_LO)
+    for (int i = 0; i < s->nargs; i++) {
+        if (s->field[i] == F_NONE)
             continue;
-        const char *label = s->label[l++];
-        if (s->kind[i] == ARG_SIZE_HI)
-            at = append(buf, len, at, " %s=%zu", label, fuzz_op_size(op));
-        else if (s->kind[i] == ARG_POINT)
-            at = append(buf, len, at, " %s=%s", label, point_names[fuzz_arg_value(op->code, i, op)]);
-        else if (s->kind[i] == ARG_MS)
-            at = append(buf, len, at, " %s=%lld", label, (long long)ms_of_code(op->arg[i]));
-        else
-            at = append(buf, len, at, " %s=%llu", label, (unsigned long long)fuzz_arg_value(op->code, i, op));
+        at = append(buf, len, at, " %s=", field_labels[s->field[i]]);
+        at = append_field(buf, len, at, op, s->field[i], false);
     }
 }
 
@@ -241,15 +312,10 @@ bool fuzz_op_format_c(const fuzz_op_t *op, char *buf, size_t len)
         return false;
     size_t at = append(buf, len, 0, "%s(", s->c_call);
     for (int i = 0, n = 0; i < s->nargs; i++) {
-        if (s->kind[i] == ARG_SIZE_LO)
+        if (s->field[i] == F_NONE)
             continue;
-        const char *sep = n++ ? ", " : "";
-        if (s->kind[i] == ARG_SIZE_HI)
-            at = append(buf, len, at, "%s%zu", sep, fuzz_op_size(op));
-        else if (s->kind[i] == ARG_POINT)
-            at = append(buf, len, at, "%s\"%s\"", sep, point_names[fuzz_arg_value(op->code, i, op)]);
-        else
-            at = append(buf, len, at, "%s%llu", sep, (unsigned long long)fuzz_arg_value(op->code, i, op));
+        at = append(buf, len, at, "%s", n++ ? ", " : "");
+        at = append_field(buf, len, at, op, s->field[i], true);
     }
     append(buf, len, at, ");");
     return true;
@@ -347,7 +413,7 @@ static bool encode_ticks_code(unsigned long long v, uint8_t *b)
     return true;
 }
 
-/* The values an argument accepts (what fuzz_arg_value can give), for
+/* The values an argument accepts (what value_of can give), for
  * error messages. */
 static const char *accepted_values(op_code_t code, int i)
 {
@@ -371,7 +437,7 @@ static const char *accepted_values(op_code_t code, int i)
     }
 }
 
-/* Inverse of fuzz_arg_value for one argument. */
+/* Inverse of value_of for one argument. */
 static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text_ctx_t *c)
 {
     arg_kind_t k = specs[code].kind[i];
@@ -431,7 +497,7 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
     char shown[48] = "";
     if (strncmp(text, "0x", 2) == 0 || strncmp(text, "0X", 2) == 0)
         snprintf(shown, sizeof shown, " (%llu)", v);
-    return text_error(c, "%s: %s=%s%s is not accepted: %s", specs[code].name, specs[code].label[i], text, shown,
+    return text_error(c, "%s: %s=%s%s is not accepted: %s", specs[code].name, field_labels[specs[code].field[i]], text, shown,
                       accepted_values(code, i));
 }
 
@@ -445,9 +511,10 @@ static int op_index_in(harness_kind_t h, const char *name)
 
 static bool op_has_label(const op_spec_t *s, const char *word)
 {
+    const char *label[FUZZ_MAX_ARGS];
     size_t n = strcspn(word, "=");
-    for (int i = 0; i < FUZZ_MAX_ARGS && s->label[i]; i++)
-        if (strlen(s->label[i]) == n && !strncmp(word, s->label[i], n))
+    for (int i = 0, nl = labels_of(s, label); i < nl; i++)
+        if (strlen(label[i]) == n && !strncmp(word, label[i], n))
             return true;
     return false;
 }
@@ -456,16 +523,18 @@ static bool op_has_label(const op_spec_t *s, const char *word)
  * it is missing, given twice, or out of the listing's order. */
 static bool misplaced_argument(const op_spec_t *s, const char *want, int n, const char *got, text_ctx_t *c)
 {
+    const char *label[FUZZ_MAX_ARGS];
+    int nl = labels_of(s, label);
     char order[96] = "";
-    for (int i = 0; i < FUZZ_MAX_ARGS && s->label[i]; i++)
-        snprintf(order + strlen(order), sizeof order - strlen(order), " %s=", s->label[i]);
+    for (int i = 0; i < nl; i++)
+        snprintf(order + strlen(order), sizeof order - strlen(order), " %s=", label[i]);
     const char *eq = got ? strchr(got, '=') : NULL;
-    for (int i = 0; eq && i < FUZZ_MAX_ARGS && s->label[i]; i++) {
-        if (strlen(s->label[i]) != (size_t)(eq - got) || strncmp(got, s->label[i], (size_t)(eq - got)))
+    for (int i = 0; eq && i < nl; i++) {
+        if (strlen(label[i]) != (size_t)(eq - got) || strncmp(got, label[i], (size_t)(eq - got)))
             continue;
         if (i < n)
-            return text_error(c, "%s: %s= is given twice", s->name, s->label[i]);
-        return text_error(c, "%s: %s= where %s= belongs: the arguments go in the order%s", s->name, s->label[i],
+            return text_error(c, "%s: %s= is given twice", s->name, label[i]);
+        return text_error(c, "%s: %s= where %s= belongs: the arguments go in the order%s", s->name, label[i],
                           want, order);
     }
     if (got)
@@ -488,9 +557,10 @@ static bool compile_op(harness_kind_t h, char *words[], int nwords, uint8_t *out
     o[0] = (uint8_t)idx;
     int w = 1;
     for (int i = 0, l = 0; i < s->nargs; i++) {
-        if (s->kind[i] == ARG_SIZE_LO)
+        if (s->field[i] == F_NONE)
             continue;
-        const char *label = s->label[l++];
+        const char *label = field_labels[s->field[i]];
+        l++;
         size_t ll = strlen(label);
         if (w >= nwords || strncmp(words[w], label, ll) || words[w][ll] != '=')
             return misplaced_argument(s, label, l - 1, w < nwords ? words[w] : NULL, c);

@@ -55,7 +55,7 @@ typedef enum {
 typedef enum {
     ARG_SLOT,   /* heap object slot, 0..15 */
     ARG_TSLOT,  /* timer slot 0..7 (create: 0..3, dyn_create: 4..7) */
-    ARG_SIZE_HI, ARG_SIZE_LO, /* a size, two bytes (fuzz_op_size) */
+    ARG_SIZE_HI, ARG_SIZE_LO, /* a size, two bytes */
     ARG_COUNT,  /* 1..16 */
     ARG_FIRST,  /* timer first/round: 0, 1..239, 1000..15000, K_TIMER_TICKS_MAX + 1 (invalid) */
     ARG_ROUND,
@@ -72,9 +72,30 @@ typedef enum {
     ARG_ACTION, /* the arg of a delayed action: 0..3 */
 } arg_kind_t;
 
+/* What an argument is, in the decoded op: each names one field of
+ * fuzz_op_t and is printed and written as "<label>=<value>" (the label of
+ * F_NTH is "in", of F_TICKS "n"). A size's second byte has F_NONE. */
+typedef enum {
+    F_NONE, F_SLOT, F_SIZE, F_N, F_FIRST, F_ROUND, F_AUTO, F_ARG, F_MS, F_OPTIONS, F_POINT, F_NTH, F_TICKS, F_ON,
+    F_COUNT
+} arg_field_t;
+
+/* One op, decoded once (fuzz_next_op) from its argument bytes; an op sets
+ * only the fields its arguments name, the others are 0. */
 typedef struct {
     op_code_t code;
-    uint8_t arg[FUZZ_MAX_ARGS];
+    uint8_t byte[FUZZ_MAX_ARGS]; /* the argument bytes as read */
+    int slot;                    /* heap slot 0..15, timer slot 0..7, aos slot 8..11 */
+    size_t size;                 /* bytes */
+    size_t n;                    /* calloc's element count */
+    tick_t first, round;         /* ticks */
+    bool auto_run, on;
+    uint32_t arg;                /* a timer's or delayed action's callback arg */
+    int64_t ms;                  /* milliseconds; -1: a cancel of any ms, or (uint32_t)-1 for a timer */
+    uint32_t options;            /* aos_timer_create options */
+    int point;                   /* k_fault_point_t */
+    uint32_t nth;                /* calls from now */
+    tick_t ticks;                /* tick, ticks: how many */
 } fuzz_op_t;
 
 typedef struct {
@@ -97,13 +118,10 @@ int fuzz_harness_by_name(const char *name); /* -1 if unknown */
 
 void fuzz_reader_init(fuzz_reader_t *r, const uint8_t *data, size_t size, harness_kind_t h);
 void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr);
-/* The next op, or false when the program ends. */
+/* The next op, decoded, or false when the program ends. */
 bool fuzz_next_op(fuzz_reader_t *r, fuzz_op_t *op);
 
-/* Semantic values of an op's arguments. */
 const char *fuzz_op_name(op_code_t code);
-uint64_t fuzz_arg_value(op_code_t code, int i, const fuzz_op_t *op); /* sizes: see fuzz_op_size */
-size_t fuzz_op_size(const fuzz_op_t *op); /* for ops with a size */
 
 /* "malloc slot=3 size=40" */
 void fuzz_op_format(const fuzz_op_t *op, char *buf, size_t len);

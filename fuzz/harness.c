@@ -1,5 +1,6 @@
-/* The harness virtual machine (see harness.h). Each op is applied to the
- * system under test and to the model; the checker then compares them. */
+/* The harness virtual machine (see harness.h). Each op's handler reads
+ * the same way: the model predicts, the system under test acts, the
+ * checker compares, and the model takes the outcome. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +12,6 @@
 #include "driver_contract.h"
 #include "harness.h"
 
-/* Present only with the simulated wifi driver; other drivers have no AP. */
-
 typedef struct {
     uint32_t base_calls; /* timer-queue fault calls when the model began this step */
     uint32_t posts;      /* posts the model has made since */
@@ -23,11 +22,9 @@ static struct {
     fuzz_header_t hdr;
     const uint8_t *data; /* the program, for listings */
     size_t size;
-    /* heap objects */
-    model_obj_t obj[MODEL_OBJS];
+    /* heap objects: the model's, and where the kernel put them */
+    model_heap_t heap;
     unsigned char *ptr[MODEL_OBJS];
-    uint32_t next_id;
-    size_t kernel_used, peak;
     /* timers */
     model_timers_t tm;
     post_count_t posts;
@@ -65,14 +62,13 @@ static check_view_t view(unsigned step)
 {
     return (check_view_t){
         .step = step,
-        .obj = vm.obj,
+        .heap = &vm.heap,
         .ptr = vm.ptr,
         .timers = vm.h == HARNESS_TIMER ? &vm.tm : NULL,
         .tptr = vm.tptr,
         .delayed_actions = vm.h == HARNESS_TIMER ? vm.tm.nactions : -1,
         .driver_may_hold_blocks = vm.h == HARNESS_SYSTEM,
-        .kernel_used = vm.kernel_used,
-        .peak_used = vm.h == HARNESS_SYSTEM ? 0 : vm.peak,
+        .peak_tracked = vm.h != HARNESS_SYSTEM,
     };
 }
 
@@ -98,12 +94,6 @@ static k_mm_stats_t stats(void)
     return st;
 }
 
-static void note_used(size_t used)
-{
-    if (used > vm.peak)
-        vm.peak = used;
-}
-
 /* ---- fault prediction ------------------------------------------------------ */
 static bool next_call_fails(k_fault_point_t p) { return k_fault_call_fails(p, k_fault_calls(p) + 1); }
 
@@ -118,32 +108,14 @@ static void model_step_begins(void)
     vm.posts = (post_count_t){k_fault_calls(K_FAULT_TIMER_QUEUE), 0};
 }
 
-/* ---- heap objects --------------------------------------------------------------- */
-static void write_pattern(int slot) { checker_write_pattern(vm.ptr[slot], vm.obj[slot].id, vm.obj[slot].size); }
+/* ---- heap objects: the heap model predicts, the kernel acts, the checker compares ---- */
+static model_obj_t *obj(int slot) { return &vm.heap.obj[slot]; }
 
-static size_t heap_cost_of(const void *p) { return k_mm_hdr_size() + krhino_mm_blk_size(g_kmm_head, p); }
+static void write_pattern(int slot) { checker_write_pattern(vm.ptr[slot], obj(slot)->id, obj(slot)->size); }
 
-/* What a heap block for `size` bytes costs when a free block is split for
- * it (README, "Accounting"): header + size rounded up to 8, at least the
- * free-list links. */
-static size_t predicted_heap_cost(size_t size)
-{
-    size_t payload = (size + K_MM_ALIGN - 1) & ~(size_t)(K_MM_ALIGN - 1);
-    return k_mm_hdr_size() + (payload < 2 * sizeof(void *) ? 2 * sizeof(void *) : payload);
-}
-
-/* A block for `size` bytes that a failed call took and gave back at once
- * raised the peak by its cost. A free block whose remainder would be too
- * small to stand alone (under a header and the links) is handed out
- * whole, so the cost is the predicted one plus less than that remainder:
- * the peak the kernel shows is taken if it lies in that range, else the
- * prediction stands and the accounting oracle reports the difference. */
-static void note_transient_block(size_t used_before, size_t size, size_t kernel_peak)
-{
-    size_t least = used_before + predicted_heap_cost(size);
-    size_t most = least + k_mm_hdr_size() + 2 * sizeof(void *) - K_MM_ALIGN;
-    note_used(kernel_peak >= least && kernel_peak <= most ? kernel_peak : least);
-}
+/* What the allocator chose for a heap block (header + capacity): the
+ * observation the heap model takes within the range its rules give. */
+static size_t block_cost_of(const void *p) { return k_mm_hdr_size() + krhino_mm_blk_size(g_kmm_head, p); }
 
 static model_alloc_env_t alloc_env(const k_mm_stats_t *st)
 {
@@ -155,134 +127,164 @@ static model_alloc_env_t alloc_env(const k_mm_stats_t *st)
     };
 }
 
-static kstat_t status_of(const void *p) { return p ? RHINO_SUCCESS : RHINO_NO_MEM; }
-
-/* Checks one allocation's outcome against the prediction and, on success,
- * records the object and writes its pattern. */
-static void settle_allocation(unsigned step, int slot, size_t size, model_alloc_t want, unsigned char *p,
-                              const k_mm_stats_t *before, const char *call)
+/* The heap and pool UsedSz moved as the heap model's figures did. */
+static void check_moved_like_the_model(unsigned step, const k_mm_stats_t *before, size_t model_cost_before,
+                                       size_t model_pool_before)
 {
     k_mm_stats_t after = stats();
-    bool must_fail = want == ALLOC_FAILS_SIZE || want == ALLOC_FAILS_FAULT;
-    bool may_fail = want == ALLOC_HEAP_OR_FAIL;
-    check_status(step, call, must_fail || (may_fail && !p) ? RHINO_NO_MEM : RHINO_SUCCESS, status_of(p));
-    if (!p) {
-        check_unchanged(step, call, before, &after);
-        if (may_fail)
-            check_alloc_failure_justified(step, size);
-        return;
-    }
-    model_where_t where = want == ALLOC_TO_POOL ? WHERE_POOL : WHERE_HEAP;
+    check_accounting_delta(step, before, &after, (long)vm.heap.objects_cost - (long)model_cost_before,
+                           (long)vm.heap.pool_used - (long)model_pool_before);
+}
+
+/* A failed call: the status the model predicts, nothing changed, and a
+ * failure it cannot explain only when no free block was large enough. */
+static void check_failed_allocation(unsigned step, const char *call, size_t size, model_alloc_t want,
+                                    const k_mm_stats_t *before)
+{
+    k_mm_stats_t after = stats();
+    check_status(step, call, want == ALLOC_TO_POOL ? RHINO_SUCCESS : RHINO_NO_MEM, RHINO_NO_MEM);
+    check_unchanged(step, call, before, &after);
+    if (want == ALLOC_HEAP_OR_FAIL)
+        check_alloc_failure_justified(step, size);
+}
+
+/* The block the kernel gave for size bytes costs what the model allows;
+ * returns that cost (0 in the pool). */
+static size_t checked_block_cost(unsigned step, const char *call, size_t size, model_where_t where, const void *p)
+{
     if (where == WHERE_POOL)
-        check_accounting_delta(step, before, &after, 0, (long)before->pool_blk);
-    else
-        check_accounting_delta(step, before, &after, (long)heap_cost_of(p), 0);
-    model_obj_alloc(&vm.obj[slot], ++vm.next_id, size, where);
+        return 0;
+    size_t cost = block_cost_of(p);
+    check_block_cost(step, call, size, model_heap_block_cost(&vm.heap, size), cost);
+    return cost;
+}
+
+/* A successful allocation: the status the model predicts, its cost, the
+ * model takes the object, the UsedSz moved as the model's did. */
+static void settle_allocation(unsigned step, const char *call, int slot, size_t size, model_alloc_t want,
+                              unsigned char *p, const k_mm_stats_t *before)
+{
+    bool must_fail = want == ALLOC_FAILS_SIZE || want == ALLOC_FAILS_FAULT;
+    check_status(step, call, must_fail ? RHINO_NO_MEM : RHINO_SUCCESS, RHINO_SUCCESS);
+    model_where_t where = want == ALLOC_TO_POOL ? WHERE_POOL : WHERE_HEAP;
+    size_t cost = checked_block_cost(step, call, size, where, p), was_cost = vm.heap.objects_cost,
+           was_pool = vm.heap.pool_used;
+    model_heap_alloc(&vm.heap, slot, size, where, cost);
+    check_moved_like_the_model(step, before, was_cost, was_pool);
     vm.ptr[slot] = p;
     write_pattern(slot);
-    note_used(after.used);
+}
+
+static void alloc_into(unsigned step, const char *call, int slot, size_t size, model_alloc_t want, unsigned char *p,
+                       const k_mm_stats_t *before)
+{
+    if (p)
+        settle_allocation(step, call, slot, size, want, p, before);
+    else
+        check_failed_allocation(step, call, size, want, before);
 }
 
 static void op_alloc(unsigned step, const fuzz_op_t *op)
 {
-    int slot = (int)fuzz_arg_value(op->code, 0, op);
     k_mm_stats_t before = stats();
     model_alloc_env_t env = alloc_env(&before);
-    size_t size = fuzz_op_size(op);
-    unsigned char *p;
-    model_alloc_t want;
-    if (op->code == OP_CALLOC) {
-        size_t n = fuzz_arg_value(op->code, 1, op);
-        want = model_predict_calloc(n, size, &env);
-        p = aos_calloc(n, size);
-        size = want == ALLOC_FAILS_SIZE ? 0 : n * size;
-        if (p)
-            check_zeroed(step, p, size);
-    } else {
-        want = model_predict_alloc(size, &env);
-        p = op->code == OP_REALLOC ? aos_realloc(NULL, size) : aos_malloc(size);
-    }
-    settle_allocation(step, slot, size, want, p, &before, fuzz_op_name(op->code));
+    model_alloc_t want = model_predict_alloc(op->size, &env);
+    unsigned char *p = op->code == OP_REALLOC ? aos_realloc(NULL, op->size) : aos_malloc(op->size);
+    alloc_into(step, fuzz_op_name(op->code), op->slot, op->size, want, p, &before);
+}
+
+static void op_calloc(unsigned step, const fuzz_op_t *op)
+{
+    k_mm_stats_t before = stats();
+    model_alloc_env_t env = alloc_env(&before);
+    model_alloc_t want = model_predict_calloc(op->n, op->size, &env);
+    unsigned char *p = aos_calloc(op->n, op->size);
+    size_t size = want == ALLOC_FAILS_SIZE ? 0 : op->n * op->size;
+    if (p)
+        check_zeroed(step, p, size);
+    alloc_into(step, "calloc", op->slot, size, want, p, &before);
 }
 
 static void release_slot(unsigned step, int slot, void (*release)(void *))
 {
     k_mm_stats_t before = stats();
-    bool in_pool = vm.obj[slot].where == WHERE_POOL;
-    long cost = in_pool ? 0 : (long)heap_cost_of(vm.ptr[slot]);
+    size_t was_cost = vm.heap.objects_cost, was_pool = vm.heap.pool_used;
+    model_heap_free(&vm.heap, slot);
     release(vm.ptr[slot]);
-    k_mm_stats_t after = stats();
-    check_accounting_delta(step, &before, &after, -cost, in_pool ? -(long)before.pool_blk : 0);
-    model_obj_free(&vm.obj[slot]);
+    check_moved_like_the_model(step, &before, was_cost, was_pool);
 }
 
 static void free_via_realloc(void *p) { aos_realloc(p, 0); }
 
-static void op_free(unsigned step, const fuzz_op_t *op)
+static void op_free(unsigned step, const fuzz_op_t *op) { release_slot(step, op->slot, aos_free); }
+
+/* A realloc that succeeded: it kept the block where the model says it
+ * must, did not grow past a fault the model says it meets
+ * (model_predict_growth), and its block costs what the model allows. */
+static void check_realloc_path(unsigned step, size_t size, model_realloc_t want, bool moved,
+                               const model_alloc_env_t *env)
 {
-    release_slot(step, (int)fuzz_arg_value(op->code, 0, op), aos_free);
+    if (want == REALLOC_GROWS) {
+        kstat_t st = model_predict_growth(size, !moved, env) == ALLOC_FAILS_FAULT ? RHINO_NO_MEM : RHINO_SUCCESS;
+        check_status(step, moved ? "realloc moving to a new block" : "realloc growing in place", st, RHINO_SUCCESS);
+    } else {
+        check_status(step, want == REALLOC_KEEPS_POOL_BLOCK ? "realloc within BlkSz keeps the pool block"
+                                                            : "realloc within the block's capacity keeps the block",
+                     RHINO_SUCCESS, moved ? RHINO_INV_PARAM : RHINO_SUCCESS);
+    }
 }
 
-/* A realloc that succeeded must not have grown past a fault the model
- * says it meets (model_predict_growth). */
-static void check_growth(unsigned step, size_t size, bool moved, const model_alloc_env_t *env)
+/* A realloc within the block's capacity must not fail. */
+static void check_failed_trim(unsigned step, const k_mm_stats_t *before)
 {
-    kstat_t want = model_predict_growth(size, !moved, env) == ALLOC_FAILS_FAULT ? RHINO_NO_MEM : RHINO_SUCCESS;
-    check_status(step, moved ? "realloc moving to a new block" : "realloc growing in place", want, RHINO_SUCCESS);
+    k_mm_stats_t after = stats();
+    check_unchanged(step, "realloc", before, &after);
+    check_status(step, "realloc within the block's capacity", RHINO_SUCCESS, RHINO_NO_MEM);
 }
 
-/* Realloc keeps a pool block while the size fits it, shrinks a heap block
- * in place, grows it in place or moves it to a newly routed block; the
- * model accepts whichever the allocator chose, checks that growing met the
- * heap fault point as predicted, and checks the exact cost. */
+static void settle_realloc(unsigned step, int slot, size_t size, model_realloc_t want, unsigned char *p,
+                           const model_alloc_env_t *env, const k_mm_stats_t *before)
+{
+    model_obj_t old = *obj(slot);
+    bool moved = p != vm.ptr[slot];
+    check_realloc_path(step, size, want, moved, env);
+    model_where_t where = model_realloc_where(&vm.heap, slot, size, env, moved);
+    size_t cost = want == REALLOC_GROWS ? checked_block_cost(step, "realloc", size, where, p) : 0;
+    size_t was_cost = vm.heap.objects_cost, was_pool = vm.heap.pool_used;
+    model_heap_realloc(&vm.heap, slot, size, env, moved, cost);
+    check_moved_like_the_model(step, before, was_cost, was_pool);
+    check_contents_of(step, slot, p, old.id, old.size, size < old.size ? size : old.size);
+    vm.ptr[slot] = p;
+    write_pattern(slot);
+}
+
+/* Realloc keeps a pool block while the size fits it, trims a heap block in
+ * place, grows it in place or moves it to a newly routed block: the model
+ * says which of these it must be, takes the allocator's choice between
+ * the last two, checks that growing met the heap fault point as
+ * predicted, and checks the exact cost. */
 static void op_realloc(unsigned step, const fuzz_op_t *op)
 {
-    int slot = (int)fuzz_arg_value(op->code, 0, op);
-    model_obj_t *o = &vm.obj[slot];
-    size_t size = fuzz_op_size(op);
-    if (!o->live) {
+    if (!obj(op->slot)->live) {
         op_alloc(step, op);
         return;
     }
-    if (size == 0) {
-        release_slot(step, slot, free_via_realloc);
+    if (op->size == 0) {
+        release_slot(step, op->slot, free_via_realloc);
         return;
     }
     k_mm_stats_t before = stats();
     model_alloc_env_t env = alloc_env(&before);
-    bool was_in_pool = o->where == WHERE_POOL;
-    size_t old_cost = was_in_pool ? 0 : heap_cost_of(vm.ptr[slot]);
-    bool grows = size > (was_in_pool ? before.pool_blk : krhino_mm_blk_size(g_kmm_head, vm.ptr[slot]));
-    uint32_t faults = k_fault_injected(K_FAULT_HEAP_ALLOC);
-    unsigned char *p = aos_realloc(vm.ptr[slot], size);
-    k_mm_stats_t after = stats();
-    if (!p) {
-        check_unchanged(step, "realloc", &before, &after);
-        if (!grows)
-            check_status(step, "realloc within the block's capacity", RHINO_SUCCESS, RHINO_NO_MEM);
-        else if (k_fault_injected(K_FAULT_HEAP_ALLOC) == faults)
-            check_alloc_failure_justified(step, size);
+    model_realloc_t want = model_predict_realloc(&vm.heap, op->slot, op->size);
+    unsigned char *p = aos_realloc(vm.ptr[op->slot], op->size);
+    if (p) {
+        settle_realloc(step, op->slot, op->size, want, p, &env, &before);
         return;
     }
-    bool moved = p != vm.ptr[slot];
-    if (grows)
-        check_growth(step, size, moved, &env);
-    if (was_in_pool && size <= before.pool_blk)
-        check_status(step, "realloc within BlkSz keeps the pool block", RHINO_SUCCESS,
-                     moved ? RHINO_INV_PARAM : RHINO_SUCCESS);
-    bool in_pool = moved ? model_predict_alloc(size, &env) == ALLOC_TO_POOL : was_in_pool;
-    long new_cost = in_pool ? 0 : (long)heap_cost_of(p);
-    check_accounting_delta(step, &before, &after, new_cost - (long)old_cost,
-                           ((long)in_pool - (long)was_in_pool) * (long)before.pool_blk);
-    size_t kept = size < o->size ? size : o->size;
-    check_contents_of(step, slot, p, o->id, o->size, kept);
-    if (moved) /* the new block was taken before the old one was freed */
-        note_used(before.used + (size_t)new_cost);
-    vm.ptr[slot] = p;
-    o->where = in_pool ? WHERE_POOL : WHERE_HEAP;
-    o->size = size;
-    write_pattern(slot);
-    note_used(after.used);
+    if (want == REALLOC_GROWS) /* in place or moved to the heap, it may meet the heap fault point */
+        check_failed_allocation(step, "realloc", op->size, model_predict_growth(op->size, true, &env), &before);
+    else
+        check_failed_trim(step, &before);
 }
 
 /* ---- misuse: the kernel must report exactly what the model expects -------- */
@@ -298,9 +300,8 @@ static void expect_report(unsigned step, kstat_t want, void (*misuse)(void *), v
 
 static void op_double_free(unsigned step, const fuzz_op_t *op)
 {
-    int slot = (int)fuzz_arg_value(op->code, 0, op);
-    release_slot(step, slot, aos_free);
-    expect_report(step, RHINO_MM_DOUBLE_FREE, aos_free, vm.ptr[slot]);
+    release_slot(step, op->slot, aos_free);
+    expect_report(step, RHINO_MM_DOUBLE_FREE, aos_free, vm.ptr[op->slot]);
 }
 
 static void op_foreign_free(unsigned step, const fuzz_op_t *op)
@@ -313,15 +314,14 @@ static void op_foreign_free(unsigned step, const fuzz_op_t *op)
  * a dye. */
 static void op_interior_free(unsigned step, const fuzz_op_t *op)
 {
-    int slot = (int)fuzz_arg_value(op->code, 0, op);
-    kstat_t want = vm.obj[slot].where == WHERE_POOL ? RHINO_MM_FREE_ADDR_ERR : RHINO_MM_CORRUPT_ERR;
-    expect_report(step, want, aos_free, vm.ptr[slot] + 8);
+    kstat_t want = obj(op->slot)->where == WHERE_POOL ? RHINO_MM_FREE_ADDR_ERR : RHINO_MM_CORRUPT_ERR;
+    expect_report(step, want, aos_free, vm.ptr[op->slot] + 8);
 }
 
 static void op_fault(unsigned step, const fuzz_op_t *op)
 {
-    k_fault_point_t p = (k_fault_point_t)fuzz_arg_value(op->code, 0, op);
-    k_fault_fail_at(p, k_fault_calls(p) + fuzz_arg_value(op->code, 1, op));
+    k_fault_point_t p = (k_fault_point_t)op->point;
+    k_fault_fail_at(p, k_fault_calls(p) + op->nth);
 }
 
 /* ---- timers ----------------------------------------------------------------- */
@@ -395,11 +395,31 @@ static void run_task_in_lockstep(unsigned step, bool advance)
     forget_deleted_timers();
 }
 
+/* The heap after a timer create: the new timer's block (NULL: none) costs
+ * what the heap model allows and is all that moved; a transient block
+ * (taken and given back by a failed call) raised the peak. Timer blocks
+ * are the timer service's, not the heap model's objects: the model's peak
+ * takes the UsedSz they leave. */
+static void settle_timer_block(unsigned step, const char *call, const ktimer_t *block, bool transient,
+                               const k_mm_stats_t *before)
+{
+    k_mm_stats_t after = stats();
+    if (transient) /* its cost is seen only in the peak it left */
+        model_heap_transient_block(&vm.heap, before->used, sizeof(ktimer_t),
+                                   after.maxused > before->used ? after.maxused - before->used : 0);
+    if (block)
+        check_accounting_delta(step, before, &after, (long)checked_block_cost(step, call, sizeof(ktimer_t), WHERE_HEAP,
+                                                                               block), 0);
+    else
+        check_unchanged(step, call, before, &after);
+    model_heap_note_used(&vm.heap, after.used);
+}
+
 static void op_timer_create(unsigned step, const fuzz_op_t *op)
 {
-    int s = (int)fuzz_arg_value(op->code, 0, op);
-    tick_t first = fuzz_arg_value(op->code, 1, op), round = fuzz_arg_value(op->code, 2, op);
-    bool auto_run = fuzz_arg_value(op->code, 3, op);
+    int s = op->slot;
+    tick_t first = op->first, round = op->round;
+    bool auto_run = op->auto_run;
     bool dyn = op->code == OP_TDYN_CREATE;
     uint32_t arg = (uint32_t)s;
     k_mm_stats_t before = stats();
@@ -419,14 +439,10 @@ static void op_timer_create(unsigned step, const fuzz_op_t *op)
                                   (void *)(uintptr_t)arg, auto_run);
     }
     check_status(step, fuzz_op_name(op->code), want, got);
-    k_mm_stats_t after = stats();
-    if (dyn && want != RHINO_NO_MEM && want != RHINO_INV_PARAM) /* the block existed, if only briefly */
-        note_transient_block(before.used, sizeof(ktimer_t), after.maxused);
-    if (!dyn || got != RHINO_SUCCESS)
-        check_unchanged(step, fuzz_op_name(op->code), &before, &after);
-    else
-        check_accounting_delta(step, &before, &after, (long)heap_cost_of(vm.tptr[s]), 0);
-    note_used(after.used);
+    /* a dyn_create that got its block had it, if only briefly (its START post may fail) */
+    bool transient = dyn && want != RHINO_NO_MEM && want != RHINO_INV_PARAM;
+    settle_timer_block(step, fuzz_op_name(op->code), dyn && got == RHINO_SUCCESS ? vm.tptr[s] : NULL, transient,
+                       &before);
 }
 
 /* The timer a call on slot s goes to; NULL for a dynamic slot without one. */
@@ -437,7 +453,7 @@ static ktimer_t *timer_in_slot(int s)
 
 static void op_timer_call(unsigned step, const fuzz_op_t *op)
 {
-    int s = (int)fuzz_arg_value(op->code, 0, op);
+    int s = op->slot;
     ktimer_t *t = timer_in_slot(s);
     model_step_begins();
     kstat_t want, got;
@@ -450,18 +466,14 @@ static void op_timer_call(unsigned step, const fuzz_op_t *op)
         want = model_timer_call(&vm.tm, TCMD_STOP, s, 0, 0, 0, false);
         got = krhino_timer_stop(t);
         break;
-    case OP_TCHANGE: {
-        tick_t first = fuzz_arg_value(op->code, 1, op), round = fuzz_arg_value(op->code, 2, op);
-        want = model_timer_call(&vm.tm, TCMD_CHANGE, s, first, round, 0, false);
-        got = krhino_timer_change(t, first, round);
+    case OP_TCHANGE:
+        want = model_timer_call(&vm.tm, TCMD_CHANGE, s, op->first, op->round, 0, false);
+        got = krhino_timer_change(t, op->first, op->round);
         break;
-    }
-    case OP_TARG: {
-        uint32_t arg = fuzz_arg_value(op->code, 1, op);
-        want = model_timer_call(&vm.tm, TCMD_ARG, s, 0, 0, arg, false);
-        got = krhino_timer_arg_change(t, (void *)(uintptr_t)arg);
+    case OP_TARG:
+        want = model_timer_call(&vm.tm, TCMD_ARG, s, 0, 0, op->arg, false);
+        got = krhino_timer_arg_change(t, (void *)(uintptr_t)op->arg);
         break;
-    }
     case OP_TDEL:
         want = model_timer_call(&vm.tm, TCMD_DEL, s, 0, 0, 0, false);
         got = krhino_timer_del(t);
@@ -477,8 +489,8 @@ static void op_timer_call(unsigned step, const fuzz_op_t *op)
 /* ---- the aos layer ------------------------------------------------------------ */
 static void op_atimer_create(unsigned step, const fuzz_op_t *op)
 {
-    int s = (int)fuzz_arg_value(op->code, 0, op);
-    uint32_t ms = (uint32_t)fuzz_arg_value(op->code, 1, op), options = (uint32_t)fuzz_arg_value(op->code, 2, op);
+    int s = op->slot;
+    uint32_t ms = (uint32_t)op->ms, options = op->options;
     if (vm.tm.t[s].created)
         return; /* the slot keeps its timer, even one leaked by aos_timer_free */
     k_mm_stats_t before = stats();
@@ -488,20 +500,14 @@ static void op_atimer_create(unsigned step, const fuzz_op_t *op)
     check_errno(step, "aos_timer_create", want, got);
     if (got == 0)
         vm.tptr[s] = vm.ah[s];
-    k_mm_stats_t after = stats();
-    if (want == -EPERM) /* the START post failed: the block existed, if only briefly */
-        note_transient_block(before.used, sizeof(ktimer_t), after.maxused);
-    if (got != 0)
-        check_unchanged(step, "aos_timer_create", &before, &after);
-    else
-        check_accounting_delta(step, &before, &after, (long)heap_cost_of(vm.tptr[s]), 0);
-    note_used(after.used);
+    /* want -EPERM: the START post failed, the block existed if only briefly */
+    settle_timer_block(step, "aos_timer_create", got == 0 ? vm.tptr[s] : NULL, want == -EPERM, &before);
 }
 
 static void op_atimer_call(unsigned step, const fuzz_op_t *op)
 {
-    int s = (int)fuzz_arg_value(op->code, 0, op);
-    uint32_t ms = op->code == OP_ATIMER_CHANGE ? (uint32_t)fuzz_arg_value(op->code, 1, op) : 0;
+    int s = op->slot;
+    uint32_t ms = (uint32_t)op->ms;
     model_step_begins();
     int want, got = 0;
     switch (op->code) {
@@ -527,8 +533,8 @@ static void op_atimer_call(unsigned step, const fuzz_op_t *op)
 
 static void op_action_post(unsigned step, const fuzz_op_t *op)
 {
-    uint32_t arg = (uint32_t)fuzz_arg_value(op->code, 0, op);
-    int ms = (int)(int64_t)fuzz_arg_value(op->code, 1, op);
+    uint32_t arg = op->arg;
+    int ms = (int)op->ms;
     if (vm.tm.nactions == MODEL_ACTIONS)
         return; /* the model keeps so many at most */
     k_mm_stats_t before = stats();
@@ -538,13 +544,13 @@ static void op_action_post(unsigned step, const fuzz_op_t *op)
     k_mm_stats_t after = stats();
     if (got != 0)
         check_unchanged(step, "aos_post_delayed_action", &before, &after);
-    note_used(after.used);
+    model_heap_note_used(&vm.heap, after.used);
 }
 
-static void op_action_cancel(const fuzz_op_t *op)
+static void op_action_cancel(unsigned step, const fuzz_op_t *op)
 {
-    uint32_t arg = (uint32_t)fuzz_arg_value(op->code, 0, op);
-    int ms = (int)(int64_t)fuzz_arg_value(op->code, 1, op);
+    uint32_t arg = op->arg;
+    int ms = (int)op->ms;
     model_action_cancel(&vm.tm, ms, arg);
     aos_cancel_delayed_action(ms, harness_action_fired, (void *)(uintptr_t)arg);
 }
@@ -552,7 +558,7 @@ static void op_action_cancel(const fuzz_op_t *op)
 /* Ticks in lockstep with the model. Ticks the model expects to be idle
  * pass in one step on both sides; a kernel firing among them is a
  * mismatch all the same. */
-static void op_ticks(unsigned step, tick_t n)
+static void run_ticks(unsigned step, tick_t n)
 {
     if (vm.h != HARNESS_TIMER) {
         k_timer_advance(n);
@@ -573,6 +579,12 @@ static void op_ticks(unsigned step, tick_t n)
     }
 }
 
+static void op_tick(unsigned step, const fuzz_op_t *op) { run_ticks(step, op->ticks); }
+
+static void op_sleep(unsigned step, const fuzz_op_t *op) { run_ticks(step, krhino_ms_to_ticks((uint64_t)op->ms)); }
+
+static void op_task_run(unsigned step, const fuzz_op_t *op) { run_task_in_lockstep(step, false); }
+
 /* Whether the oracles run. Without them (RTOSFUZZ_UNCHECKED set) the
  * same ops still reach the same kernel and driver, settle included: the
  * floor `./rtosfuzz bench fuzz` measures the checked harness against. */
@@ -592,18 +604,22 @@ static void settle_and_check_quiescence(unsigned step, const char *after)
     check_quiescence(&v, vm.driver_base, RTOSFUZZ_SETTLE_TICKS);
 }
 
-static void op_connect(unsigned step)
+static void op_connect(unsigned step, const fuzz_op_t *op)
 {
     if (netmgr_reconnect_wifi() != 0) /* a failed connect must leave nothing behind */
         settle_and_check_quiescence(step, "a failed connect");
 }
 
-static void op_suspend(unsigned step)
+static void suspend_and_check(unsigned step)
 {
     check_status(step, "hal_wifi_suspend_station", RHINO_SUCCESS,
                  hal_wifi_suspend_station(NULL) == 0 ? RHINO_SUCCESS : RHINO_INV_PARAM);
     settle_and_check_quiescence(step, "suspend");
 }
+
+static void op_suspend(unsigned step, const fuzz_op_t *op) { suspend_and_check(step); }
+
+static void op_ap(unsigned step, const fuzz_op_t *op) { drv_ap_power(op->on); }
 
 /* ---- the machine ------------------------------------------------------------------ */
 /* An op with nothing to act on calls no kernel or driver code: a malloc
@@ -612,13 +628,13 @@ static void op_suspend(unsigned step)
  * access-point hook (a skipped driver extension, which show names). */
 static bool op_is_noop(const fuzz_op_t *op)
 {
-    int slot = (int)fuzz_arg_value(op->code, 0, op);
+    int slot = op->slot;
     switch (op->code) {
     case OP_MALLOC:
-    case OP_CALLOC: return vm.obj[slot].live;
+    case OP_CALLOC: return obj(slot)->live;
     case OP_FREE:
     case OP_DOUBLE_FREE:
-    case OP_INTERIOR_FREE: return !vm.obj[slot].live;
+    case OP_INTERIOR_FREE: return !obj(slot)->live;
     case OP_TDYN_CREATE: return vm.tm.t[slot].created;
     case OP_TSTART:
     case OP_TSTOP:
@@ -631,43 +647,42 @@ static bool op_is_noop(const fuzz_op_t *op)
     }
 }
 
-/* Runs an op that is not a no-op. */
-static void run_op(unsigned step, const fuzz_op_t *op)
-{
-    switch (op->code) {
-    case OP_MALLOC:
-    case OP_CALLOC: op_alloc(step, op); break;
-    case OP_REALLOC: op_realloc(step, op); break;
-    case OP_FREE: op_free(step, op); break;
-    case OP_DOUBLE_FREE: op_double_free(step, op); break;
-    case OP_FOREIGN_FREE: op_foreign_free(step, op); break;
-    case OP_INTERIOR_FREE: op_interior_free(step, op); break;
-    case OP_TCREATE:
-    case OP_TDYN_CREATE: op_timer_create(step, op); break;
-    case OP_TSTART:
-    case OP_TSTOP:
-    case OP_TCHANGE:
-    case OP_TARG:
-    case OP_TDEL:
-    case OP_TDYN_DEL: op_timer_call(step, op); break;
-    case OP_TICK:
-    case OP_TICKS: op_ticks(step, fuzz_arg_value(op->code, 0, op)); break;
-    case OP_TASK_RUN: run_task_in_lockstep(step, false); break;
-    case OP_SLEEP: op_ticks(step, krhino_ms_to_ticks(fuzz_arg_value(op->code, 0, op))); break;
-    case OP_CONNECT: op_connect(step); break;
-    case OP_SUSPEND: op_suspend(step); break;
-    case OP_AP: drv_ap_power(fuzz_arg_value(op->code, 0, op)); break;
-    case OP_FAULT: op_fault(step, op); break;
-    case OP_ATIMER_CREATE: op_atimer_create(step, op); break;
-    case OP_ATIMER_START:
-    case OP_ATIMER_STOP:
-    case OP_ATIMER_CHANGE:
-    case OP_ATIMER_FREE: op_atimer_call(step, op); break;
-    case OP_ACTION_POST: op_action_post(step, op); break;
-    case OP_ACTION_CANCEL: op_action_cancel(op); break;
-    default: break;
-    }
-}
+/* Each op's handler: the model predicts, the system under test acts, the
+ * checker compares. */
+typedef void (*op_handler_t)(unsigned step, const fuzz_op_t *op);
+
+static const op_handler_t handlers[OP_COUNT] = {
+    [OP_MALLOC] = op_alloc,
+    [OP_CALLOC] = op_calloc,
+    [OP_REALLOC] = op_realloc,
+    [OP_FREE] = op_free,
+    [OP_DOUBLE_FREE] = op_double_free,
+    [OP_FOREIGN_FREE] = op_foreign_free,
+    [OP_INTERIOR_FREE] = op_interior_free,
+    [OP_TCREATE] = op_timer_create,
+    [OP_TDYN_CREATE] = op_timer_create,
+    [OP_TSTART] = op_timer_call,
+    [OP_TSTOP] = op_timer_call,
+    [OP_TCHANGE] = op_timer_call,
+    [OP_TARG] = op_timer_call,
+    [OP_TDEL] = op_timer_call,
+    [OP_TDYN_DEL] = op_timer_call,
+    [OP_TICK] = op_tick,
+    [OP_TICKS] = op_tick,
+    [OP_TASK_RUN] = op_task_run,
+    [OP_SLEEP] = op_sleep,
+    [OP_CONNECT] = op_connect,
+    [OP_SUSPEND] = op_suspend,
+    [OP_AP] = op_ap,
+    [OP_FAULT] = op_fault,
+    [OP_ATIMER_CREATE] = op_atimer_create,
+    [OP_ATIMER_START] = op_atimer_call,
+    [OP_ATIMER_STOP] = op_atimer_call,
+    [OP_ATIMER_CHANGE] = op_atimer_call,
+    [OP_ATIMER_FREE] = op_atimer_call,
+    [OP_ACTION_POST] = op_action_post,
+    [OP_ACTION_CANCEL] = op_action_cancel,
+};
 
 /* A fresh system for every input: nothing survives from the last one. */
 static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_t *opts)
@@ -682,8 +697,9 @@ static void boot(harness_kind_t h, const fuzz_header_t *hdr, const harness_opts_
     drv_call_trace_set(opts && opts->show ? opts->show : NULL);
     drv_kernel_reset(vm.hdr.start_tick);
     k_mm_set_asan_poison(g_kmm_head, true); /* sanitizer builds: ASan stops at a driver's bad write */
-    vm.kernel_used = stats().used;
-    vm.peak = stats().maxused;
+    k_mm_stats_t st = stats();
+    model_heap_init(&vm.heap, &(model_heap_env_t){.used = st.used, .peak = st.maxused, .hdr_bytes = k_mm_hdr_size(),
+                                                  .pool_blk = st.pool_blk});
     model_timers_init(&vm.tm, vm.hdr.start_tick, model_post_faults, &vm.posts);
     if (h == HARNESS_SYSTEM) {
         drv_init();
@@ -712,9 +728,9 @@ static void show_model_view(k_print_fn out)
     out("    heap UsedSz 0x%05zx (peak 0x%05zx), pool UsedSz 0x%04zx, tick %llu\n", st.used, st.maxused, st.pool_used,
         (unsigned long long)krhino_sys_tick_get());
     for (int i = 0; i < MODEL_OBJS; i++)
-        if (vm.obj[i].live)
-            out("    slot %-2d %6zu bytes %s at 0x%08lx\n", i, vm.obj[i].size,
-                vm.obj[i].where == WHERE_POOL ? "pool" : "heap", (unsigned long)(uintptr_t)vm.ptr[i]);
+        if (obj(i)->live)
+            out("    slot %-2d %6zu bytes %s at 0x%08lx\n", i, obj(i)->size, obj(i)->where == WHERE_POOL ? "pool" : "heap",
+                (unsigned long)(uintptr_t)vm.ptr[i]);
     for (int s = 0; vm.h == HARNESS_TIMER && s < MODEL_TIMERS; s++) {
         const model_timer_t *t = &vm.tm.t[s];
         if (t->created)
@@ -794,7 +810,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
             show_op(opts->show, step, &op);
         bool noop = op_is_noop(&op);
         if (!noop)
-            run_op(step, &op);
+            handlers[op.code](step, &op);
         else if (op.code == OP_AP && opts && opts->show)
             opts->show("    skipped: the driver has no access-point power hook (driver_contract.h, \"Driver extensions\")\n");
         /* a fault op only schedules a failure for a later call: it changes
@@ -818,7 +834,7 @@ unsigned harness_run(harness_kind_t h, const uint8_t *data, size_t size, const h
         vm.step = step;
         if (opts && opts->show)
             opts->show("#%u %s\n", step, END_OF_PROGRAM_SUSPEND);
-        op_suspend(step);
+        suspend_and_check(step);
     } else if (vm.h == HARNESS_SYSTEM) {
         /* The input ended on a finding: still leave the driver idle, or a
          * driver without hal_wifi_init would carry this heap's pointers

@@ -494,7 +494,7 @@ static void list_live_slots(const check_view_t *v, live_slots_t *live)
 {
     live->n = 0;
     for (int i = 0; i < MODEL_OBJS; i++)
-        if (v->obj[i].live)
+        if (v->heap->obj[i].live)
             live->slot[live->n++] = i;
 }
 
@@ -526,6 +526,7 @@ typedef struct {
     size_t matched_size[MODEL_OBJS]; /* the capacity of the block found */
     bool matched_timer[MODEL_TIMERS];
     size_t heap_cost;        /* header + payload of every used heap block not the kernel's */
+    size_t objects_cost;     /* of them, the heap model's objects' blocks */
     size_t pool_blocks;
     long delayed_actions;    /* delayed-action records, when the model tracks them */
     finding_obj_t stray;     /* first block nobody owns */
@@ -542,16 +543,18 @@ static finding_obj_t object_of(const k_mm_blk_info_t *b)
 static bool take_census(const k_mm_blk_info_t *b, void *ctx)
 {
     census_t *c = ctx;
-    if (b->in_pool)
-        c->pool_blocks++;
-    else if (b->owner != 0)
-        c->heap_cost += c->hdr_size + b->size;
+    /* the kernel's own blocks (owner 0) are its baseline; the pool slab's
+     * payload starts at the first pool block's address */
+    size_t heap_cost = !b->in_pool && b->owner != 0 ? c->hdr_size + b->size : 0;
+    c->pool_blocks += b->in_pool;
+    c->heap_cost += heap_cost;
     int what = index_find(&c->index, b->addr);
     if (what >= INDEX_TIMER(0))
         c->matched_timer[what - INDEX_TIMER(0)] = true;
     else if (what >= 0) {
         c->matched_obj[what] = true;
         c->matched_size[what] = b->size;
+        c->objects_cost += heap_cost;
     } else if (b->kind == K_MM_KIND_DELAYED_ACTION && c->v->delayed_actions >= 0)
         c->delayed_actions++;
     else if (b->owner != 0 && !c->strays_are_drivers && !c->has_stray) {
@@ -566,7 +569,7 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
  * the stale pointer once pointed at are named, and the freeing call. */
 static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
 {
-    const model_obj_t *o = &v->obj[i];
+    const model_obj_t *o = &v->heap->obj[i];
     char actual[256];
     snprintf(actual, sizeof actual, "slot %d (%zu bytes, %s) at 0x%08lx: block %s, capacity %zu", i, o->size,
              o->where == WHERE_POOL ? "pool" : "heap", (unsigned long)(uintptr_t)v->ptr[i], found ? "found" : "missing",
@@ -610,7 +613,7 @@ static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_
                 "a used block nobody allocated (leak or corruption)");
     for (int k = 0; k < c->live.n; k++) {
         int i = c->live.slot[k];
-        const model_obj_t *o = &v->obj[i];
+        const model_obj_t *o = &v->heap->obj[i];
         size_t cap = c->matched_size[i]; /* what krhino_mm_blk_size says of a found block */
         bool in_pool = cap == st->pool_blk && o->where == WHERE_POOL;
         if (!c->matched_obj[i] || cap < o->size || (o->where == WHERE_POOL) != in_pool)
@@ -625,26 +628,22 @@ static void check_live_set(const check_view_t *v, census_t *c, const k_mm_stats_
                 "%ld records, the model has %ld pending", c->delayed_actions, v->delayed_actions);
 }
 
-static size_t model_pool_objects(const check_view_t *v, const live_slots_t *live)
-{
-    size_t n = 0;
-    for (int k = 0; k < live->n; k++)
-        n += v->obj[live->slot[k]].where == WHERE_POOL;
-    return n;
-}
-
 static void check_accounting(const check_view_t *v, const census_t *c, const k_mm_stats_t *st)
 {
-    size_t pool_expect = st->pool_blk * (v->driver_may_hold_blocks ? c->pool_blocks : model_pool_objects(v, &c->live));
+    const model_heap_t *h = v->heap;
+    size_t pool_expect = v->driver_may_hold_blocks ? st->pool_blk * c->pool_blocks : h->pool_used;
     if (st->pool_used != pool_expect)
         finding(ORACLE_ACCOUNTING, v->step, NULL, 0, "pool UsedSz = BlkSz x live pool objects",
                 "pool UsedSz 0x%zx, expected 0x%zx", st->pool_used, pool_expect);
-    if (st->used != v->kernel_used + c->heap_cost)
+    if (st->used != h->env.used + c->heap_cost)
         finding(ORACLE_ACCOUNTING, v->step, NULL, 0, "heap UsedSz = kernel baseline + sum(header + block)",
-                "UsedSz 0x%zx, kernel 0x%zx + blocks 0x%zx", st->used, v->kernel_used, c->heap_cost);
-    if (v->peak_used && st->maxused != v->peak_used)
+                "UsedSz 0x%zx, kernel 0x%zx + blocks 0x%zx", st->used, h->env.used, c->heap_cost);
+    if (c->objects_cost != h->objects_cost)
+        finding(ORACLE_ACCOUNTING, v->step, NULL, 0, "the model's heap objects cost what the model predicts",
+                "their blocks take 0x%zx, the model 0x%zx", c->objects_cost, h->objects_cost);
+    if (v->peak_tracked && st->maxused != h->peak)
         finding(ORACLE_ACCOUNTING, v->step, NULL, 0, "MinFreeSz = TotalSz - the model's peak UsedSz",
-                "MinFreeSz 0x%zx, expected 0x%zx", st->total - st->maxused, st->total - v->peak_used);
+                "MinFreeSz 0x%zx, expected 0x%zx", st->total - st->maxused, st->total - h->peak);
 }
 
 /* ---- oracle 5: contents ---------------------------------------------------- */
@@ -713,7 +712,7 @@ static void check_contents(const check_view_t *v, const live_slots_t *live)
      * memory is not read (ASan builds poison it) */
     for (int k = 0; k < live->n; k++) {
         int i = live->slot[k];
-        const model_obj_t *o = &v->obj[i];
+        const model_obj_t *o = &v->heap->obj[i];
         if (krhino_mm_blk_size(g_kmm_head, v->ptr[i]))
             check_contents_of(v->step, i, v->ptr[i], o->id, o->size, o->size);
     }
@@ -812,6 +811,15 @@ void check_accounting_delta(unsigned step, const k_mm_stats_t *before, const k_m
         snprintf(expect, sizeof expect, "heap UsedSz %+ld, pool UsedSz %+ld", heap_delta, pool_delta);
         finding(ORACLE_ACCOUNTING, step, NULL, 0, expect, "heap UsedSz %+ld, pool UsedSz %+ld", dheap, dpool);
     }
+}
+
+void check_block_cost(unsigned step, const char *call, size_t size, model_cost_range_t range, size_t cost)
+{
+    if (cost < range.least || cost > range.most)
+        finding(ORACLE_ACCOUNTING, step, NULL, 0, "a heap block costs header + size rounded to K_MM_ALIGN, or a little "
+                "more when handed out whole",
+                "%s of %zu bytes: the block costs %zu, the model allows %zu..%zu", call, size, cost, range.least,
+                range.most);
 }
 
 static bool find_largest_free(const k_mm_blk_info_t *b, void *ctx)

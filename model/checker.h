@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "heap_model.h"
 #include "k_mm.h"
 #include "model.h"
 
@@ -25,19 +26,18 @@ typedef enum {
 
 const char *oracle_name(oracle_t o);
 
-/* The harness's side of a check: its objects, its timers, and the heap
- * figures the model predicts. Driver blocks are those owned by neither
- * the harness nor the kernel. */
+/* The harness's side of a check: the heap model (its objects and the
+ * figures it predicts), where the kernel put the objects, and the timers.
+ * Driver blocks are those owned by neither the harness nor the kernel. */
 typedef struct {
     unsigned step;
-    const model_obj_t *obj;          /* MODEL_OBJS */
-    unsigned char *const *ptr;       /* MODEL_OBJS: where the kernel put them */
+    const model_heap_t *heap;
+    unsigned char *const *ptr;       /* MODEL_OBJS: where the kernel put the heap model's objects */
     const model_timers_t *timers;    /* NULL: the harness has no timers */
     ktimer_t *const *tptr;           /* MODEL_TIMERS */
     long delayed_actions;            /* the model's pending yloop delayed actions; -1: not tracked */
     bool driver_may_hold_blocks;     /* system harness */
-    size_t kernel_used;              /* heap UsedSz of the kernel's own blocks (head, sentinels, slab) */
-    size_t peak_used;                /* the model's peak UsedSz, 0 = not tracked */
+    bool peak_tracked;               /* the heap model's peak is the kernel's (no driver allocates) */
     const char *settled_after;       /* quiescence: what the driver was told ("suspend"), NULL = unsaid */
 } check_view_t;
 
@@ -63,6 +63,9 @@ void check_step(const check_view_t *v);
 /* Oracle 2 on one heap op: the heap and pool UsedSz moved by exactly this. */
 void check_accounting_delta(unsigned step, const k_mm_stats_t *before, const k_mm_stats_t *after,
                             long heap_delta, long pool_delta);
+/* Oracle 2 on one heap block: cost (header + capacity, bytes) lies in the
+ * range the heap model gives for a block of size bytes (model_heap_block_cost). */
+void check_block_cost(unsigned step, const char *call, size_t size, model_cost_range_t range, size_t cost);
 /* Oracle 2: an allocation that failed although a free block was large
  * enough (the allocator promises to fail only when none is). */
 void check_alloc_failure_justified(unsigned step, size_t size);

@@ -4,40 +4,6 @@
 
 #include "model.h"
 
-/* ---- heap and pool ----------------------------------------------------- */
-model_alloc_t model_predict_alloc(size_t size, const model_alloc_env_t *env)
-{
-    if (size == 0)
-        return ALLOC_FAILS_SIZE;
-    /* The pool is asked first (and its fault point counted) for small requests. */
-    if (env->pool_blk && size <= env->pool_blk && !env->pool_fault_next && env->pool_has_room)
-        return ALLOC_TO_POOL;
-    if (env->heap_fault_next)
-        return ALLOC_FAILS_FAULT;
-    return ALLOC_HEAP_OR_FAIL;
-}
-
-model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_t *env)
-{
-    if (size && n > SIZE_MAX / size)
-        return ALLOC_FAILS_SIZE;
-    return model_predict_alloc(n * size, env);
-}
-
-model_alloc_t model_predict_growth(size_t size, bool in_place, const model_alloc_env_t *env)
-{
-    if (!in_place)
-        return model_predict_alloc(size, env);
-    return env->heap_fault_next ? ALLOC_FAILS_FAULT : ALLOC_HEAP_OR_FAIL;
-}
-
-void model_obj_alloc(model_obj_t *o, uint32_t id, size_t size, model_where_t where)
-{
-    *o = (model_obj_t){.live = true, .id = id, .size = size, .where = where};
-}
-
-void model_obj_free(model_obj_t *o) { o->live = false; }
-
 /* ---- timers ------------------------------------------------------------ */
 model_cb_action_t model_cb_action(int slot) { return (model_cb_action_t)(slot % 4); }
 int model_next_static(int slot) { return (slot + 1) % MODEL_STATIC_TIMERS; }

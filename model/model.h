@@ -1,5 +1,7 @@
-/* The reference model: what the harness's own objects and timers should be,
- * kept as plain data and changed only by the transition functions below.
+/* The reference model of the timers: what the harness's own timers,
+ * aos timers and delayed actions should be, kept as plain data and changed
+ * only by the transition functions below (the heap's side is
+ * heap_model.h).
  * It is written from the documented kernel semantics (README, k_mm.h,
  * kernel/timer/README.md) and shares no code with the kernel. The system
  * under test is driven separately (fuzz/harness.c); model/checker.c
@@ -14,7 +16,6 @@
 #include "k_err.h"
 #include "k_timer.h"
 
-#define MODEL_OBJS 16
 #define MODEL_TIMERS 12
 #define MODEL_STATIC_TIMERS 4 /* slots 0-3 static, 4-7 dynamic */
 #define MODEL_AOS_TIMERS 8    /* slots 8-11: aos timers (dynamic rhino timers) */
@@ -22,43 +23,6 @@
 /* Per task run each timer fires at most once, and so does each pending
  * delayed action. A delayed action's firing has slot MODEL_TIMERS + its arg. */
 #define MODEL_MAX_FIRINGS (MODEL_TIMERS + MODEL_ACTIONS)
-
-/* ---- heap and pool objects ------------------------------------------- */
-typedef enum { WHERE_HEAP, WHERE_POOL } model_where_t;
-
-typedef struct {
-    bool live;
-    uint32_t id;       /* content pattern seed */
-    size_t size;       /* requested bytes */
-    model_where_t where;
-} model_obj_t;
-
-/* What an allocation request should do. */
-typedef enum {
-    ALLOC_TO_POOL,
-    ALLOC_FAILS_SIZE,   /* size 0 (rhino warns) or a calloc product that overflows */
-    ALLOC_FAILS_FAULT,  /* the heap fault point fires */
-    ALLOC_HEAP_OR_FAIL, /* heap, or NULL if no free block is large enough */
-} model_alloc_t;
-
-/* The environment an allocation meets: facts the model does not own. */
-typedef struct {
-    size_t pool_blk;        /* BlkSz, 0 without a pool */
-    bool pool_has_room;
-    bool pool_fault_next;   /* the pool fault point fires on its next call */
-    bool heap_fault_next;
-} model_alloc_env_t;
-
-model_alloc_t model_predict_alloc(size_t size, const model_alloc_env_t *env);
-model_alloc_t model_predict_calloc(size_t n, size_t size, const model_alloc_env_t *env);
-/* A realloc that grows its block to size bytes takes memory (rhino
- * k_mm_realloc): in place (in_place) it is one heap request, so it fails
- * at an injected heap fault (ALLOC_FAILS_FAULT, else ALLOC_HEAP_OR_FAIL);
- * moved, its new block is allocated as model_predict_alloc says. */
-model_alloc_t model_predict_growth(size_t size, bool in_place, const model_alloc_env_t *env);
-/* Records a successful allocation into slot. */
-void model_obj_alloc(model_obj_t *o, uint32_t id, size_t size, model_where_t where);
-void model_obj_free(model_obj_t *o);
 
 /* ---- timers ------------------------------------------------------------ */
 /* A timer's callback does, by slot % 4: nothing, stop itself, start the next
