@@ -232,3 +232,20 @@ Test(misuse, a_stale_copy_of_a_freed_handle_freed_again_is_a_double_free)
     assert_reported(RHINO_MM_DOUBLE_FREE, record, "double free");
     cr_assert_neq(k_mm_last_misuse()->blame.site[0], 0, "the faulting call is the caller's");
 }
+
+static void aos_no_op(void *timer, void *arg) {}
+
+Test(misuse, an_aos_timer_call_through_a_stale_copy_is_reported_as_the_aos_call)
+{
+    k_timer_init(0);
+    aos_timer_t t;
+    cr_assert_eq(aos_timer_new_ext(&t, aos_no_op, NULL, 100, false, false), 0);
+    aos_timer_t stale = t;
+    aos_timer_free(&t);
+    krhino_tick_proc(); /* the timer task applies the delete */
+    cr_assert_eq(aos_timer_change(&stale, 50), -EINVAL);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, stale, "object API call on a freed object");
+    const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
+    cr_assert_str_eq(b->call, "aos_timer_change");
+    cr_assert_neq(k_trace_get(b->trace)->freed[0], 0, "who deleted it");
+}

@@ -464,9 +464,14 @@ __attribute__((noinline)) kstat_t krhino_timer_del(ktimer_t *timer)
     return post_delete(timer, K_OBJ_STATIC_ALLOC, CMD_DEL, __func__, CALLER());
 }
 
+kstat_t k_owned_timer_dyn_del(ktimer_t *timer, const char *api, uintptr_t site)
+{
+    return post_delete(timer, K_OBJ_DYN_ALLOC, CMD_DYN_DEL, api, site);
+}
+
 __attribute__((noinline)) kstat_t krhino_timer_dyn_del(ktimer_t *timer)
 {
-    return post_delete(timer, K_OBJ_DYN_ALLOC, CMD_DYN_DEL, __func__, CALLER());
+    return k_owned_timer_dyn_del(timer, __func__, CALLER());
 }
 
 static kstat_t post_simple(ktimer_t *timer, timer_cmd_t cmd, void *arg, const char *api, uintptr_t site)
@@ -475,24 +480,39 @@ static kstat_t post_simple(ktimer_t *timer, timer_cmd_t cmd, void *arg, const ch
     return err != RHINO_SUCCESS ? err : post(cmd, timer, 0, 0, arg);
 }
 
+kstat_t k_owned_timer_start(ktimer_t *timer, const char *api, uintptr_t site)
+{
+    return post_simple(timer, CMD_START, NULL, api, site);
+}
+
 __attribute__((noinline)) kstat_t krhino_timer_start(ktimer_t *timer)
 {
-    return post_simple(timer, CMD_START, NULL, __func__, CALLER());
+    return k_owned_timer_start(timer, __func__, CALLER());
+}
+
+kstat_t k_owned_timer_stop(ktimer_t *timer, const char *api, uintptr_t site)
+{
+    return post_simple(timer, CMD_STOP, NULL, api, site);
 }
 
 __attribute__((noinline)) kstat_t krhino_timer_stop(ktimer_t *timer)
 {
-    return post_simple(timer, CMD_STOP, NULL, __func__, CALLER());
+    return k_owned_timer_stop(timer, __func__, CALLER());
 }
 
-__attribute__((noinline)) kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round)
+kstat_t k_owned_timer_change(ktimer_t *timer, tick_t first, tick_t round, const char *api, uintptr_t site)
 {
-    kstat_t err = check_timer(timer, __func__, CALLER());
+    kstat_t err = check_timer(timer, api, site);
     if (err != RHINO_SUCCESS)
         return err;
     if (!ticks_are_valid(first, round))
         return RHINO_INV_PARAM;
     return post(CMD_CHANGE, timer, first, round, NULL);
+}
+
+__attribute__((noinline)) kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round)
+{
+    return k_owned_timer_change(timer, first, round, __func__, CALLER());
 }
 
 __attribute__((noinline)) kstat_t krhino_timer_arg_change(ktimer_t *timer, void *arg)
