@@ -589,9 +589,9 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
 
 /* A harness object whose block is gone. If someone else freed it through
  * a stale pointer to a block freed before at the same address, that is
- * that block's second free: reported as the kernel reports a double free
- * (same signature: the freeing call, the block it freed first), with the
- * block hit named second. A free by code that never had a block there is
+ * that block's second free: a misuse finding as the kernel reports a
+ * double free (same oracle and signature: the freeing call, the block it
+ * freed first), with the block hit named second. A free by code that never had a block there is
  * a stale free of the block hit. */
 static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
 {
@@ -613,7 +613,7 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
         finding_obj_t objs[2] = {object_of_trace(before, NULL), hit_obj};
         snprintf(how, sizeof how, "%s (%s: freed through a stale pointer)", double_free_how(true), actual);
         blame_t blame = {.label = "double-free", .site = hit->freed, .how = double_free_how(true)};
-        report(ORACLE_LIVE_SET, v->step, objs, 2, &blame, "every live object of the model has its block", how);
+        report(ORACLE_MISUSE, v->step, objs, 2, &blame, "every live object of the model has its block", how);
         return;
     }
     hit_obj.role = "the block hit";
