@@ -416,8 +416,8 @@ static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
     else if (!strcmp(b->label, "double-free"))
         snprintf(buf, len, "%s", double_free_how(b->reused_by != 0));
     else if (!strcmp(b->label, "invalid-free") && b->trace)
-        snprintf(buf, len, "%s: a pointer that is no live heap block was freed (its header overwritten, or not from the heap)",
-                 b->label);
+        snprintf(buf, len, "%s: a pointer that is no live heap block was freed (its header overwritten, or not from "
+                 "the heap)", b->label);
     else if (!strcmp(b->label, "use-after-free"))
         snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
     else if (!strcmp(b->label, "overflow") && b->offset)
@@ -591,8 +591,8 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
  * a stale pointer to a block freed before at the same address, that is
  * that block's second free: a misuse finding as the kernel reports a
  * double free (same oracle and signature: the freeing call, the block it
- * freed first), with the block hit named second. A free by code that never had a block there is
- * a stale free of the block hit. */
+ * freed first), with the block hit named second. A free by code that
+ * never had a block there is a stale free of the block hit. */
 static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
 {
     const model_obj_t *o = &v->obj[i];
