@@ -184,7 +184,36 @@ Test(misuse, a_static_timer_never_created_is_rhinos_plain_error_return)
     k_timer_init(0);
     static ktimer_t never;
     cr_assert_eq(krhino_timer_start(&never), RHINO_KOBJ_TYPE_ERR);
+    k_mm_head *heap = g_kmm_head;
+    g_kmm_head = NULL; /* before the heap exists, too */
+    cr_assert_eq(krhino_timer_stop(&never), RHINO_KOBJ_TYPE_ERR);
+    g_kmm_head = heap;
     cr_assert_eq(g_err_record.count, 0, "driver storage: nothing freed is read");
+}
+
+Test(misuse, a_deleted_static_timer_in_a_live_block_is_rhinos_plain_error_return)
+{
+    k_timer_init(0);
+    ktimer_t *t = aos_malloc(sizeof *t); /* the driver's storage, on the heap */
+    cr_assert_eq(krhino_timer_create(t, "static", no_op, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(t), RHINO_SUCCESS);
+    krhino_tick_proc();
+    cr_assert_eq(krhino_timer_start(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(g_err_record.count, 0, "its block is live: the call reads nothing freed");
+}
+
+Test(misuse, a_timer_call_after_the_timers_memory_was_handed_out_again_names_the_new_block)
+{
+    ktimer_t *t = deleted_dynamic_timer();
+    void *p = aos_malloc(sizeof *t); /* no quarantine here: the same memory */
+    cr_assert_eq(p, (void *)t, "the test needs the timer's memory handed out again");
+    cr_assert_eq(krhino_timer_stop(t), RHINO_KOBJ_TYPE_ERR);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, t, "object API call on a freed object");
+    const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
+    cr_assert_str_eq(b->label, "use-after-free");
+    cr_assert_eq(b->kind, K_MM_KIND_TIMER, "the deleted timer is blamed, not the new block");
+    cr_assert_neq(b->reused_by, 0);
+    cr_assert_eq(b->reused_by, k_mm_blk_trace(g_kmm_head, p), "the new block is named");
 }
 
 Test(misuse, a_second_free_after_the_memory_was_handed_out_again_is_a_double_free)
@@ -215,6 +244,10 @@ Test(misuse, an_aos_call_through_a_stale_copy_of_a_freed_handle_is_a_use_after_f
     cr_assert_str_eq(k_mm_last_misuse()->blame.label, "use-after-free");
     cr_assert_str_eq(k_mm_last_misuse()->blame.call, "aos_mutex_lock");
     cr_assert_eq(k_mm_last_misuse()->blame.kind, K_MM_KIND_MUTEX);
+    static uint32_t not_a_record;
+    aos_mutex_t foreign = &not_a_record;
+    cr_assert_eq(aos_mutex_unlock(&foreign), -EINVAL, "a handle outside the heap is a plain bad handle");
+    cr_assert_eq(g_err_record.count, 1);
     aos_sem_signal(&stale_s);
     cr_assert_eq(g_err_record.count, 2);
     cr_assert_str_eq(k_mm_last_misuse()->blame.call, "aos_sem_signal");

@@ -78,8 +78,11 @@ static k_mm_blame_t blame_stale(const char *label, const void *ptr)
 }
 
 /* ---- objects handed to an object API -------------------------------- */
+/* False before the heap exists (h NULL). */
 static bool in_heap_or_pool(const k_mm_head *h, uintptr_t a)
 {
+    if (!h)
+        return false;
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, (const void *)a))
         return true;
@@ -89,7 +92,7 @@ static bool in_heap_or_pool(const k_mm_head *h, uintptr_t a)
 
 bool k_mm_object_is_readable(const k_mm_head *h, const void *obj)
 {
-    return !h || !in_heap_or_pool(h, (uintptr_t)obj) || krhino_mm_blk_size(h, obj) != 0;
+    return !in_heap_or_pool(h, (uintptr_t)obj) || krhino_mm_blk_size(h, obj) != 0;
 }
 
 /* The newest record of an object of kind at a, or NULL. */
@@ -106,8 +109,8 @@ static k_mm_blame_t blame_freed_record(const char *label, const k_trace_t *t)
 {
     k_mm_blame_t b = {.label = label, .blk = t->addr, .trace = t->id, .owner = t->alloc[0], .size = t->size,
                       .kind = (k_mm_kind_t)t->kind};
-    const k_trace_t *now = k_trace_last_at(t->addr, 0);
-    b.reused_by = now && now->id != t->id ? now->id : 0;
+    const k_trace_t *now = k_trace_last_at(t->addr, 0); /* t itself, or newer */
+    b.reused_by = now->id != t->id ? now->id : 0;
     return b;
 }
 
@@ -122,7 +125,7 @@ static k_mm_blame_t blame_not_a_block(const void *ptr)
 
 void k_mm_report_dead_object(const void *obj, k_mm_kind_t kind, const char *api, uintptr_t site)
 {
-    if (!g_kmm_head || !in_heap_or_pool(g_kmm_head, (uintptr_t)obj))
+    if (!in_heap_or_pool(g_kmm_head, (uintptr_t)obj))
         return;
     const k_trace_t *was = last_object_at((uintptr_t)obj, kind);
     if (was && !was->freed[0])
