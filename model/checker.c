@@ -375,8 +375,11 @@ static finding_obj_t object_blamed(const k_mm_blame_t *b)
     return o;
 }
 
-/* The blamed block, and what is also involved: the timer stored in it, or
- * what used to live at a stale pointer. */
+#define ROLE_REUSED_BY "what its memory was handed to since"
+
+/* The blamed block, and what is also involved: the timer stored in it,
+ * what used to live at a stale pointer, or what a freed block's memory was
+ * handed to since. Up to 3 objects. */
 static size_t objects_blamed(const k_mm_blame_t *b, finding_obj_t *objs)
 {
     size_t n = 0;
@@ -388,12 +391,35 @@ static size_t objects_blamed(const k_mm_blame_t *b, finding_obj_t *objs)
         objs[n] = object_of_trace(t, timer ? "the live timer in it" : "what lived there before");
         objs[n++].home = timer ? OBJ_STATIC_TIMER : OBJ_HEAP;
     }
+    const k_trace_t *now = k_trace_get(b->reused_by);
+    if (now)
+        objs[n++] = object_of_trace(now, ROLE_REUSED_BY);
     return n;
+}
+
+/* A second free, whether the block still sat in quarantine or its memory
+ * was handed out again: one label, so the same bug has one signature. */
+static const char *double_free_how(bool reused)
+{
+    return reused ? "double-free: a block was freed a second time, after its memory was handed out again"
+                  : "double-free: a block was freed a second time";
 }
 
 static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
 {
-    if (!strcmp(b->label, "use-after-free"))
+    const char *kind = k_mm_kind_name(b->kind);
+    if (!strcmp(b->label, "use-after-free") && b->call)
+        snprintf(buf, len, "%s: %s was called on a deleted %s (its memory freed%s)", b->label, b->call, kind,
+                 b->reused_by ? " and handed out again" : "");
+    else if (!strcmp(b->label, "invalid-object"))
+        snprintf(buf, len, "%s: %s was called with a heap pointer that never was a %s", b->label, b->call,
+                 kind);
+    else if (!strcmp(b->label, "double-free"))
+        snprintf(buf, len, "%s", double_free_how(b->reused_by != 0));
+    else if (!strcmp(b->label, "invalid-free") && b->trace)
+        snprintf(buf, len, "%s: a pointer that is no live heap block was freed (its header overwritten, or not from "
+                 "the heap)", b->label);
+    else if (!strcmp(b->label, "use-after-free"))
         snprintf(buf, len, "%s: byte %zu of the block was written after it was freed", b->label, b->offset);
     else if (!strcmp(b->label, "overflow") && b->offset)
         snprintf(buf, len, "%s: a write past the end of the block reached byte %zu, in its slack", b->label,
@@ -408,10 +434,11 @@ static const char *blamed_how(const k_mm_blame_t *b, char *buf, size_t len)
 /* The summary's start: how, with the labels it leaves bare put in words. */
 static const char *blamed_in_words(const k_mm_blame_t *b, const char *how, char *buf, size_t len)
 {
+    if (strcmp(how, b->label))
+        return how;
     static const struct {
         const char *label, *words;
-    } words[] = {
-        {"double-free", "a block was freed a second time"},
+    } words[] = { /* the labels blamed_how leaves bare */
         {"invalid-free", "a pointer the heap never handed out was freed"},
         {"live-timer-freed", "a block was freed while the timer in it was still live"},
         {"corrupt-block", "a block's header was overwritten"},
@@ -428,7 +455,7 @@ static const char *blamed_in_words(const k_mm_blame_t *b, const char *how, char 
 /* A finding on a block the kernel named (k_mm_blame_t). */
 static void blamed_finding(oracle_t o, unsigned step, const k_mm_blame_t *b, const char *expected, const char *what)
 {
-    finding_obj_t objs[2];
+    finding_obj_t objs[3];
     size_t n = objects_blamed(b, objs);
     char actual[512], how[160], said[160];
     snprintf(actual, sizeof actual, "%s (%s); seen at step %u", blamed_how(b, how, sizeof how), what, step);
@@ -564,9 +591,12 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
     return true;
 }
 
-/* A harness object whose block is gone. If someone else freed it, that is
- * a stale free landing on it: both the block hit (with its owner) and what
- * the stale pointer once pointed at are named, and the freeing call. */
+/* A harness object whose block is gone. If someone else freed it through
+ * a stale pointer to a block freed before at the same address, that is
+ * that block's second free: a misuse finding as the kernel reports a
+ * double free (same oracle and signature: the freeing call, the block it
+ * freed first), with the block hit named second. A free by code that
+ * never had a block there is a stale free of the block hit. */
 static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
 {
     const model_obj_t *o = &v->heap->obj[i];
@@ -579,16 +609,21 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
         report(ORACLE_LIVE_SET, v->step, NULL, 0, NULL, "every live object of the model has its block", actual);
         return;
     }
-    finding_obj_t objs[2] = {object_of_trace(hit, "the block hit")};
+    finding_obj_t hit_obj = object_of_trace(hit, ROLE_REUSED_BY);
+    hit_obj.home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
     const k_trace_t *before = k_trace_last_at(hit->addr, hit->id);
-    size_t n = 1;
-    if (before)
-        objs[n++] = object_of_trace(before, "what the stale pointer was for");
-    objs[0].home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
     char how[400];
+    if (before && before->freed[0]) {
+        finding_obj_t objs[2] = {object_of_trace(before, NULL), hit_obj};
+        snprintf(how, sizeof how, "%s (%s: freed through a stale pointer)", double_free_how(true), actual);
+        blame_t blame = {.label = "double-free", .site = hit->freed, .how = double_free_how(true)};
+        report(ORACLE_MISUSE, v->step, objs, 2, &blame, "every live object of the model has its block", how);
+        return;
+    }
+    hit_obj.role = "the block hit";
     snprintf(how, sizeof how, "stale-free: %s, freed by code that does not own it", actual);
     blame_t blame = {.label = "stale-free", .site = hit->freed, .how = how};
-    report(ORACLE_LIVE_SET, v->step, objs, n, &blame, "every live object of the model has its block", how);
+    report(ORACLE_LIVE_SET, v->step, &hit_obj, 1, &blame, "every live object of the model has its block", how);
 }
 
 /* ---- oracle 3: structure, with the census on the same walk ----------------- */

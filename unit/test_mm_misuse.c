@@ -6,6 +6,7 @@
 
 #include "aos/kernel.h"
 #include "k_mm_internal.h"
+#include "k_timer.h"
 #include "k_mm_validate.h"
 #include "unit_support.h"
 
@@ -124,4 +125,160 @@ Test(misuse, the_default_hook_stops_the_program, .signal = SIGABRT)
     void *p = aos_malloc(100);
     aos_free(p);
     aos_free(p);
+}
+
+/* ---- object API calls on freed objects (k_mm_report_dead_object) -------- */
+static void no_op(void *timer, void *arg) {}
+
+static ktimer_t *deleted_dynamic_timer(void)
+{
+    k_timer_init(0);
+    ktimer_t *t = NULL;
+    cr_assert_eq(krhino_timer_dyn_create(&t, "stale", no_op, 5, 5, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_dyn_del(t), RHINO_SUCCESS);
+    krhino_tick_proc(); /* the timer task applies the delete: t is freed */
+    cr_assert_eq(krhino_mm_blk_size(g_kmm_head, t), 0, "the timer's block is freed");
+    return t;
+}
+
+Test(misuse, a_timer_call_on_a_deleted_dynamic_timer_is_a_use_after_free)
+{
+    ktimer_t *t = deleted_dynamic_timer();
+    cr_assert_eq(krhino_timer_change(t, 7, 7), RHINO_KOBJ_TYPE_ERR, "rhino's return code stays");
+    assert_reported(RHINO_KOBJ_TYPE_ERR, t, "object API call on a freed object");
+    const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
+    cr_assert_str_eq(b->label, "use-after-free");
+    cr_assert_str_eq(b->call, "krhino_timer_change");
+    cr_assert_eq(b->kind, K_MM_KIND_TIMER);
+    cr_assert_neq(b->site[0], 0, "the faulting call is named");
+    const k_trace_t *rec = k_trace_get(b->trace);
+    cr_assert(rec && rec->addr == (uintptr_t)t, "the blame names the timer's record");
+    cr_assert_neq(rec->freed[0], 0, "and who deleted it");
+    cr_assert_eq(b->reused_by, 0, "nothing was allocated at its address since");
+}
+
+Test(misuse, each_timer_call_on_a_deleted_timer_is_reported)
+{
+    ktimer_t *t = deleted_dynamic_timer();
+    cr_assert_eq(krhino_timer_start(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_stop(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_arg_change(t, NULL), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_arg_change_auto(t, NULL), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_del(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_dyn_del(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(g_err_record.count, 6);
+    cr_assert_str_eq(k_mm_last_misuse()->blame.call, "krhino_timer_dyn_del");
+}
+
+Test(misuse, a_timer_call_with_a_heap_pointer_that_never_was_a_timer_is_reported)
+{
+    k_timer_init(0);
+    void *p = aos_malloc(sizeof(ktimer_t));
+    cr_assert_eq(krhino_timer_start(p), RHINO_KOBJ_TYPE_ERR);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, p, "object API call on no object");
+    cr_assert_str_eq(k_mm_last_misuse()->blame.label, "invalid-object");
+}
+
+Test(misuse, a_static_timer_never_created_is_rhinos_plain_error_return)
+{
+    k_timer_init(0);
+    static ktimer_t never;
+    cr_assert_eq(krhino_timer_start(&never), RHINO_KOBJ_TYPE_ERR);
+    k_mm_head *heap = g_kmm_head;
+    g_kmm_head = NULL; /* before the heap exists, too */
+    cr_assert_eq(krhino_timer_stop(&never), RHINO_KOBJ_TYPE_ERR);
+    g_kmm_head = heap;
+    cr_assert_eq(g_err_record.count, 0, "driver storage: nothing freed is read");
+}
+
+Test(misuse, a_deleted_static_timer_in_a_live_block_is_rhinos_plain_error_return)
+{
+    k_timer_init(0);
+    ktimer_t *t = aos_malloc(sizeof *t); /* the driver's storage, on the heap */
+    cr_assert_eq(krhino_timer_create(t, "static", no_op, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(t), RHINO_SUCCESS);
+    krhino_tick_proc();
+    cr_assert_eq(krhino_timer_start(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(g_err_record.count, 0, "its block is live: the call reads nothing freed");
+}
+
+Test(misuse, a_timer_call_after_the_timers_memory_was_handed_out_again_names_the_new_block)
+{
+    ktimer_t *t = deleted_dynamic_timer();
+    void *p = aos_malloc(sizeof *t); /* no quarantine here: the same memory */
+    cr_assert_eq(p, (void *)t, "the test needs the timer's memory handed out again");
+    cr_assert_eq(krhino_timer_stop(t), RHINO_KOBJ_TYPE_ERR);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, t, "object API call on a freed object");
+    const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
+    cr_assert_str_eq(b->label, "use-after-free");
+    cr_assert_eq(b->kind, K_MM_KIND_TIMER, "the deleted timer is blamed, not the new block");
+    cr_assert_neq(b->reused_by, 0);
+    cr_assert_eq(b->reused_by, k_mm_blk_trace(g_kmm_head, p), "the new block is named");
+}
+
+Test(misuse, a_second_free_after_the_memory_was_handed_out_again_is_a_double_free)
+{
+    char *a = aos_malloc(100), *b = aos_malloc(100), *guard = aos_malloc(100);
+    aos_free(b);
+    char *grown = aos_realloc(a, 200); /* grows in place over b's block: b's start is inside it now */
+    cr_assert(grown == a && b < grown + 200, "the test needs b inside the grown block");
+    memset(grown, 0x5A, 200); /* its owner's data overwrites what was b's header */
+    aos_free(b);
+    assert_reported(RHINO_MM_CORRUPT_ERR, b, "double free of a block whose memory was reused");
+    cr_assert_str_eq(k_mm_last_misuse()->blame.label, "double-free");
+    (void)guard;
+}
+
+Test(misuse, an_aos_call_through_a_stale_copy_of_a_freed_handle_is_a_use_after_free)
+{
+    aos_mutex_t m;
+    aos_sem_t s;
+    cr_assert_eq(aos_mutex_new(&m), 0);
+    cr_assert_eq(aos_sem_new(&s, 0), 0);
+    aos_mutex_t stale_m = m;
+    aos_sem_t stale_s = s;
+    aos_mutex_free(&m);
+    aos_sem_free(&s);
+    cr_assert_eq(aos_mutex_lock(&stale_m, AOS_NO_WAIT), -EINVAL, "the aos layer's return code stays");
+    assert_reported(RHINO_KOBJ_TYPE_ERR, stale_m, "object API call on a freed object");
+    cr_assert_str_eq(k_mm_last_misuse()->blame.label, "use-after-free");
+    cr_assert_str_eq(k_mm_last_misuse()->blame.call, "aos_mutex_lock");
+    cr_assert_eq(k_mm_last_misuse()->blame.kind, K_MM_KIND_MUTEX);
+    static uint32_t not_a_record;
+    aos_mutex_t foreign = &not_a_record;
+    cr_assert_eq(aos_mutex_unlock(&foreign), -EINVAL, "a handle outside the heap is a plain bad handle");
+    cr_assert_eq(g_err_record.count, 1);
+    aos_sem_signal(&stale_s);
+    cr_assert_eq(g_err_record.count, 2);
+    cr_assert_str_eq(k_mm_last_misuse()->blame.call, "aos_sem_signal");
+    cr_assert_eq(k_mm_last_misuse()->blame.kind, K_MM_KIND_SEM);
+}
+
+Test(misuse, a_stale_copy_of_a_freed_handle_freed_again_is_a_double_free)
+{
+    aos_queue_t q;
+    cr_assert_eq(aos_queue_new(&q, NULL, 64, 16), 0);
+    void *record = q;
+    aos_queue_t stale = q;
+    aos_queue_free(&q);
+    aos_queue_free(&stale);
+    assert_reported(RHINO_MM_DOUBLE_FREE, record, "double free");
+    cr_assert_neq(k_mm_last_misuse()->blame.site[0], 0, "the faulting call is the caller's");
+}
+
+static void aos_no_op(void *timer, void *arg) {}
+
+Test(misuse, an_aos_timer_call_through_a_stale_copy_is_reported_as_the_aos_call)
+{
+    k_timer_init(0);
+    aos_timer_t t;
+    cr_assert_eq(aos_timer_new_ext(&t, aos_no_op, NULL, 100, false, false), 0);
+    aos_timer_t stale = t;
+    aos_timer_free(&t);
+    krhino_tick_proc(); /* the timer task applies the delete */
+    cr_assert_eq(aos_timer_change(&stale, 50), -EINVAL);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, stale, "object API call on a freed object");
+    const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
+    cr_assert_str_eq(b->call, "aos_timer_change");
+    cr_assert_neq(k_trace_get(b->trace)->freed[0], 0, "who deleted it");
 }

@@ -153,15 +153,22 @@ __attribute__((noinline)) aos_status_t aos_work_init(aos_work_t *work, void (*fn
     return k_owned_work_init(work, fn, arg, dly, AOS_CALLER());
 }
 
-static kwork_rec_t *work_of(const aos_work_t *work)
+/* The work record the handle names, or NULL. A handle to a freed record
+ * (a stale copy) or to heap memory that never was one is not read but
+ * reported (k_mm_report_dead_object) as a misuse of api at site. */
+static kwork_rec_t *work_of(const aos_work_t *work, const char *api, uintptr_t site)
 {
     kwork_rec_t *w = work ? *work : NULL;
-    return w && w->obj_type == OBJ_TYPE_WORK ? w : NULL;
+    if (w && k_mm_object_is_readable(g_kmm_head, w) && w->obj_type == OBJ_TYPE_WORK)
+        return w;
+    if (w)
+        k_mm_report_dead_object(w, K_MM_KIND_WORK, api, site);
+    return NULL;
 }
 
-aos_status_t aos_work_sched(aos_work_t *work)
+__attribute__((noinline)) aos_status_t aos_work_sched(aos_work_t *work)
 {
-    kwork_rec_t *w = work_of(work);
+    kwork_rec_t *w = work_of(work, __func__, AOS_CALLER());
     if (w == NULL)
         return -EINVAL;
     if (w->dly > 0) {
@@ -176,9 +183,9 @@ aos_status_t aos_work_sched(aos_work_t *work)
     return 0;
 }
 
-aos_status_t aos_work_cancel(aos_work_t *work)
+__attribute__((noinline)) aos_status_t aos_work_cancel(aos_work_t *work)
 {
-    kwork_rec_t *w = work_of(work);
+    kwork_rec_t *w = work_of(work, __func__, AOS_CALLER());
     if (w == NULL)
         return -EINVAL;
     if (!w->on_wq) {
@@ -192,9 +199,9 @@ aos_status_t aos_work_cancel(aos_work_t *work)
     return 0;
 }
 
-void aos_work_destroy(aos_work_t *work)
+__attribute__((noinline)) void aos_work_destroy(aos_work_t *work)
 {
-    kwork_rec_t *w = work_of(work);
+    kwork_rec_t *w = work_of(work, __func__, AOS_CALLER());
     if (w == NULL)
         return;
     if (w->queued) {

@@ -97,17 +97,36 @@ static void *new_record(size_t size, uintptr_t owner, k_mm_kind_t kind)
     return p;
 }
 
-/* Marks the record dead before it goes back to the heap. */
-static void free_record(aos_hdl_t *hdl)
+/* Marks the record dead before it goes back to the heap; a record already
+ * freed (a stale copy of the handle) is not written, and its free is
+ * reported as the double free it is, at the caller's call (site). */
+static void free_record(aos_hdl_t *hdl, uintptr_t site)
 {
-    *(uint32_t *)*hdl = 0;
-    k_mm_free(g_kmm_head, *hdl);
+    if (k_mm_object_is_readable(g_kmm_head, *hdl))
+        *(uint32_t *)*hdl = 0;
+    k_mm_free_at(g_kmm_head, *hdl, site);
     *hdl = NULL;
 }
 
+/* Whether the handle names a live object of obj_type. A record that was
+ * freed (a stale copy of a handle) is not read. */
 static bool handle_is(const aos_hdl_t *hdl, uint32_t obj_type)
 {
-    return hdl != NULL && *hdl != NULL && *(const uint32_t *)*hdl == obj_type;
+    return hdl != NULL && *hdl != NULL && k_mm_object_is_readable(g_kmm_head, *hdl) &&
+           *(const uint32_t *)*hdl == obj_type;
+}
+
+/* handle_is for a call that uses the object (api, called from site): a
+ * handle to a freed record, or to heap memory that never was one, is
+ * reported (k_mm_report_dead_object) before the call fails with -EINVAL. */
+static bool handle_is_usable(const aos_hdl_t *hdl, uint32_t obj_type, k_mm_kind_t kind, const char *api,
+                             uintptr_t site)
+{
+    if (handle_is(hdl, obj_type))
+        return true;
+    if (hdl != NULL && *hdl != NULL)
+        k_mm_report_dead_object(*hdl, kind, api, site);
+    return false;
 }
 
 /* ---- mutexes ------------------------------------------------------------------- */
@@ -128,10 +147,10 @@ __attribute__((noinline)) aos_status_t aos_mutex_new(aos_mutex_t *mutex)
     return k_owned_mutex_new(mutex, AOS_CALLER());
 }
 
-void aos_mutex_free(aos_mutex_t *mutex)
+__attribute__((noinline)) void aos_mutex_free(aos_mutex_t *mutex)
 {
     if (mutex != NULL && *mutex != NULL)
-        free_record(mutex);
+        free_record(mutex, AOS_CALLER());
 }
 
 bool aos_mutex_is_valid(aos_mutex_t *mutex) { return handle_is(mutex, OBJ_TYPE_MUTEX); }
@@ -140,7 +159,7 @@ static bool mutex_is_free(const void *obj) { return !((const kmutex_rec_t *)obj)
 
 __attribute__((noinline)) aos_status_t aos_mutex_lock(aos_mutex_t *mutex, uint32_t timeout)
 {
-    if (!aos_mutex_is_valid(mutex))
+    if (!handle_is_usable(mutex, OBJ_TYPE_MUTEX, K_MM_KIND_MUTEX, __func__, AOS_CALLER()))
         return -EINVAL;
     kmutex_rec_t *m = *mutex;
     if (m->held && m->owner == k_context()) {
@@ -157,9 +176,9 @@ __attribute__((noinline)) aos_status_t aos_mutex_lock(aos_mutex_t *mutex, uint32
     return 0;
 }
 
-aos_status_t aos_mutex_unlock(aos_mutex_t *mutex)
+__attribute__((noinline)) aos_status_t aos_mutex_unlock(aos_mutex_t *mutex)
 {
-    if (!aos_mutex_is_valid(mutex))
+    if (!handle_is_usable(mutex, OBJ_TYPE_MUTEX, K_MM_KIND_MUTEX, __func__, AOS_CALLER()))
         return -EINVAL;
     kmutex_rec_t *m = *mutex;
     if (!m->held || m->owner != k_context()) {
@@ -200,10 +219,10 @@ __attribute__((noinline)) aos_status_t aos_sem_new(aos_sem_t *sem, uint32_t coun
     return k_owned_sem_new(sem, count, AOS_CALLER());
 }
 
-void aos_sem_free(aos_sem_t *sem)
+__attribute__((noinline)) void aos_sem_free(aos_sem_t *sem)
 {
     if (sem != NULL && *sem != NULL)
-        free_record(sem);
+        free_record(sem, AOS_CALLER());
 }
 
 bool aos_sem_is_valid(aos_sem_t *sem) { return handle_is(sem, OBJ_TYPE_SEM); }
@@ -212,7 +231,7 @@ static bool sem_has_count(const void *obj) { return ((const ksem_rec_t *)obj)->c
 
 __attribute__((noinline)) aos_status_t aos_sem_wait(aos_sem_t *sem, uint32_t timeout)
 {
-    if (!aos_sem_is_valid(sem))
+    if (!handle_is_usable(sem, OBJ_TYPE_SEM, K_MM_KIND_SEM, __func__, AOS_CALLER()))
         return -EINVAL;
     ksem_rec_t *s = *sem;
     aos_waiter_t w = {AOS_CALLER(), NULL};
@@ -223,9 +242,10 @@ __attribute__((noinline)) aos_status_t aos_sem_wait(aos_sem_t *sem, uint32_t tim
     return 0;
 }
 
-void aos_sem_signal(aos_sem_t *sem)
+__attribute__((noinline)) void aos_sem_signal(aos_sem_t *sem)
 {
-    if (aos_sem_is_valid(sem) && ((ksem_rec_t *)*sem)->count < UINT32_MAX) /* else RHINO_SEM_OVF */
+    if (handle_is_usable(sem, OBJ_TYPE_SEM, K_MM_KIND_SEM, __func__, AOS_CALLER()) &&
+        ((ksem_rec_t *)*sem)->count < UINT32_MAX) /* else RHINO_SEM_OVF */
         ((ksem_rec_t *)*sem)->count++;
 }
 
@@ -252,17 +272,17 @@ __attribute__((noinline)) aos_status_t aos_queue_new(aos_queue_t *queue, void *b
     return k_owned_queue_new(queue, buf, size, max_msg, AOS_CALLER());
 }
 
-void aos_queue_free(aos_queue_t *queue)
+__attribute__((noinline)) void aos_queue_free(aos_queue_t *queue)
 {
     if (queue != NULL && *queue != NULL)
-        free_record(queue);
+        free_record(queue, AOS_CALLER());
 }
 
 bool aos_queue_is_valid(aos_queue_t *queue) { return handle_is(queue, OBJ_TYPE_QUEUE); }
 
-aos_status_t aos_queue_send(aos_queue_t *queue, void *msg, size_t size)
+__attribute__((noinline)) aos_status_t aos_queue_send(aos_queue_t *queue, void *msg, size_t size)
 {
-    if (!aos_queue_is_valid(queue) || msg == NULL)
+    if (!handle_is_usable(queue, OBJ_TYPE_QUEUE, K_MM_KIND_QUEUE, __func__, AOS_CALLER()) || msg == NULL)
         return -EINVAL;
     kqueue_rec_t *q = *queue;
     if (size == 0 || size > q->max_msg)
@@ -282,7 +302,8 @@ static bool queue_has_msg(const void *obj) { return ((const kqueue_rec_t *)obj)-
 
 __attribute__((noinline)) aos_status_t aos_queue_recv(aos_queue_t *queue, uint32_t ms, void *msg, size_t *size)
 {
-    if (!aos_queue_is_valid(queue) || msg == NULL || size == NULL)
+    if (!handle_is_usable(queue, OBJ_TYPE_QUEUE, K_MM_KIND_QUEUE, __func__, AOS_CALLER()) || msg == NULL ||
+        size == NULL)
         return -EINVAL;
     kqueue_rec_t *q = *queue;
     aos_waiter_t w = {AOS_CALLER(), NULL};

@@ -71,34 +71,36 @@ __attribute__((noinline)) aos_status_t aos_timer_create(aos_timer_t *timer, void
     return k_owned_timer_create(timer, fn, arg, ms, options, AOS_CALLER());
 }
 
-void aos_timer_free(aos_timer_t *timer)
+__attribute__((noinline)) void aos_timer_free(aos_timer_t *timer)
 {
     if (timer == NULL || *timer == NULL)
         return;
-    krhino_timer_dyn_del(timer_of(timer));
+    k_owned_timer_dyn_del(timer_of(timer), __func__, AOS_CALLER());
     *timer = NULL;
 }
 
-aos_status_t aos_timer_start(aos_timer_t *timer)
+/* The calls below are noinline: AOS_CALLER() is the driver's call site,
+ * which a report on a freed timer names. */
+__attribute__((noinline)) aos_status_t aos_timer_start(aos_timer_t *timer)
 {
     if (timer == NULL || *timer == NULL)
         return -EINVAL;
-    return aos_errno_of(krhino_timer_start(timer_of(timer)));
+    return aos_errno_of(k_owned_timer_start(timer_of(timer), __func__, AOS_CALLER()));
 }
 
-aos_status_t aos_timer_stop(aos_timer_t *timer)
+__attribute__((noinline)) aos_status_t aos_timer_stop(aos_timer_t *timer)
 {
     if (timer == NULL || *timer == NULL)
         return -EINVAL;
-    return aos_errno_of(krhino_timer_stop(timer_of(timer)));
+    return aos_errno_of(k_owned_timer_stop(timer_of(timer), __func__, AOS_CALLER()));
 }
 
-aos_status_t aos_timer_change(aos_timer_t *timer, uint32_t ms)
+__attribute__((noinline)) aos_status_t aos_timer_change(aos_timer_t *timer, uint32_t ms)
 {
     if (timer == NULL || *timer == NULL)
         return -EINVAL;
     tick_t ticks = krhino_ms_to_ticks(ms);
-    return aos_errno_of(krhino_timer_change(timer_of(timer), ticks, ticks));
+    return aos_errno_of(k_owned_timer_change(timer_of(timer), ticks, ticks, __func__, AOS_CALLER()));
 }
 
 /* ---- time and ownership ------------------------------------------------------ */

@@ -77,8 +77,9 @@ typedef struct {
 typedef struct {
     const char *label;  /* "use-after-free", "overflow", "double-free", "invalid-free",
                            "corrupt-block", "live-timer-freed", "deadlock" (a wait forever on
-                           the named mutex, sem or queue that nothing can end); NULL when
-                           nothing was found */
+                           the named mutex, sem or queue that nothing can end),
+                           "invalid-object" (an object API called with a heap pointer that
+                           never was such an object); NULL when nothing was found */
     uintptr_t blk;      /* payload address of the named block; 0 = none */
     uint32_t trace;     /* its trace record, 0 = none left */
     uintptr_t owner;    /* its owner from the header (when the record is gone) */
@@ -88,6 +89,11 @@ typedef struct {
                            from the payload start; 0 for an overflow onto the next header */
     uint32_t earlier;   /* use-after-free: what lived at the address before (a stale pointer's
                            block); live-timer-freed: the timer's record; 0 = none */
+    uint32_t reused_by; /* a freed block or object named after its memory was handed out
+                           again (a double free, an object API call): what lives there now;
+                           0 = none */
+    const char *call;   /* an object API call on a freed object or a non-object: its name
+                           ("krhino_timer_change"); NULL for a heap call */
     uintptr_t site[K_TRACE_FRAMES]; /* the faulting call's stack; all 0 when a check found it */
     uintptr_t locked[K_TRACE_FRAMES]; /* deadlock on a mutex: where its holder locked it; else all 0 */
 } k_mm_blame_t;
@@ -104,6 +110,24 @@ const k_mm_misuse_t *k_mm_last_misuse(void);
  * object's record): prints "WARNING, <what>: <addr>", keeps blame for
  * k_mm_last_misuse, then calls the error hook k_err_proc(err, addr). */
 void k_mm_report_misuse(kstat_t err, const void *addr, const char *what, const k_mm_blame_t *blame);
+/* Whether obj may be read as a kernel object: it lies outside the heap and
+ * pool (driver storage, such as a static timer), or a live allocation
+ * starts at it. False for freed or never-allocated heap memory, which an
+ * object API must not read (ASan builds poison it). */
+bool k_mm_object_is_readable(const k_mm_head *mmhead, const void *obj);
+/* An object API (`api`: "krhino_timer_change", "aos_mutex_lock", ...) got
+ * obj, which is no created object of kind: the call fails without touching
+ * it, as rhino's k_timer.c returns RHINO_KOBJ_TYPE_ERR after its obj_type
+ * check. If obj lies in the heap or pool the call is misuse, reported
+ * through k_mm_report_misuse with err RHINO_KOBJ_TYPE_ERR and site (the
+ * API's caller's return address) as the faulting call:
+ *   "use-after-free" when an object of kind created at obj was freed
+ *     since (blame: that object, its creation and free stacks, and what
+ *     the memory holds now, if it was handed out again);
+ *   "invalid-object" when none ever was (blame: what is there, if any).
+ * Outside the heap (a static timer never created, or deleted) nothing is
+ * reported: that is rhino's plain error return. */
+void k_mm_report_dead_object(const void *obj, k_mm_kind_t kind, const char *api, uintptr_t site);
 
 /* Freed memory is filled with this byte while it waits in quarantine. */
 #define K_MM_POISON 0xFDu

@@ -28,6 +28,14 @@ void *k_owned_zalloc(size_t size, uintptr_t owner);
  * handle passes &handle->hdl). */
 aos_status_t k_owned_timer_create(aos_hdl_t *timer, void (*fn)(void *, void *), void *arg, uint32_t ms,
                                   uint32_t options, uintptr_t owner);
+/* krhino_timer_start, _stop, _change and _dyn_del on behalf of `api`
+ * called from site (an aos_timer_* call and its caller's return address):
+ * a call on a freed timer is reported as api's, at site, and a delete
+ * names site's stack as the timer's deleter. */
+kstat_t k_owned_timer_start(ktimer_t *timer, const char *api, uintptr_t site);
+kstat_t k_owned_timer_stop(ktimer_t *timer, const char *api, uintptr_t site);
+kstat_t k_owned_timer_change(ktimer_t *timer, tick_t first, tick_t round, const char *api, uintptr_t site);
+kstat_t k_owned_timer_dyn_del(ktimer_t *timer, const char *api, uintptr_t site);
 aos_status_t k_owned_mutex_new(aos_hdl_t *mutex, uintptr_t owner);
 aos_status_t k_owned_sem_new(aos_hdl_t *sem, uint32_t count, uintptr_t owner);
 aos_status_t k_owned_queue_new(aos_hdl_t *queue, void *buf, size_t size, size_t max_msg, uintptr_t owner);

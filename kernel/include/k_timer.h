@@ -62,7 +62,6 @@ typedef struct klist_s {
  * them. */
 typedef struct {
     uint32_t obj_type;    /* K_OBJ_TYPE_TIMER while created, else anything */
-    uint32_t generation;  /* service generation at create; k_timer_init bumps it */
     const name_t *name;
     timer_cb_t cb;
     void *timer_cb_arg;
@@ -89,7 +88,13 @@ typedef struct {
  * RHINO_INV_PARAM; del of a dynamic / dyn_del of a static timer ->
  * RHINO_KOBJ_DEL_ERR; queue full or fault point K_FAULT_TIMER_QUEUE (not
  * consulted from a callback, which meets a drained queue) ->
- * RHINO_TIMER_MSG_FULL. A call that fails changes nothing. */
+ * RHINO_TIMER_MSG_FULL. A call that fails changes nothing. Whether a timer
+ * is created is known from the service's list, not read from the timer, as
+ * rhino's k_timer.c reads obj_type: a call on a deleted dynamic timer (its
+ * memory freed) or with a heap pointer that never was a timer returns
+ * RHINO_KOBJ_TYPE_ERR without reading it and is reported as misuse
+ * (k_mm_report_dead_object: "use-after-free" naming the timer, its creator
+ * and deleter, or "invalid-object"), at the caller's call site. */
 
 /* Initialises *timer (DEACTIVE) and, with auto_run, posts START. name and cb
  * must not be NULL. Creating a timer that is already created returns

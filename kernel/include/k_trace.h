@@ -82,6 +82,10 @@ void k_trace_serve_end(void);
 uint32_t k_trace_new(uintptr_t addr, size_t size, uint8_t kind, uintptr_t site, uintptr_t *owner);
 /* Notes the object's free at `site` (no-op for an id that no longer resolves). */
 void k_trace_freed(uint32_t id, uintptr_t site);
+/* Notes the object's free with a stack captured earlier (k_trace_stack):
+ * a free carried out later on behalf of the call that asked for it, such
+ * as a dynamic timer's delete applied by the timer task. */
+void k_trace_freed_by(uint32_t id, const uintptr_t frames[K_TRACE_FRAMES]);
 /* The record of id, or NULL once recycled (or for 0). */
 const k_trace_t *k_trace_get(uint32_t id);
 /* The newest record for an object at addr with an id below `below` (0 = any),

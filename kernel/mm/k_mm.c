@@ -77,6 +77,66 @@ static k_mm_blame_t blame_stale(const char *label, const void *ptr)
     return b;
 }
 
+/* ---- objects handed to an object API -------------------------------- */
+/* False before the heap exists (h NULL). */
+static bool in_heap_or_pool(const k_mm_head *h, uintptr_t a)
+{
+    if (!h)
+        return false;
+#if RHINO_CONFIG_MM_BLK
+    if (mm_pool_owns(&h->pool, (const void *)a))
+        return true;
+#endif
+    return mm_region_of(h, a) != NULL;
+}
+
+bool k_mm_object_is_readable(const k_mm_head *h, const void *obj)
+{
+    return !in_heap_or_pool(h, (uintptr_t)obj) || krhino_mm_blk_size(h, obj) != 0;
+}
+
+/* The newest record of an object of kind at a, or NULL. */
+static const k_trace_t *last_object_at(uintptr_t a, k_mm_kind_t kind)
+{
+    const k_trace_t *t = k_trace_last_at(a, 0);
+    while (t && t->kind != kind)
+        t = k_trace_last_at(a, t->id);
+    return t;
+}
+
+/* Blame on a freed object or block, with what its memory was handed to since. */
+static k_mm_blame_t blame_freed_record(const char *label, const k_trace_t *t)
+{
+    k_mm_blame_t b = {.label = label, .blk = t->addr, .trace = t->id, .owner = t->alloc[0], .size = t->size,
+                      .kind = (k_mm_kind_t)t->kind};
+    const k_trace_t *now = k_trace_last_at(t->addr, 0); /* t itself, or newer */
+    b.reused_by = now->id != t->id ? now->id : 0;
+    return b;
+}
+
+/* A free of ptr, which is no block's start now: if a block started there
+ * and was freed, its memory has since been merged or handed out again, and
+ * this is that block's second free. */
+static k_mm_blame_t blame_not_a_block(const void *ptr)
+{
+    const k_trace_t *t = k_trace_last_at((uintptr_t)ptr, 0);
+    return t && t->freed[0] ? blame_freed_record("double-free", t) : blame_stale("invalid-free", ptr);
+}
+
+void k_mm_report_dead_object(const void *obj, k_mm_kind_t kind, const char *api, uintptr_t site)
+{
+    if (!in_heap_or_pool(g_kmm_head, (uintptr_t)obj))
+        return;
+    const k_trace_t *was = last_object_at((uintptr_t)obj, kind);
+    if (was && !was->freed[0])
+        return; /* a static object in a live block, deleted: rhino's plain error return */
+    k_mm_blame_t b = was ? blame_freed_record("use-after-free", was) : blame_stale("invalid-object", obj);
+    b.kind = kind; /* what the call wanted: the signature's kind */
+    b.call = api;
+    report_at(RHINO_KOBJ_TYPE_ERR, obj, was ? "object API call on a freed object" : "object API call on no object", b,
+              site);
+}
+
 /* ---- free lists ------------------------------------------------------- */
 static void freelist_insert(k_mm_head *h, k_mm_blk_t *b)
 {
@@ -326,8 +386,11 @@ static k_mm_blk_t *live_block_of(k_mm_head *h, void *ptr, uintptr_t site)
         return NULL;
     }
     if (!blk_dye_ok(b)) {
-        report_at(RHINO_MM_CORRUPT_ERR, ptr, "block header dye overwritten or pointer not from the heap",
-                  blame_stale("invalid-free", ptr), site);
+        k_mm_blame_t blame = blame_not_a_block(ptr);
+        report_at(RHINO_MM_CORRUPT_ERR, ptr,
+                  strcmp(blame.label, "double-free") ? "block header dye overwritten or pointer not from the heap"
+                                                     : "double free of a block whose memory was reused",
+                  blame, site);
         return NULL;
     }
     k_mm_blk_t *next = region_next_blk(r, b);

@@ -189,6 +189,13 @@ void k_trace_freed(uint32_t id, uintptr_t site)
         k_trace_stack(site, t->freed);
 }
 
+void k_trace_freed_by(uint32_t id, const uintptr_t frames[K_TRACE_FRAMES])
+{
+    k_trace_t *t = (k_trace_t *)k_trace_get(id);
+    if (t)
+        memcpy(t->freed, frames, sizeof t->freed);
+}
+
 /* Error paths only: a linear look through the ring. */
 const k_trace_t *k_trace_last_at(uintptr_t addr, uint32_t below)
 {

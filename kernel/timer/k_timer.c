@@ -30,11 +30,11 @@ typedef struct {
     tick_t first; /* CMD_CHANGE */
     tick_t round; /* CMD_CHANGE */
     void *arg;    /* CMD_ARG_CHANGE */
+    uintptr_t deleted_by[K_TRACE_FRAMES]; /* CMD_DYN_DEL: the delete's caller, the free's stack */
 } timer_msg_t;
 
 static struct {
     tick_t tick;
-    uint32_t generation; /* bumped by k_timer_init: older timers are forgotten */
     timer_msg_t queue[RHINO_CONFIG_TIMER_MSG_NUM];
     size_t head;  /* oldest queued command */
     size_t count; /* queued commands */
@@ -104,18 +104,31 @@ sys_time_t krhino_ticks_to_ms(tick_t ticks)
 
 /* ---- timer objects -------------------------------------------------------- */
 
+/* By the service's list, never by reading t: a deleted dynamic timer's
+ * memory is freed (poisoned in ASan builds) or another block's by now.
+ * k_timer_init empties the list, so older timers are not created. */
 static bool timer_is_created(const ktimer_t *t)
 {
-    return t->obj_type == K_OBJ_TYPE_TIMER && t->generation == svc.generation;
+    for (const klist_t *n = svc.created.next; n != &svc.created; n = n->next)
+        if (timer_of(n, timer_item) == t)
+            return true;
+    return false;
 }
 
 static bool timer_is_active(const ktimer_t *t) { return t->timer_state == TIMER_ACTIVE; }
 
-static kstat_t check_timer(const ktimer_t *t)
+/* As rhino's k_timer.c: NULL is RHINO_NULL_PTR, anything but a created
+ * timer RHINO_KOBJ_TYPE_ERR; a timer whose memory was freed (or a heap
+ * pointer that never was a timer) is also reported as misuse, naming api
+ * and its caller (site). */
+static kstat_t check_timer(const ktimer_t *t, const char *api, uintptr_t site)
 {
     if (t == NULL)
         return RHINO_NULL_PTR;
-    return timer_is_created(t) ? RHINO_SUCCESS : RHINO_KOBJ_TYPE_ERR;
+    if (timer_is_created(t))
+        return RHINO_SUCCESS;
+    k_mm_report_dead_object(t, K_MM_KIND_TIMER, api, site);
+    return RHINO_KOBJ_TYPE_ERR;
 }
 
 static kstat_t check_create_args(const name_t *name, timer_cb_t cb, tick_t first, tick_t round)
@@ -129,7 +142,6 @@ static void timer_init(ktimer_t *t, const name_t *name, timer_cb_t cb, tick_t fi
                        tick_t round, void *arg, uint8_t alloc_flag)
 {
     t->obj_type = K_OBJ_TYPE_TIMER;
-    t->generation = svc.generation;
     t->name = name;
     t->cb = cb;
     t->timer_cb_arg = arg;
@@ -156,7 +168,7 @@ static kstat_t post(timer_cmd_t cmd, ktimer_t *t, tick_t first, tick_t round, vo
     bool injected = !svc.task_running && k_fault_should_fail(K_FAULT_TIMER_QUEUE);
     if (injected || svc.count == QUEUE_LEN)
         return RHINO_TIMER_MSG_FULL;
-    *queued_msg(svc.count) = (timer_msg_t){cmd, t, first, round, arg};
+    *queued_msg(svc.count) = (timer_msg_t){.cmd = cmd, .timer = t, .first = first, .round = round, .arg = arg};
     svc.count++;
     return RHINO_SUCCESS;
 }
@@ -249,8 +261,10 @@ static void apply(const timer_msg_t *msg)
         break;
     case CMD_DYN_DEL:
         if (!timer_is_active(t)) {
+            uint32_t trace = t->trace;
             forget_timer(t);
             k_mm_free(g_kmm_head, t);
+            k_trace_freed_by(trace, msg->deleted_by); /* who deleted it, not the task that applied it */
         }
         break;
     case CMD_ARG_CHANGE_AUTO:
@@ -366,7 +380,6 @@ void k_timer_init(tick_t start_tick)
 {
     assert(!svc.task_running);
     svc.tick = start_tick;
-    svc.generation++;
     svc.head = 0;
     svc.count = 0;
     list_init(&svc.active);
@@ -429,33 +442,67 @@ __attribute__((noinline)) kstat_t krhino_timer_dyn_create(ktimer_t **timer, cons
                                     (uintptr_t)__builtin_return_address(0));
 }
 
-static kstat_t post_delete(ktimer_t *timer, uint8_t alloc_flag, timer_cmd_t cmd)
+/* The API calls below are noinline and pass their caller's return address
+ * (CALLER): a call on a freed timer is reported at the driver's call site. */
+#define CALLER() ((uintptr_t)__builtin_return_address(0))
+
+static kstat_t post_delete(ktimer_t *timer, uint8_t alloc_flag, timer_cmd_t cmd, const char *api, uintptr_t site)
 {
-    kstat_t err = check_timer(timer);
+    kstat_t err = check_timer(timer, api, site);
     if (err != RHINO_SUCCESS)
         return err;
     if (timer->mm_alloc_flag != alloc_flag)
         return RHINO_KOBJ_DEL_ERR;
-    return post(cmd, timer, 0, 0, NULL);
+    err = post(cmd, timer, 0, 0, NULL);
+    if (err == RHINO_SUCCESS && cmd == CMD_DYN_DEL)
+        k_trace_stack(site, queued_msg(svc.count - 1)->deleted_by);
+    return err;
 }
 
-kstat_t krhino_timer_del(ktimer_t *timer) { return post_delete(timer, K_OBJ_STATIC_ALLOC, CMD_DEL); }
-
-kstat_t krhino_timer_dyn_del(ktimer_t *timer) { return post_delete(timer, K_OBJ_DYN_ALLOC, CMD_DYN_DEL); }
-
-static kstat_t post_simple(ktimer_t *timer, timer_cmd_t cmd)
+__attribute__((noinline)) kstat_t krhino_timer_del(ktimer_t *timer)
 {
-    kstat_t err = check_timer(timer);
-    return err != RHINO_SUCCESS ? err : post(cmd, timer, 0, 0, NULL);
+    return post_delete(timer, K_OBJ_STATIC_ALLOC, CMD_DEL, __func__, CALLER());
 }
 
-kstat_t krhino_timer_start(ktimer_t *timer) { return post_simple(timer, CMD_START); }
-
-kstat_t krhino_timer_stop(ktimer_t *timer) { return post_simple(timer, CMD_STOP); }
-
-kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round)
+kstat_t k_owned_timer_dyn_del(ktimer_t *timer, const char *api, uintptr_t site)
 {
-    kstat_t err = check_timer(timer);
+    return post_delete(timer, K_OBJ_DYN_ALLOC, CMD_DYN_DEL, api, site);
+}
+
+__attribute__((noinline)) kstat_t krhino_timer_dyn_del(ktimer_t *timer)
+{
+    return k_owned_timer_dyn_del(timer, __func__, CALLER());
+}
+
+static kstat_t post_simple(ktimer_t *timer, timer_cmd_t cmd, void *arg, const char *api, uintptr_t site)
+{
+    kstat_t err = check_timer(timer, api, site);
+    return err != RHINO_SUCCESS ? err : post(cmd, timer, 0, 0, arg);
+}
+
+kstat_t k_owned_timer_start(ktimer_t *timer, const char *api, uintptr_t site)
+{
+    return post_simple(timer, CMD_START, NULL, api, site);
+}
+
+__attribute__((noinline)) kstat_t krhino_timer_start(ktimer_t *timer)
+{
+    return k_owned_timer_start(timer, __func__, CALLER());
+}
+
+kstat_t k_owned_timer_stop(ktimer_t *timer, const char *api, uintptr_t site)
+{
+    return post_simple(timer, CMD_STOP, NULL, api, site);
+}
+
+__attribute__((noinline)) kstat_t krhino_timer_stop(ktimer_t *timer)
+{
+    return k_owned_timer_stop(timer, __func__, CALLER());
+}
+
+kstat_t k_owned_timer_change(ktimer_t *timer, tick_t first, tick_t round, const char *api, uintptr_t site)
+{
+    kstat_t err = check_timer(timer, api, site);
     if (err != RHINO_SUCCESS)
         return err;
     if (!ticks_are_valid(first, round))
@@ -463,16 +510,19 @@ kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round)
     return post(CMD_CHANGE, timer, first, round, NULL);
 }
 
-kstat_t krhino_timer_arg_change(ktimer_t *timer, void *arg)
+__attribute__((noinline)) kstat_t krhino_timer_change(ktimer_t *timer, tick_t first, tick_t round)
 {
-    kstat_t err = check_timer(timer);
-    return err != RHINO_SUCCESS ? err : post(CMD_ARG_CHANGE, timer, 0, 0, arg);
+    return k_owned_timer_change(timer, first, round, __func__, CALLER());
 }
 
-kstat_t krhino_timer_arg_change_auto(ktimer_t *timer, void *arg)
+__attribute__((noinline)) kstat_t krhino_timer_arg_change(ktimer_t *timer, void *arg)
 {
-    kstat_t err = check_timer(timer);
-    return err != RHINO_SUCCESS ? err : post(CMD_ARG_CHANGE_AUTO, timer, 0, 0, arg);
+    return post_simple(timer, CMD_ARG_CHANGE, arg, __func__, CALLER());
+}
+
+__attribute__((noinline)) kstat_t krhino_timer_arg_change_auto(ktimer_t *timer, void *arg)
+{
+    return post_simple(timer, CMD_ARG_CHANGE_AUTO, arg, __func__, CALLER());
 }
 
 /* ---- introspection -------------------------------------------------------- */
