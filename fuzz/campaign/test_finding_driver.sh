@@ -38,7 +38,8 @@ rtosfuzz replay "$gone"
 # a run older than the listing's line: its target file names the driver
 old=$(finding "$tmp/old-run" "")
 echo "system fixed system_fixed" >"$tmp/old-run/target"
-rtosfuzz replay "$old/listing.ops" || fail "a finding of an older fixed run must replay on fixed: $(cat "$tmp/err")"
+rtosfuzz replay "$old/listing.ops" && grep -q "running the driver .* was found with: fixed" "$tmp/err" ||
+  fail "a finding of an older fixed run must replay on fixed, and say so: $(cat "$tmp/err")"
 
 vendor=$(finding "$tmp/vendor-run" vendor)
 for f in "$vendor" "$fixed"; do
