@@ -165,19 +165,44 @@ static void skip(const char *path, const char *why)
 
 /* Inputs in a directory are *.ops scenarios and binary inputs, which have
  * no extension (corpus entries) or .bin; README.txt and the like are not. */
-static bool looks_like_input(const char *name)
+static bool looks_like_input(const char *path)
 {
-    const char *dot = strrchr(name, '.');
+    const char *slash = strrchr(path, '/');
+    const char *dot = strrchr(slash ? slash + 1 : path, '.'); /* of the name: a folder may have dots */
     return !dot || !strcmp(dot, ".ops") || !strcmp(dot, ".bin");
 }
 
 static int not_hidden(const struct dirent *d) { return d->d_name[0] != '.'; }
 
+/* A campaign's finding folder (fuzz/campaign/triage.sh) holds its record
+ * finding.json beside text files without extension (duplicates, and
+ * signature in older runs) that are no inputs: its inputs are these. */
+#define FINDING_RECORD "finding.json"
+static const char *const finding_inputs[] = {"input", "minimized"};
+
+static bool is_finding_folder(const char *path)
+{
+    char record[4096];
+    struct stat st;
+    snprintf(record, sizeof record, "%s/" FINDING_RECORD, path);
+    return stat(record, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool is_finding_input(const char *name)
+{
+    for (size_t i = 0; i < sizeof finding_inputs / sizeof *finding_inputs; i++)
+        if (!strcmp(name, finding_inputs[i]))
+            return true;
+    return false;
+}
+
 static void collect(const char *path, bool in_dir);
 
-/* Every entry of a directory, in name order so runs repeat exactly. */
+/* Every entry of a directory, in name order so runs repeat exactly; of a
+ * finding folder, only its inputs. */
 static void collect_dir(const char *path)
 {
+    bool finding = is_finding_folder(path);
     struct dirent **names;
     int n = scandir(path, &names, not_hidden, alphasort);
     if (n < 0) {
@@ -193,7 +218,10 @@ static void collect_dir(const char *path)
             exit(2);
         }
         snprintf(child, len, "%s/%s", path, names[i]->d_name);
-        collect(child, true);
+        if (finding && !is_finding_input(names[i]->d_name))
+            skip(child, "not an input of the finding (its inputs are input and minimized; listing.ops is minimized as text)");
+        else
+            collect(child, true);
         free(child);
         free(names[i]);
     }

@@ -14,6 +14,7 @@ fuzzer=$replay engine=libfuzzer
 # shellcheck source=triage.sh
 . "$src/fuzz/campaign/triage.sh"
 mkdir -p "$dir/crashes" "$dir/findings" "$dir/logs"
+echo "system vendor system_vendor" >"$dir/target" # as ./rtosfuzz campaign writes it
 for f in seed_leak error_path_leak seed_leak; do
   "$replay" --compile "$src/corpus/regress/system-vendor-$f.ops" "$dir/crashes/$f-$RANDOM"
 done
@@ -40,11 +41,20 @@ grep -qE '^summary: +leak: 1 timer \([0-9]+ B\) created in wifi_sim_start_beacon
 grep -qx "$dir/crashes/not-a-crash" "$dir/crashes/.unreproduced" || fail "a clean input must be listed as unreproduced"
 [ "$(wc -l <"$dir/known-signatures")" -eq 2 ] || fail "known-signatures must list both"
 [ "$(ops_in_listing "$f/listing.ops")" -eq 1 ] || fail "the seed leak must minimize to one op"
+[ "$(head -1 "$f/listing.ops")" = "# driver: vendor" ] || fail "the listing does not record the run's driver"
+# A finding folder replays its inputs only: not duplicates, its text list.
+"$replay" "$f" >"$dir/logs/folder.out" 2>&1
+grep -q 'duplicates: skipped: not an input of the finding' "$dir/logs/folder.out" &&
+  grep -q '^replay: 2 of 2 inputs of the system harness have findings' "$dir/logs/folder.out" ||
+  fail "a finding folder must replay input and minimized alone: $(grep '^replay' "$dir/logs/folder.out")"
 grep -qx 'fault heap 6' "$dir/findings/quiescence-station_create-data/listing.ops" &&
   [ "$(ops_in_listing "$dir/findings/quiescence-station_create-data/listing.ops")" -eq 1 ] ||
   fail "the error-path leak must minimize to 'fault heap 6' + connect"
 listed=$(print_findings)
 printf '%s\n' "$listed"
+section=$(sed -nE 's/.*unreproduced .*README, "([^"]+)".*/\1/p' <<<"$listed")
+[ -n "$section" ] && grep -qx "### $section" "$src/README.md" ||
+  fail "the unreproduced line must point at a README section that exists: $(grep unreproduced <<<"$listed")"
 grep -qE '#1 .*wifi_sim_start_beacon_monitor.*faults: none' <<<"$listed" &&
   grep -qE '#2 .*station_create.*faults: heap call 6' <<<"$listed" ||
   fail "findings that need no injected fault come first, each with the faults it needs"

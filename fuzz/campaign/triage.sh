@@ -85,10 +85,17 @@ triage_one() { # input [final]
   describe "$fdir" input
 }
 
+# The driver the run fuzzed: the path of the user's ($dir/driver), else the
+# built-in name in $dir/target (both written by ./rtosfuzz campaign).
+campaign_driver() {
+  cat "$dir/driver" 2>/dev/null || awk '{ print $2 }' "$dir/target" 2>/dev/null
+}
+
 # listing.ops, report.txt and finding.json of a finding, from one of its
-# inputs.
+# inputs. The listing's first line, `# driver: D` (a comment to the text
+# compiler), is what replay, show and export of it run by default.
 describe() { # finding-dir input-name
-  "$replay" --list "$1/$2" >"$1/listing.ops" 2>/dev/null
+  { printf '# driver: %s\n' "$(campaign_driver)"; "$replay" --list "$1/$2" 2>/dev/null; } >"$1/listing.ops"
   record_of "$1/$2" "$1/finding.json" "$1/report.txt" "$1/listing.ops"
 }
 
@@ -119,7 +126,7 @@ triage_new_crashes() { # [final]
 print_findings() {
   printf '  findings    %s unique (%s crashing inputs)\n' "$(finding_count)" "$(crash_count)"
   [ -s "$dir/crashes/.unreproduced" ] &&
-    printf '  unreproduced %s crashing inputs the checker does not reproduce: crashes/.unreproduced\n' \
+    printf '  unreproduced %s crashing inputs the checker does not reproduce alone (likely: driver state left over from the input before; README, "Unreproduced crashing inputs"): crashes/.unreproduced\n' \
       "$(wc -l <"$dir/crashes/.unreproduced")"
   python3 "$findings_py" list "$dir"
   python3 "$findings_py" sarif "$dir" "$dir/findings.sarif" &&
