@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "fuzz_input.h"
+#include "heap_model.h" /* MODEL_OBJS and the timer slots (model.h): what slot bytes select among */
+#include "model.h"
 
 typedef struct {
     const char *name;
@@ -95,6 +97,35 @@ static const struct {
 
 static const char *const *const point_names = k_fault_point_names;
 
+/* The fault point named name, or -1. */
+static int point_by_name(const char *name)
+{
+    for (int p = 0; p < K_FAULT_POINTS; p++)
+        if (!strcmp(name, point_names[p]))
+            return p;
+    return -1;
+}
+
+/* "heap, pool, timerq": the names a fault point can take, for messages. */
+static const char *point_choices(void)
+{
+    static char list[64];
+    size_t at = 0;
+    for (int p = 0; p < K_FAULT_POINTS && at < sizeof list; p++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", p ? ", " : "", point_names[p]);
+    return list;
+}
+
+/* "mm, timer, system": the harness names, for messages. */
+static const char *harness_choices(void)
+{
+    static char list[64];
+    size_t at = 0;
+    for (int h = 0; h < HARNESS_COUNT && at < sizeof list; h++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", h ? ", " : "", harnesses[h].name);
+    return list;
+}
+
 const char *fuzz_harness_name(harness_kind_t h) { return harnesses[h].name; }
 
 int fuzz_harness_by_name(const char *name)
@@ -131,7 +162,7 @@ void fuzz_read_header(fuzz_reader_t *r, fuzz_header_t *hdr)
     hdr->start_tick = start_tick_of(read_byte_or_zero(r));
     for (int i = 0; i < FUZZ_FAULT_SLOTS; i++) {
         uint8_t point = read_byte_or_zero(r), nth = read_byte_or_zero(r);
-        hdr->fault[i].point = point % 4 ? point % 4 - 1 : -1;
+        hdr->fault[i].point = point % (K_FAULT_POINTS + 1) ? point % (K_FAULT_POINTS + 1) - 1 : -1;
         hdr->fault[i].nth = (uint32_t)nth + 1;
     }
 }
@@ -195,11 +226,11 @@ static uint64_t value_of(op_code_t code, int i, const uint8_t *byte)
     uint8_t b = byte[i];
     switch (specs[code].kind[i]) {
     case ARG_SIZE_HI: return size_of_code((uint16_t)(b << 8 | byte[i + 1]));
-    case ARG_SLOT: return b % 16u;
+    case ARG_SLOT: return b % MODEL_OBJS;
     case ARG_TSLOT:
         if (code == OP_TCREATE)
-            return b % 4u;
-        return code == OP_TDYN_CREATE ? 4 + b % 4u : b % 8u;
+            return b % MODEL_STATIC_TIMERS;
+        return code == OP_TDYN_CREATE ? MODEL_STATIC_TIMERS + b % (MODEL_AOS_TIMERS - MODEL_STATIC_TIMERS) : b % MODEL_AOS_TIMERS;
     case ARG_COUNT: return 1 + b % 16u;
     case ARG_FIRST:
     case ARG_ROUND: return ticks_of_code(b);
@@ -209,9 +240,9 @@ static uint64_t value_of(op_code_t code, int i, const uint8_t *byte)
         if (code == OP_TICK)
             return 1 + b % 16u;
         return code == OP_TICKS ? (1u + b) * 64u : (1u + b) * 100u;
-    case ARG_POINT: return b % 3u;
+    case ARG_POINT: return b % K_FAULT_POINTS;
     case ARG_NTH: return 1 + b % 16u;
-    case ARG_ASLOT: return 8 + b % 4u;
+    case ARG_ASLOT: return MODEL_AOS_TIMERS + b % (MODEL_TIMERS - MODEL_AOS_TIMERS);
     case ARG_MS: return (uint64_t)ms_of_code(b);
     case ARG_OPTIONS:
     case ARG_ACTION: return b % 4u;
@@ -417,12 +448,23 @@ static bool encode_ticks_code(unsigned long long v, uint8_t *b)
  * error messages. */
 static const char *accepted_values(op_code_t code, int i)
 {
+    static char range[48];
     switch (specs[code].kind[i]) {
-    case ARG_SLOT: return "0..15";
+    case ARG_SLOT: snprintf(range, sizeof range, "0..%d", MODEL_OBJS - 1); return range;
     case ARG_TSLOT:
         if (code == OP_TCREATE)
-            return "0..3 (the static timers)";
-        return code == OP_TDYN_CREATE ? "4..7 (the dynamic timers)" : "0..7";
+            snprintf(range, sizeof range, "0..%d (the static timers)", MODEL_STATIC_TIMERS - 1);
+        else if (code == OP_TDYN_CREATE)
+            snprintf(range, sizeof range, "%d..%d (the dynamic timers)", MODEL_STATIC_TIMERS, MODEL_AOS_TIMERS - 1);
+        else
+            snprintf(range, sizeof range, "0..%d", MODEL_AOS_TIMERS - 1);
+        return range;
+    case ARG_ASLOT:
+        snprintf(range, sizeof range, "%d..%d (the aos timers)", MODEL_AOS_TIMERS, MODEL_TIMERS - 1);
+        return range;
+    case ARG_OPTIONS:
+    case ARG_ACTION: return "0..3";
+    case ARG_MS: return "0..1673 in steps of 7, 1000..15000 in steps of 1000, or -1";
     case ARG_COUNT:
     case ARG_NTH: return "1..16";
     case ARG_FIRST:
@@ -443,12 +485,11 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
     arg_kind_t k = specs[code].kind[i];
     unsigned long long v = 0;
     if (k == ARG_POINT) {
-        for (unsigned p = 0; p < 3; p++)
-            if (!strcmp(text, point_names[p])) {
-                *b = (uint8_t)p;
-                return true;
-            }
-        return text_error(c, "fault point '%s': expected heap, pool or timerq", text);
+        int p = point_by_name(text);
+        if (p < 0)
+            return text_error(c, "fault point '%s': expected one of %s", text, point_choices());
+        *b = (uint8_t)p;
+        return true;
     }
     if (k == ARG_MS && !strcmp(text, "-1")) {
         *b = MS_ANY;
@@ -458,16 +499,16 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
         return text_error(c, "'%s' is not a number", text);
     bool ok;
     switch (k) {
-    case ARG_SLOT: ok = v < 16; *b = (uint8_t)v; break;
+    case ARG_SLOT: ok = v < MODEL_OBJS; *b = (uint8_t)v; break;
     case ARG_TSLOT:
         if (code == OP_TCREATE) {
-            ok = v < 4;
+            ok = v < MODEL_STATIC_TIMERS;
             *b = (uint8_t)v;
         } else if (code == OP_TDYN_CREATE) {
-            ok = v >= 4 && v < 8;
-            *b = (uint8_t)(v - 4);
+            ok = v >= MODEL_STATIC_TIMERS && v < MODEL_AOS_TIMERS;
+            *b = (uint8_t)(v - MODEL_STATIC_TIMERS);
         } else {
-            ok = v < 8;
+            ok = v < MODEL_AOS_TIMERS;
             *b = (uint8_t)v;
         }
         break;
@@ -483,7 +524,7 @@ static bool encode_arg(op_code_t code, int i, const char *text, uint8_t *b, text
         *b = (uint8_t)(v / unit - 1);
         break;
     }
-    case ARG_ASLOT: ok = v >= 8 && v < 12; *b = (uint8_t)(v - 8); break;
+    case ARG_ASLOT: ok = v >= MODEL_AOS_TIMERS && v < MODEL_TIMERS; *b = (uint8_t)(v - MODEL_AOS_TIMERS); break;
     case ARG_MS:
         ok = (v % 7 == 0 && v / 7 < 0xF0) || (v % 1000 == 0 && v >= 1000 && v <= 15000);
         *b = (uint8_t)(v % 7 == 0 && v / 7 < 0xF0 ? v / 7 : v / 1000 + 0xEF);
@@ -600,12 +641,9 @@ static bool compile_header_line(char *words[], int nwords, uint8_t *hdr, int *fa
     /* fault <point> <nth> */
     if (nwords != 3 || *faults == FUZZ_FAULT_SLOTS)
         return text_error(c, "fault wants a point and a call number, at most %d of them", FUZZ_FAULT_SLOTS);
-    int p = -1;
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(words[1], point_names[i]))
-            p = i;
+    int p = point_by_name(words[1]);
     if (p < 0)
-        return text_error(c, "fault point '%s': expected heap, pool or timerq", words[1]);
+        return text_error(c, "fault point '%s': expected one of %s", words[1], point_choices());
     if (!parse_number(words[2], &v) || v < 1 || v > 256)
         return text_error(c, "fault call number %s: expected 1..256", words[2]);
     hdr[1 + 2 * *faults] = (uint8_t)(p + 1);
@@ -650,9 +688,9 @@ long fuzz_text_compile(const char *text, uint8_t *out, size_t cap, harness_kind_
         if (!strcmp(words[0], "harness")) {
             ok = h < 0 && nwords == 2 && (h = fuzz_harness_by_name(words[1])) >= 0;
             if (!ok)
-                text_error(&c, "harness wants one of mm, timer, system, once, first");
+                text_error(&c, "the harness is named once, on the first line: one of %s", harness_choices());
         } else if (h < 0) {
-            ok = text_error(&c, "the first line must name the harness (harness mm|timer|system)");
+            ok = text_error(&c, "the first line must name the harness: \"harness NAME\", NAME one of %s", harness_choices());
         } else if (!strcmp(words[0], "start_tick") || (!strcmp(words[0], "fault") && nwords > 1 &&
                                                          !strchr(words[1], '='))) {
             ok = at == FUZZ_HEADER_LEN ? compile_header_line(words, nwords, out, &faults, &c)

@@ -84,3 +84,27 @@ Test(fuzz_input, system_ops_decode_fault_point_nth_sleep_and_ap)
     op = first_op("harness system\nap on=1\n");
     cr_expect(op.on);
 }
+
+/* The message of a text that does not compile. */
+static const char *compile_error(const char *text)
+{
+    static char err[160];
+    uint8_t bytes[64];
+    harness_kind_t h;
+    cr_assert(fuzz_text_compile(text, bytes, sizeof bytes, &h, err, sizeof err) < 0, "%s compiled", text);
+    return err;
+}
+
+/* A value out of range is refused with the values the argument takes,
+ * which come from the model's slot counts and the kernel's fault points. */
+Test(fuzz_input, a_refused_value_names_the_values_accepted)
+{
+    cr_expect(strstr(compile_error("harness mm\nmalloc slot=16 size=8\n"), "is not accepted: 0..15"));
+    cr_expect(strstr(compile_error("harness timer\ntdyn_create slot=3 first=1 round=0 auto=0\n"),
+                     "is not accepted: 4..7 (the dynamic timers)"));
+    cr_expect(strstr(compile_error("harness timer\natimer_start slot=12\n"), "is not accepted: 8..11 (the aos timers)"));
+    cr_expect(strstr(compile_error("harness timer\natimer_create slot=8 ms=5 options=1\n"),
+                     "0..1673 in steps of 7, 1000..15000 in steps of 1000, or -1"));
+    cr_expect(strstr(compile_error("harness system\nfault disk 2\n"), "expected one of heap, pool, timerq"));
+    cr_expect(strstr(compile_error("malloc slot=1 size=8\n"), "NAME one of mm, timer, system"));
+}
