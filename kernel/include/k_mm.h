@@ -171,6 +171,11 @@ void *k_mm_alloc(k_mm_head *mmhead, size_t size, uintptr_t owner, k_mm_kind_t ki
 void k_mm_free_at(k_mm_head *mmhead, void *ptr, uintptr_t site);
 /* k_mm_free_at with the caller as the site. */
 void k_mm_free(k_mm_head *mmhead, void *ptr);
+/* Frees ptr on behalf of an earlier call whose stack frames (k_trace_stack)
+ * were taken then: they are recorded as the free stack, and frames[0] is
+ * the site of any misuse report (a deferred delete the timer task applies,
+ * rhino's CMD_DYN_DEL). */
+void k_mm_free_deleted_by(k_mm_head *mmhead, void *ptr, const uintptr_t frames[K_TRACE_FRAMES]);
 /* Resizes oldmem to new_size bytes (rhino k_mm_realloc): NULL oldmem
  * allocates, new_size 0 frees (NULL). Shrinking and a pool block within
  * BlkSz keep the block; growing takes its free successor in place (one

@@ -723,7 +723,17 @@ static bool holds_live_timer(k_mm_blk_t *b, uintptr_t site)
 /* A pool block is checked only while live: a second free is the pool's to report. */
 static bool pool_blk_is_live(const k_mm_head *h, const void *p) { return krhino_mm_blk_size(h, p) != 0; }
 
-static void pool_free(k_mm_head *h, void *ptr, uintptr_t site)
+/* Records who freed the block of trace record id: the stack already taken
+ * (freed_by), else one taken now from site. */
+static void note_freed(uint32_t id, uintptr_t site, const uintptr_t *freed_by)
+{
+    if (freed_by)
+        k_trace_freed_by(id, freed_by);
+    else
+        k_trace_freed(id, site);
+}
+
+static void pool_free(k_mm_head *h, void *ptr, uintptr_t site, const uintptr_t *freed_by)
 {
     if (pool_blk_is_live(h, ptr) && slack_was_written(h, ptr, site))
         return;
@@ -731,28 +741,35 @@ static void pool_free(k_mm_head *h, void *ptr, uintptr_t site)
     if (!mm_pool_free(&h->pool, ptr))
         return;
     mm_asan_unpoison(ptr, h->pool.blk_size);
-    k_trace_freed(id, site);
+    note_freed(id, site, freed_by);
 }
 #endif
 
-void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site)
+static void free_block(k_mm_head *h, void *ptr, uintptr_t site, const uintptr_t *freed_by)
 {
     if (!h || !ptr)
         return;
 #if RHINO_CONFIG_MM_BLK
     if (mm_pool_owns(&h->pool, ptr)) {
-        pool_free(h, ptr, site);
+        pool_free(h, ptr, site, freed_by);
         return;
     }
 #endif
     k_mm_blk_t *b = live_block_of(h, ptr, site);
     if (!b || holds_live_timer(b, site) || slack_was_written(h, ptr, site))
         return;
-    k_trace_freed(blk_trace(b), site);
+    note_freed(blk_trace(b), site, freed_by);
     size_t n = blk_size(b);
     mm_asan_unpoison(ptr, n); /* its slack: the quarantine fills the whole block */
     heap_free(h, b);
     mm_asan_poison(h, ptr, n);
+}
+
+void k_mm_free_at(k_mm_head *h, void *ptr, uintptr_t site) { free_block(h, ptr, site, NULL); }
+
+void k_mm_free_deleted_by(k_mm_head *h, void *ptr, const uintptr_t frames[K_TRACE_FRAMES])
+{
+    free_block(h, ptr, frames[0], frames);
 }
 
 __attribute__((noinline)) void k_mm_free(k_mm_head *h, void *ptr) { k_mm_free_at(h, ptr, CALLER()); }

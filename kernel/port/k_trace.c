@@ -82,6 +82,9 @@ static bool is_in_wrapper(uintptr_t ret)
 
 /* Room for the trace's own frames, the kernel's, nested wrappers and the kept ones. */
 #define K_TRACE_DEPTH (K_TRACE_FRAMES + 12)
+/* Enough for the usual case: the trace's and the kernel's own frames, the
+ * site and the frames kept after it. */
+#define K_TRACE_SHORT_WALK (2 * K_TRACE_FRAMES)
 
 /* Bounds of this thread's stack, read once: a frame pointer outside them
  * (code built without frame pointers) ends the walk instead of being read. */
@@ -136,14 +139,22 @@ void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
         return;
     }
     void *stack[K_TRACE_DEPTH];
-    int n = k_trace_walk_frames(__builtin_frame_address(0), stack, K_TRACE_DEPTH);
-    int i = index_of(stack, n, site);
+    int n, i;
+    /* Every allocation and free takes a stack: a short walk first, the whole
+     * depth only when the site or the frames kept after it lie deeper. */
+    for (int max = K_TRACE_SHORT_WALK;; max = K_TRACE_DEPTH) {
+        n = k_trace_walk_frames(__builtin_frame_address(0), stack, max);
+        i = index_of(stack, n, site);
+        while (i >= 0 && i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
+            i++;
+        bool walked_enough = n < max || (i >= 0 && i + K_TRACE_FRAMES <= n && !is_in_wrapper((uintptr_t)stack[i]));
+        if (walked_enough || max == K_TRACE_DEPTH)
+            break;
+    }
     if (i < 0) { /* a tail call hid the site's frame: keep the site alone */
         frames[0] = site;
         return;
     }
-    while (i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
-        i++;
     for (int k = 0; k < K_TRACE_FRAMES && i + k < n; k++) {
         uintptr_t ret = (uintptr_t)stack[i + k];
         frames[k] = recorded_site(ret);

@@ -261,10 +261,8 @@ static void apply(const timer_msg_t *msg)
         break;
     case CMD_DYN_DEL:
         if (!timer_is_active(t)) {
-            uint32_t trace = t->trace;
             forget_timer(t);
-            k_mm_free(g_kmm_head, t);
-            k_trace_freed_by(trace, msg->deleted_by); /* who deleted it, not the task that applied it */
+            k_mm_free_deleted_by(g_kmm_head, t, msg->deleted_by); /* who deleted it, not the task that applied it */
         }
         break;
     case CMD_ARG_CHANGE_AUTO:
