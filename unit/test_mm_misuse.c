@@ -170,13 +170,50 @@ Test(misuse, each_timer_call_on_a_deleted_timer_is_reported)
     cr_assert_str_eq(k_mm_last_misuse()->blame.call, "krhino_timer_dyn_del");
 }
 
-Test(misuse, a_timer_call_with_a_heap_pointer_that_never_was_a_timer_is_reported)
+/* A driver's context struct on the heap with a timer inside, cleaned up
+ * before the timer's create ran, or after a create refused its arguments. */
+typedef struct {
+    uint32_t state;
+    ktimer_t t;
+} drv_ctx_t;
+
+Test(misuse, stopping_a_never_created_timer_in_a_live_context_block_is_rhinos_plain_error_return)
 {
     k_timer_init(0);
-    void *p = aos_malloc(sizeof(ktimer_t));
-    cr_assert_eq(krhino_timer_start(p), RHINO_KOBJ_TYPE_ERR);
-    assert_reported(RHINO_KOBJ_TYPE_ERR, p, "object API call on no object");
+    drv_ctx_t *ctx = aos_zalloc(sizeof *ctx);
+    cr_assert_eq(krhino_timer_stop(&ctx->t), RHINO_KOBJ_TYPE_ERR, "before the create ran");
+    cr_assert_eq(krhino_timer_del(&ctx->t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(krhino_timer_create(&ctx->t, "ctx", no_op, 0, 0, NULL, 0), RHINO_INV_PARAM);
+    cr_assert_eq(krhino_timer_stop(&ctx->t), RHINO_KOBJ_TYPE_ERR, "after a refused create");
+    cr_assert_eq(krhino_timer_del(&ctx->t), RHINO_KOBJ_TYPE_ERR);
+    ktimer_t *at_start = aos_zalloc(sizeof *at_start);
+    cr_assert_eq(krhino_timer_start(at_start), RHINO_KOBJ_TYPE_ERR, "a block that starts with the timer");
+    cr_assert_eq(g_err_record.count, 0, "the caller's storage: nothing freed is read");
+}
+
+Test(misuse, a_timer_call_into_heap_space_never_handed_out_is_an_invalid_object)
+{
+    k_timer_init(0);
+    uint8_t *p = aos_malloc(64);
+    ktimer_t *nowhere = (ktimer_t *)(p + 1024); /* inside the heap's free remainder */
+    cr_assert_eq(krhino_mm_blk_size(g_kmm_head, nowhere), 0, "the test needs free space");
+    cr_assert_eq(krhino_timer_start(nowhere), RHINO_KOBJ_TYPE_ERR);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, nowhere, "object API call on no object");
     cr_assert_str_eq(k_mm_last_misuse()->blame.label, "invalid-object");
+}
+
+Test(misuse, a_timer_call_on_a_static_timer_whose_block_was_freed_is_a_use_after_free)
+{
+    k_timer_init(0);
+    drv_ctx_t *ctx = aos_zalloc(sizeof *ctx);
+    cr_assert_eq(krhino_timer_create(&ctx->t, "ctx", no_op, 5, 0, NULL, 0), RHINO_SUCCESS);
+    cr_assert_eq(krhino_timer_del(&ctx->t), RHINO_SUCCESS);
+    krhino_tick_proc();
+    aos_free(ctx);
+    cr_assert_eq(krhino_timer_stop(&ctx->t), RHINO_KOBJ_TYPE_ERR);
+    assert_reported(RHINO_KOBJ_TYPE_ERR, &ctx->t, "object API call on a freed object");
+    cr_assert_str_eq(k_mm_last_misuse()->blame.label, "use-after-free");
+    cr_assert_eq(k_mm_last_misuse()->blame.kind, K_MM_KIND_TIMER);
 }
 
 Test(misuse, a_static_timer_never_created_is_rhinos_plain_error_return)
@@ -202,18 +239,21 @@ Test(misuse, a_deleted_static_timer_in_a_live_block_is_rhinos_plain_error_return
     cr_assert_eq(g_err_record.count, 0, "its block is live: the call reads nothing freed");
 }
 
-Test(misuse, a_timer_call_after_the_timers_memory_was_handed_out_again_names_the_new_block)
+Test(misuse, a_timer_call_after_the_timers_memory_was_handed_out_and_freed_again_names_the_new_block)
 {
     ktimer_t *t = deleted_dynamic_timer();
     void *p = aos_malloc(sizeof *t); /* no quarantine here: the same memory */
     cr_assert_eq(p, (void *)t, "the test needs the timer's memory handed out again");
     cr_assert_eq(krhino_timer_stop(t), RHINO_KOBJ_TYPE_ERR);
+    cr_assert_eq(g_err_record.count, 0, "a live block is its owner's storage: not told from a stale call");
+    aos_free(p);
+    cr_assert_eq(krhino_timer_stop(t), RHINO_KOBJ_TYPE_ERR);
     assert_reported(RHINO_KOBJ_TYPE_ERR, t, "object API call on a freed object");
     const k_mm_blame_t *b = &k_mm_last_misuse()->blame;
     cr_assert_str_eq(b->label, "use-after-free");
     cr_assert_eq(b->kind, K_MM_KIND_TIMER, "the deleted timer is blamed, not the new block");
-    cr_assert_neq(b->reused_by, 0);
-    cr_assert_eq(b->reused_by, k_mm_blk_trace(g_kmm_head, p), "the new block is named");
+    const k_trace_t *now = k_trace_get(b->reused_by);
+    cr_assert(now && now->addr == (uintptr_t)p && now->kind == K_MM_KIND_DATA, "the new block is named");
 }
 
 Test(misuse, a_second_free_after_the_memory_was_handed_out_again_is_a_double_free)
@@ -252,6 +292,17 @@ Test(misuse, an_aos_call_through_a_stale_copy_of_a_freed_handle_is_a_use_after_f
     cr_assert_eq(g_err_record.count, 2);
     cr_assert_str_eq(k_mm_last_misuse()->blame.call, "aos_sem_signal");
     cr_assert_eq(k_mm_last_misuse()->blame.kind, K_MM_KIND_SEM);
+}
+
+Test(misuse, an_aos_handle_into_a_live_block_that_is_no_such_record_is_a_plain_bad_handle)
+{
+    aos_sem_t s;
+    cr_assert_eq(aos_sem_new(&s, 0), 0);
+    aos_mutex_t confused = s; /* a live semaphore record */
+    cr_assert_eq(aos_mutex_lock(&confused, AOS_NO_WAIT), -EINVAL);
+    aos_mutex_t inside = (uint8_t *)aos_zalloc(64) + 16; /* the driver's storage */
+    cr_assert_eq(aos_mutex_unlock(&inside), -EINVAL);
+    cr_assert_eq(g_err_record.count, 0, "a live block is read, nothing freed");
 }
 
 Test(misuse, a_stale_copy_of_a_freed_handle_freed_again_is_a_double_free)

@@ -154,7 +154,7 @@ __attribute__((noinline)) aos_status_t aos_work_init(aos_work_t *work, void (*fn
 }
 
 /* The work record the handle names, or NULL. A handle to a freed record
- * (a stale copy) or to heap memory that never was one is not read but
+ * (a stale copy) or into heap space never handed out is not read but
  * reported (k_mm_report_dead_object) as a misuse of api at site. */
 static kwork_rec_t *work_of(const aos_work_t *work, const char *api, uintptr_t site)
 {

@@ -117,7 +117,7 @@ static bool handle_is(const aos_hdl_t *hdl, uint32_t obj_type)
 }
 
 /* handle_is for a call that uses the object (api, called from site): a
- * handle to a freed record, or to heap memory that never was one, is
+ * handle to a freed record, or into heap space never handed out, is
  * reported (k_mm_report_dead_object) before the call fails with -EINVAL. */
 static bool handle_is_usable(const aos_hdl_t *hdl, uint32_t obj_type, k_mm_kind_t kind, const char *api,
                              uintptr_t site)

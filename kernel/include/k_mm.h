@@ -78,8 +78,8 @@ typedef struct {
     const char *label;  /* "use-after-free", "overflow", "double-free", "invalid-free",
                            "corrupt-block", "live-timer-freed", "deadlock" (a wait forever on
                            the named mutex, sem or queue that nothing can end),
-                           "invalid-object" (an object API called with a heap pointer that
-                           never was such an object); NULL when nothing was found */
+                           "invalid-object" (an object API called with a pointer into
+                           heap space never handed out); NULL when nothing was found */
     uintptr_t blk;      /* payload address of the named block; 0 = none */
     uint32_t trace;     /* its trace record, 0 = none left */
     uintptr_t owner;    /* its owner from the header (when the record is gone) */
@@ -113,20 +113,25 @@ void k_mm_report_misuse(kstat_t err, const void *addr, const char *what, const k
 /* Whether obj may be read as a kernel object: it lies outside the heap and
  * pool (driver storage, such as a static timer), or a live allocation
  * starts at it. False for freed or never-allocated heap memory, which an
- * object API must not read (ASan builds poison it). */
+ * object API must not read (ASan builds poison it), and for a pointer
+ * inside a live block that does not start it. */
 bool k_mm_object_is_readable(const k_mm_head *mmhead, const void *obj);
 /* An object API (`api`: "krhino_timer_change", "aos_mutex_lock", ...) got
  * obj, which is no created object of kind: the call fails without touching
  * it, as rhino's k_timer.c returns RHINO_KOBJ_TYPE_ERR after its obj_type
- * check. If obj lies in the heap or pool the call is misuse, reported
- * through k_mm_report_misuse with err RHINO_KOBJ_TYPE_ERR and site (the
- * API's caller's return address) as the faulting call:
- *   "use-after-free" when an object of kind created at obj was freed
- *     since (blame: that object, its creation and free stacks, and what
- *     the memory holds now, if it was handed out again);
- *   "invalid-object" when none ever was (blame: what is there, if any).
- * Outside the heap (a static timer never created, or deleted) nothing is
- * reported: that is rhino's plain error return. */
+ * check. If obj lies in heap or pool memory that no live block holds, the
+ * call is misuse, reported through k_mm_report_misuse with err
+ * RHINO_KOBJ_TYPE_ERR and site (the API's caller's return address) as the
+ * faulting call:
+ *   "use-after-free" when an object or block at obj was freed (blame: the
+ *     object of kind created there, else the block that started there,
+ *     with its creation and free stacks and what the memory was handed to
+ *     since);
+ *   "invalid-object" when nothing ever was (free space never handed out).
+ * Nothing is reported outside the heap (a static timer never created, or
+ * deleted) nor inside a live block, even one that used to hold a freed
+ * object: that is the caller's storage (a context struct whose ktimer_t
+ * is stopped before its create ran), and rhino's plain error return. */
 void k_mm_report_dead_object(const void *obj, k_mm_kind_t kind, const char *api, uintptr_t site);
 
 /* Freed memory is filled with this byte while it waits in quarantine. */

@@ -90,11 +90,13 @@ typedef struct {
  * consulted from a callback, which meets a drained queue) ->
  * RHINO_TIMER_MSG_FULL. A call that fails changes nothing. Whether a timer
  * is created is known from the service's list, not read from the timer, as
- * rhino's k_timer.c reads obj_type: a call on a deleted dynamic timer (its
- * memory freed) or with a heap pointer that never was a timer returns
+ * rhino's k_timer.c reads obj_type: a call on a timer whose memory was
+ * freed, or with a pointer into heap space never handed out, returns
  * RHINO_KOBJ_TYPE_ERR without reading it and is reported as misuse
  * (k_mm_report_dead_object: "use-after-free" naming the timer, its creator
- * and deleter, or "invalid-object"), at the caller's call site. */
+ * and deleter, or "invalid-object"), at the caller's call site. A timer in
+ * the caller's storage (static, or inside a live heap block) that is not
+ * created is only that error return. */
 
 /* Initialises *timer (DEACTIVE) and, with auto_run, posts START. name and cb
  * must not be NULL. Creating a timer that is already created returns

@@ -123,13 +123,32 @@ static k_mm_blame_t blame_not_a_block(const void *ptr)
     return t && t->freed[0] ? blame_freed_record("double-free", t) : blame_stale("invalid-free", ptr);
 }
 
+/* The pool's slab and a region's sentinel are the heap's own blocks, not
+ * storage handed to a caller. */
+static bool is_callers_block(const k_mm_blk_info_t *blk)
+{
+    return blk->used && blk->kind != K_MM_KIND_POOL && blk->kind != K_MM_KIND_REGION;
+}
+
+static bool block_does_not_hold(const k_mm_blk_info_t *blk, void *ctx)
+{
+    uintptr_t a = *(const uintptr_t *)ctx;
+    return !(is_callers_block(blk) && a >= blk->addr && a - blk->addr < blk->size); /* false stops the walk */
+}
+
+/* a lies in the payload of a live heap or pool block: storage its owner
+ * may hold a kernel object in (a context struct with a ktimer_t inside).
+ * Also true when the heap is too corrupt to walk: that is reported apart. */
+static bool in_live_block(const k_mm_head *h, uintptr_t a) { return !k_mm_walk(h, block_does_not_hold, &a); }
+
 void k_mm_report_dead_object(const void *obj, k_mm_kind_t kind, const char *api, uintptr_t site)
 {
-    if (!in_heap_or_pool(g_kmm_head, (uintptr_t)obj))
-        return;
-    const k_trace_t *was = last_object_at((uintptr_t)obj, kind);
-    if (was && !was->freed[0])
-        return; /* a static object in a live block, deleted: rhino's plain error return */
+    uintptr_t a = (uintptr_t)obj;
+    if (!in_heap_or_pool(g_kmm_head, a) || in_live_block(g_kmm_head, a))
+        return; /* the caller's storage: rhino's plain error return */
+    const k_trace_t *was = last_object_at(a, kind);
+    if (!was)
+        was = k_trace_last_at(a, 0); /* a block that started there */
     k_mm_blame_t b = was ? blame_freed_record("use-after-free", was) : blame_stale("invalid-object", obj);
     b.kind = kind; /* what the call wanted: the signature's kind */
     b.call = api;

@@ -118,8 +118,8 @@ static bool timer_is_created(const ktimer_t *t)
 static bool timer_is_active(const ktimer_t *t) { return t->timer_state == TIMER_ACTIVE; }
 
 /* As rhino's k_timer.c: NULL is RHINO_NULL_PTR, anything but a created
- * timer RHINO_KOBJ_TYPE_ERR; a timer whose memory was freed (or a heap
- * pointer that never was a timer) is also reported as misuse, naming api
+ * timer RHINO_KOBJ_TYPE_ERR; a timer whose memory was freed (or a pointer
+ * into heap space never handed out) is also reported as misuse, naming api
  * and its caller (site). */
 static kstat_t check_timer(const ktimer_t *t, const char *api, uintptr_t site)
 {
