@@ -57,21 +57,19 @@ exec_per_sec() { # driver secs [env...]
     -artifact_prefix="$corpus/" 2>&1 || true; } | awk '/stat::average_exec_per_sec/ {print $2}'
 }
 
-# Fuzzes until a finding, adds its signature to the known ones, again (as a
-# campaign does), at most 5 times; prints the first signature.
+# Fuzzes until a finding, whose process adds its signature to the known
+# ones (RTOSFUZZ_SUPPRESS) and writes its record, again (as a campaign
+# does), at most 5 times; prints the first signature.
 learn_signatures() { # bug known-file
-  local corpus crash sig first=
+  local corpus sig first= rec=$work/record-$1.json
   : >"$2"
   for ((round = 0; round < 5; round++)); do
     corpus=$(mktemp -d -p "$work")
     cp "$work"/seeds/* "$corpus"/
-    RTOSFUZZ_SUPPRESS=$2 "$(fuzzer_of "$1")" "$corpus" -seed=1 -max_total_time="$limit" \
+    rm -f "$rec"
+    RTOSFUZZ_SUPPRESS=$2 RTOSFUZZ_FINDING_RECORD=$rec "$(fuzzer_of "$1")" "$corpus" -seed=1 -max_total_time="$limit" \
       -artifact_prefix="$corpus/" >/dev/null 2>&1 && break
-    crash=$(find "$corpus" -name 'crash-*' | head -1)
-    sig=$([ -n "$crash" ] && { RTOSFUZZ_SUPPRESS=$2 "$(fuzzer_of "$1")" "$crash" 2>&1 || true; } |
-      awk '/^signature: / {print $2; exit}')
-    [ -n "$sig" ] || break
-    printf '%s\n' "$sig" >>"$2"
+    sig=$(python3 fuzz/findings.py field "$rec" signature 2>/dev/null) || break
     first=${first:-$sig}
   done
   printf '%s\n' "$first"

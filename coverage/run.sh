@@ -37,6 +37,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+source fuzz/targets/targets.sh # target_of
 
 BUILD=build/coverage
 HARNESS_DIR=$BUILD/fuzz # standalone replay binaries: replay_<harness>_<driver>
@@ -92,13 +93,15 @@ replay_corpus() {
     die "--corpus/--campaign: no replay harness built yet ($HARNESS_DIR/replay_* missing)"
   [ -d "$dir" ] || die "--corpus $dir: no such directory"
   # A campaign's directory (build/campaigns/<run>/ or its corpus/): its
-  # "target" file names the harness, the driver and the target.
+  # "target" file names the harness, the driver and the target (that of
+  # the harness and driver in a campaign older than the third field).
   local tfile= h d
   if [ -f "$dir/target" ] && [ -d "$dir/corpus" ]; then tfile=$dir/target dir=$dir/corpus
   elif [ -f "$dir/../target" ]; then tfile=$dir/../target
   fi
   if [ -n "$tfile" ]; then
-    read -r h d t <"$tfile" && [ -n "$t" ] || die "--corpus: $tfile: want 'harness driver target' (a campaign of ./rtosfuzz campaign)"
+    read -r h d t <"$tfile" && [ -n "$d" ] || die "--corpus: $tfile: want 'harness driver [target]' (a campaign of ./rtosfuzz campaign)"
+    t=${t:-$(target_of "$h" "$d")}
     [ "$d" != custom ] || [ -n "$driver" ] || die "--corpus $dir: a campaign on a bring-your-own driver: give its --driver PATH"
     [ -x "$HARNESS_DIR/replay_$t" ] || die "--corpus $dir: no replay harness replay_$t for its target ($tfile)"
     replay "$t" "$dir"

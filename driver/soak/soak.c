@@ -21,6 +21,7 @@
 #include "aos/kernel.h"
 #include "driver_contract.h"
 #include "guard.h"
+#include "pool_full.h"
 
 #ifndef SOAK_DRIVER_NAME
 #define SOAK_DRIVER_NAME "custom"
@@ -327,16 +328,11 @@ static moves_t what_moved(const k_mm_stats_t *a, const k_mm_stats_t *b, unsigned
     return m;
 }
 
-static bool pool_is_full(const k_mm_stats_t *s) { return s->pool_size && s->pool_free < s->pool_blk; }
-
-/* The first cycle of 2..last after which the pool is full (less than a
- * block free), when it was not after cycle 1; 0 when there is none. */
-static unsigned long pool_filled_up(const k_mm_stats_t *after, unsigned long last)
+/* Whether the pool is full after cycle c (after: const k_mm_stats_t[]). */
+static bool pool_full_after(const void *after, size_t c)
 {
-    for (unsigned long c = 2; c <= last && !pool_is_full(&after[1]); c++)
-        if (pool_is_full(&after[c]))
-            return c;
-    return 0;
+    const k_mm_stats_t *s = &((const k_mm_stats_t *)after)[c];
+    return s->pool_size && pool_is_full(s->pool_free, s->pool_blk);
 }
 
 /* Once the pool is full, the kernel serves its block size from the heap: a
@@ -453,7 +449,7 @@ static judged_t judge(const k_mm_stats_t *after, unsigned long last, const fault
 {
     fault_count_t injected = faults_so_far();
     if (!memcmp(&injected, &(fault_count_t){0}, sizeof injected)) {
-        unsigned long full = pool_filled_up(after, last);
+        unsigned long full = pool_filled_up(last, pool_full_after, after);
         if (full)
             return (judged_t){what_moved_past_a_full_pool(after, full, last), 1, last};
         layout_t l = layout_of(after, 1, last);

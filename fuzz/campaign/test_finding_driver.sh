@@ -52,4 +52,14 @@ for f in "$vendor" "$fixed"; do
 done | tee "$tmp/verdicts"
 grep -q "vendor-run.*exit [1-9]" "$tmp/verdicts" && grep -q "fixed-run.*exit 0" "$tmp/verdicts" ||
   fail "the reproducer must fail against vendor and pass against fixed: $(cat "$tmp/verdicts")"
+# promote leaves the listing's driver line out: the file's name says the
+# driver, and a path of this machine does not belong in the tree
+promoted=$src/corpus/regress/system-vendor-test_finding_driver_$$.ops
+trap 'rm -rf "$tmp" "$promoted"' EXIT
+echo "system vendor system_vendor" >"$tmp/vendor-run/target"
+RTOSFUZZ_FINDING_RECORD=$vendor/finding.json.new "$src/build/debug/fuzz/replay_system_vendor" "$leak" >/dev/null 2>&1
+mv "$vendor/finding.json.new" "$vendor/finding.json"
+rtosfuzz promote "$vendor" "test_finding_driver_$$" || fail "promote exited $?: $(cat "$tmp/err")"
+grep -q '^# expect: signature: quiescence/wifi_sim_start_beacon_monitor/timer$' "$promoted" &&
+  ! grep -q '^# driver: ' "$promoted" || fail "the promoted file must keep the verdict, not the driver line: $(cat "$promoted")"
 echo "test_finding_driver: PASS"

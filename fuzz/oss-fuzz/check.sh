@@ -218,8 +218,23 @@ check_seeds() { # FUZZER -> sets $seeds
 # ($RTOSFUZZ_FINDING_RECORD); nothing when there is none.
 record_field() { python3 "$ROOT/fuzz/findings.py" field "$@" 2>/dev/null; }
 
-# A finding of the harness, or a sanitizer or engine report, in a log.
-crash_in() { grep -aqE '^==== rtosfuzz finding|ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|^SUMMARY: ' "$1"; }
+# A sanitizer's or libFuzzer's own report in a log (the harness's findings
+# are read from their records instead).
+engine_report_in() { grep -aqE 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|libFuzzer)|runtime error:|^SUMMARY: ' "$1"; }
+
+# Runs CMD, its output to LOG, the checker's finding records to REC (emptied
+# first); true when it exits 0 with no record and no engine report.
+runs_clean() { # LOG REC CMD...
+  local log=$1 rec=$2
+  shift 2
+  rm -f "$rec"
+  RTOSFUZZ_FINDING_RECORD=$rec "$@" >"$log" 2>&1 && [ ! -s "$rec" ] && ! engine_report_in "$log"
+}
+
+# What went wrong, for a failure line: the record's summary, or the engine's.
+failure_of() { # LOG REC
+  record_field "$2" summary || grep -aE '^SUMMARY:' "$1" | head -1
+}
 
 # The coverage build has no fuzzing feedback; the coverage job replays the
 # corpus with a profile and reads it with llvm-profdata and llvm-cov.
@@ -228,8 +243,8 @@ check_coverage_target() { # FUZZER
   check_seeds "$f" || return
   mkdir -p "$prof"
   log=$dir/logs/$f.coverage.log
-  if ! LLVM_PROFILE_FILE="$prof/%m.profraw" "$bin" -runs=0 "${FUZZER_ARGS[@]}" "$seeds" >"$log" 2>&1 || crash_in "$log"; then
-    fail "$f" coverage "replaying the seed corpus failed, see $log"; return
+  if ! runs_clean "$log" "$dir/run/$f/coverage.json" env LLVM_PROFILE_FILE="$prof/%m.profraw" "$bin" -runs=0 "${FUZZER_ARGS[@]}" "$seeds"; then
+    fail "$f" coverage "replaying the seed corpus failed, see $log ($(failure_of "$log" "$dir/run/$f/coverage.json"))"; return
   fi
   local profdata cov
   profdata=$(command -v llvm-profdata || true) cov=$(command -v llvm-cov || true)
@@ -260,21 +275,20 @@ check_libfuzzer_target() { # FUZZER
   fi
   check_seeds "$f" || return
   log=$dir/logs/$f.seeds.log
-  if "$bin" -runs=0 "${FUZZER_ARGS[@]}" "${opts[@]}" "$seeds" >"$log" 2>&1 && ! crash_in "$log"; then
+  if runs_clean "$log" "$dir/run/$f/seeds.json" "$bin" -runs=0 "${FUZZER_ARGS[@]}" "${opts[@]}" "$seeds"; then
     pass "$f" seeds-run "-runs=0 over the seed corpus: $(grep -oE 'INITED.*corp: [0-9]+/[0-9a-zA-Z]+' "$log" | grep -oE 'corp: [0-9]+/[0-9a-zA-Z]+' | head -1)"
   else
-    fail "$f" seeds-run "a seed crashes, see $log"
+    fail "$f" seeds-run "a seed crashes, see $log ($(failure_of "$log" "$dir/run/$f/seeds.json"))"
     return
   fi
   local scratch=$dir/run/$f/corpus
   mkdir -p "$scratch"
   log=$dir/logs/$f.fuzz.log
-  if RTOSFUZZ_FINDING_RECORD=$dir/run/$f/findings.json "$bin" -seed=1 -max_total_time="$fuzz_time" -print_final_stats=1 "${FUZZER_ARGS[@]}" "${opts[@]}" \
-       -artifact_prefix="$dir/run/$f/" "$scratch" "$seeds" >"$log" 2>&1 && ! crash_in "$log"; then
+  if runs_clean "$log" "$dir/run/$f/fuzz.json" "$bin" -seed=1 -max_total_time="$fuzz_time" -print_final_stats=1 "${FUZZER_ARGS[@]}" "${opts[@]}" \
+       -artifact_prefix="$dir/run/$f/" "$scratch" "$seeds"; then
     pass "$f" fuzz "${fuzz_time}s clean: $(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') execs, corpus $(find "$scratch" -type f | wc -l) new inputs, ${opts[*]:-no options}"
   else
-    fail "$f" fuzz "a crash in ${fuzz_time}s of fuzzing, see $log ($(record_field "$dir/run/$f/findings.json" summary ||
-      grep -aE '^SUMMARY:' "$log" | head -1))"
+    fail "$f" fuzz "a crash in ${fuzz_time}s of fuzzing, see $log ($(failure_of "$log" "$dir/run/$f/fuzz.json"))"
   fi
 }
 
@@ -283,7 +297,7 @@ check_afl_target() { # FUZZER
   check_seeds "$f" || return
   log=$dir/logs/$f.startup.log
   # libAFLDriver runs the files it is given, one by one, outside afl-fuzz.
-  if "$bin" "$seeds"/* >"$log" 2>&1 && ! crash_in "$log"; then pass "$f" startup "every seed through the binary's file runner"
+  if runs_clean "$log" "$dir/run/$f/startup.json" "$bin" "$seeds"/*; then pass "$f" startup "every seed through the binary's file runner"
   else fail "$f" startup "a seed crashes, see $log"; return
   fi
   local out=$dir/run/$f/afl

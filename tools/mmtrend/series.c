@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 
+#include "pool_full.h"
+
 static bool boot_prints_pool(const heap_info_t *tables, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -54,7 +56,13 @@ void series_free(series_t *s)
     *s = (series_t){.kind = s->kind};
 }
 
-static bool pool_is_full(const pool_info_t *p) { return p->free == 0 || (p->has_blk_size && p->free < p->blk_size); }
+/* Whether the pool of cycle c's table is full (tables: const heap_info_t[],
+ * cycle c at tables[c - 1]). */
+static bool pool_full_at(const void *tables, size_t c)
+{
+    const pool_info_t *p = &((const heap_info_t *)tables)[c - 1].pool;
+    return pool_is_full(p->free, p->has_blk_size ? p->blk_size : 0);
+}
 
 size_t series_pool_full_cycle(const mm_log_t *log, size_t boot)
 {
@@ -62,10 +70,7 @@ size_t series_pool_full_cycle(const mm_log_t *log, size_t boot)
     const heap_info_t *tables = b->ntables ? &log->tables[b->first_table] : NULL;
     if (!boot_prints_pool(tables, b->ntables))
         return 0;
-    for (size_t i = 0; i < b->ntables; i++)
-        if (pool_is_full(&tables[i].pool))
-            return i + 1;
-    return 0;
+    return pool_filled_up(b->ntables, pool_full_at, tables);
 }
 
 const char *series_name(series_kind_t kind) { return kind == SERIES_HEAP ? "heap" : "pool"; }

@@ -22,11 +22,11 @@ typedef struct {
  * of memory. Release with series_free. */
 int series_of_boot(const mm_log_t *log, size_t boot, series_kind_t kind, series_t *s);
 void series_free(series_t *s);
-/* The first cycle (1-based) of log->boots[boot] whose table shows the pool
- * full: FreeSz 0, or less than one block (BlkSz, where printed); 0 when it
- * never is, or the boot prints no pool. From there on the kernel serves
- * requests of the pool's block size from the heap (kernel/mm: a full pool
- * falls back to the heap), so a leak of pool blocks goes on in the heap. */
+/* The cycle (1-based) of log->boots[boot] at which the pool filled up
+ * (pool_full.h: FreeSz 0, or less than one block, BlkSz where printed); 0
+ * when it never is, is full from cycle 1 on, or the boot prints no pool.
+ * From there on the kernel serves requests of the pool's block size from
+ * the heap, so a leak of pool blocks goes on in the heap. */
 size_t series_pool_full_cycle(const mm_log_t *log, size_t boot);
 /* "heap" or "pool". */
 const char *series_name(series_kind_t kind);

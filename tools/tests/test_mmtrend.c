@@ -315,6 +315,21 @@ Test(mmtrend, cli_names_the_pool_as_what_leaks_and_its_twin_as_flat)
     assert_output_has(g_run, "verdict: no leak above the threshold of 0 bytes/cycle: heap flat, pool flat");
 }
 
+/* A pool full from boot never filled up within the log: nothing to split
+ * the heap's trend at, and the pool is judged (flat) like any other, as the
+ * soak judges it (pool_full.h). */
+Test(mmtrend, a_pool_full_from_boot_is_no_regime_change)
+{
+    assert_log_loads(FIXTURES "/alios_dumpsys_mm_pool_full_at_boot.log", &g_log);
+    cr_assert_eq(g_log.tables[0].pool.free, 0, "the fixture's pool must be full at cycle 1");
+    cr_assert_eq(series_pool_full_cycle(&g_log, 0), 0);
+    g_run = run_tool("%s %s/alios_dumpsys_mm_pool_full_at_boot.log", MMTREND_BIN, FIXTURES);
+    cr_assert_eq(g_run.status, 0, "%s", g_run.output);
+    cr_assert_null(strstr(g_run.output, "regime:"), "no regime of a pool that was never seen with room:\n%s",
+                   g_run.output);
+    assert_output_has(g_run, "verdict: no leak above the threshold of 0 bytes/cycle: heap flat, pool flat");
+}
+
 /* The pool runs out at cycle 256 and the leak goes on in the heap: the
  * verdict follows it across, and the pool's run-out, which the log shows,
  * is told as it happened, never forecast. */
