@@ -5,7 +5,15 @@
 # binary under emulation.
 native=$1 blob=$2
 shift 2
-verdict() { "$1" "$2" 2>&1 | grep -m1 -E '^signature: |ran clean$'; }
+findings=$(dirname "$0")/../../fuzz/findings.py
+rec=$(mktemp)
+trap 'rm -f "$rec"' EXIT
+# The signature of the first finding's record, or "clean".
+verdict() {
+  : >"$rec"
+  RTOSFUZZ_FINDING_RECORD=$rec "$1" "$2" >/dev/null 2>&1
+  if [ -s "$rec" ]; then python3 "$findings" field "$rec" signature; else echo clean; fi
+}
 n=0 differ=0
 for f in "$@"; do
   a=$(verdict "$native" "$f") b=$(verdict "$blob" "$f")
