@@ -78,10 +78,21 @@ start_afl() {
 }
 
 # Each engine runs in its own process group (setsid), so stopping it stops
-# its fork-mode jobs and fork servers too.
+# its fork-mode jobs and fork servers too. The engine may end before its
+# jobs do: the groups are waited for until empty (SIGKILL after 5 s), so
+# nothing the campaign started outlives it.
 stop_engines() {
+  local p tries
   for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null; done
   wait 2>/dev/null
+  for p in "${pids[@]}"; do
+    for ((tries = 0; tries < 50; tries++)); do
+      kill -0 -- "-$p" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL -- "-$p" 2>/dev/null
+  done
+  return 0
 }
 
 # ---- status ----------------------------------------------------------------
