@@ -131,6 +131,16 @@ static int index_of(void *const *stack, int n, uintptr_t site)
     return -1;
 }
 
+/* Where site's frame is in stack, past the allocation wrappers it is in;
+ * -1 when the stack does not hold it. */
+static int site_index(void *const *stack, int n, uintptr_t site)
+{
+    int i = index_of(stack, n, site);
+    while (i >= 0 && i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
+        i++;
+    return i;
+}
+
 void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
 {
     memset(frames, 0, K_TRACE_FRAMES * sizeof frames[0]);
@@ -139,17 +149,13 @@ void k_trace_stack(uintptr_t site, uintptr_t frames[K_TRACE_FRAMES])
         return;
     }
     void *stack[K_TRACE_DEPTH];
-    int n, i;
     /* Every allocation and free takes a stack: a short walk first, the whole
      * depth only when the site or the frames kept after it lie deeper. */
-    for (int max = K_TRACE_SHORT_WALK;; max = K_TRACE_DEPTH) {
-        n = k_trace_walk_frames(__builtin_frame_address(0), stack, max);
-        i = index_of(stack, n, site);
-        while (i >= 0 && i < n - 1 && is_in_wrapper((uintptr_t)stack[i]))
-            i++;
-        bool walked_enough = n < max || (i >= 0 && i + K_TRACE_FRAMES <= n && !is_in_wrapper((uintptr_t)stack[i]));
-        if (walked_enough || max == K_TRACE_DEPTH)
-            break;
+    int n = k_trace_walk_frames(__builtin_frame_address(0), stack, K_TRACE_SHORT_WALK);
+    int i = site_index(stack, n, site);
+    if (i < 0 || i + K_TRACE_FRAMES > n) {
+        n = k_trace_walk_frames(__builtin_frame_address(0), stack, K_TRACE_DEPTH);
+        i = site_index(stack, n, site);
     }
     if (i < 0) { /* a tail call hid the site's frame: keep the site alone */
         frames[0] = site;
