@@ -597,6 +597,17 @@ static bool take_census(const k_mm_blk_info_t *b, void *ctx)
  * double free (same oracle and signature: the freeing call, the block it
  * freed first), with the block hit named second. A free by code that
  * never had a block there is a stale free of the block hit. */
+/* The block that lived at hit's address before hit's block and was freed:
+ * records of hit's own block kept in place (a realloc within it) are
+ * passed over, they are the same block, never freed. */
+static const k_trace_t *freed_before(const k_trace_t *hit)
+{
+    const k_trace_t *t = k_trace_last_at(hit->addr, hit->id);
+    while (t && !t->freed[0])
+        t = k_trace_last_at(hit->addr, t->id);
+    return t;
+}
+
 static void report_lost_object(const check_view_t *v, int i, size_t cap, bool found)
 {
     const model_obj_t *o = &v->heap->obj[i];
@@ -611,9 +622,9 @@ static void report_lost_object(const check_view_t *v, int i, size_t cap, bool fo
     }
     finding_obj_t hit_obj = object_of_trace(hit, ROLE_REUSED_BY);
     hit_obj.home = o->where == WHERE_POOL ? OBJ_POOL : OBJ_HEAP;
-    const k_trace_t *before = k_trace_last_at(hit->addr, hit->id);
+    const k_trace_t *before = freed_before(hit);
     char how[400];
-    if (before && before->freed[0]) {
+    if (before) {
         finding_obj_t objs[2] = {object_of_trace(before, NULL), hit_obj};
         snprintf(how, sizeof how, "%s (%s: freed through a stale pointer)", double_free_how(true), actual);
         blame_t blame = {.label = "double-free", .site = hit->freed, .how = double_free_how(true)};
